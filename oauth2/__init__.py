@@ -1,0 +1,1587 @@
+"""OAuth 1.0a (RFC 5849) for Python 3: the drop-in successor of python-oauth2 1.9.
+
+The module reads top to bottom in protocol order: errors, encoding, credentials,
+request and parameters, signature base string, signature methods, server, client.
+Building the base string, signing and verifying are pure functions of their
+inputs; only the request factories read the clock and the random source.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import hmac
+import io
+import re
+import secrets
+import threading
+import time
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+)
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+import httplib2
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+__version__ = "2.0.0"
+
+OAUTH_VERSION = "1.0"  # Hi Blaine!
+HTTP_METHOD = "GET"
+SIGNATURE_METHOD = "PLAINTEXT"
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+Text = Union[str, bytes]
+Pair = Tuple[str, str]
+Body = Union[str, bytes, IO[bytes], None]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class Error(RuntimeError):
+    """Base class of every OAuth error; ``str(error)`` never contains a secret.
+
+    ``status`` is the HTTP status RFC 5849 §3.2 assigns to the failure and
+    ``oauth_problem`` its name in the OAuth Problem Reporting extension.
+    """
+
+    status = 400
+    oauth_problem: Optional[str] = None
+
+    def __init__(self, message: str = "OAuth error occurred.") -> None:
+        super().__init__(message)
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        """The error message (as in 1.9)."""
+        return self._message
+
+    def __str__(self) -> str:
+        return self._message
+
+    def authenticate_header(self, realm: str = "") -> Dict[str, str]:
+        """The ``WWW-Authenticate`` header a provider sends back with ``status``."""
+        return build_authenticate_header(realm, problem=self.oauth_problem)
+
+
+class InvalidRequest(Error, ValueError):
+    """Input that cannot be parsed: a header, query, body, URL or token string [§3.2]."""
+
+    oauth_problem = "parameter_rejected"
+
+
+class MissingParameter(Error):
+    """A parameter that RFC 5849 §3.1 requires is absent."""
+
+    oauth_problem = "parameter_absent"
+
+    def __init__(self, parameter: str) -> None:
+        super().__init__(f"Missing OAuth parameter: {parameter}.")
+        self.parameter = parameter
+
+
+class MissingSignature(MissingParameter):
+    """The request carries no ``oauth_signature`` (kept from 1.9)."""
+
+    def __init__(self, message: Optional[str] = None) -> None:
+        super().__init__("oauth_signature")
+        if message:
+            self._message = message
+
+
+class UnsupportedSignatureMethod(Error):
+    """The signature method is unknown to, or refused by, the server [§3.2]."""
+
+    oauth_problem = "signature_method_rejected"
+
+
+class VersionRejected(Error):
+    """``oauth_version`` is present and is not ``1.0`` [§3.1]."""
+
+    oauth_problem = "version_rejected"
+
+
+class TimestampRefused(Error):
+    """The timestamp lies outside the server's window [§3.3]."""
+
+    status = 401
+    oauth_problem = "timestamp_refused"
+
+
+class NonceUsed(Error):
+    """The (consumer, token, timestamp, nonce) combination was seen before [§3.3]."""
+
+    status = 401
+    oauth_problem = "nonce_used"
+
+
+class ConsumerKeyRejected(Error):
+    """The request names another consumer than the one it is verified against."""
+
+    status = 401
+    oauth_problem = "consumer_key_rejected"
+
+
+class TokenRejected(Error):
+    """The request names another token than the one it is verified against."""
+
+    status = 401
+    oauth_problem = "token_rejected"
+
+
+class InvalidSignature(Error):
+    """The signature does not match [§3.2].
+
+    ``base_string`` holds the signature base string the server computed, for
+    debugging; it is never part of ``str(error)``.
+    """
+
+    status = 401
+    oauth_problem = "signature_invalid"
+
+    def __init__(self, message: str = "Invalid signature.", base_string: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.base_string = base_string
+
+
+class BodyHashMismatch(InvalidSignature):
+    """``oauth_body_hash`` does not match the received body (body hash extension §3.2)."""
+
+
+class ServiceUnavailable(Error):
+    """The server cannot record more nonces right now; the client may retry."""
+
+    status = 503
+
+
+# ------------------------------------------------------------------------- encoding
+
+
+def to_unicode(s: Text) -> str:
+    """Return ``s`` as text; bytes must be UTF-8."""
+    return _text(s, "value")
+
+
+def to_utf8(s: Text) -> bytes:
+    """Return ``s`` as UTF-8 bytes."""
+    return _text(s, "value").encode("utf-8")
+
+
+def to_unicode_if_string(s: Any) -> Any:
+    """Return ``s`` as text if it is str or bytes, else unchanged."""
+    return to_unicode(s) if isinstance(s, (str, bytes)) else s
+
+
+def to_utf8_if_string(s: Any) -> Any:
+    """Return ``s`` as UTF-8 bytes if it is str or bytes, else unchanged."""
+    return to_utf8(s) if isinstance(s, (str, bytes)) else s
+
+
+def to_unicode_optional_iterator(x: Any) -> Any:
+    """Return ``x`` as text, or a list of texts if ``x`` is a non-string iterable."""
+    if isinstance(x, (str, bytes)):
+        return to_unicode(x)
+    if not isinstance(x, Iterable):
+        return x
+    return [to_unicode(e) for e in x]
+
+
+def to_utf8_optional_iterator(x: Any) -> Any:
+    """Return ``x`` as UTF-8 bytes, or a list of them if ``x`` is a non-string iterable."""
+    if isinstance(x, (str, bytes)):
+        return to_utf8(x)
+    if not isinstance(x, Iterable):
+        return x
+    return [to_utf8(e) for e in x]
+
+
+def _text(value: object, what: str) -> str:
+    """One parameter value as text: str, UTF-8 bytes, int or bool (``true``/``false``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise TypeError(f"{what} must be text or UTF-8 bytes; got bytes that are not UTF-8") from None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    raise TypeError(f"{what} must be str, UTF-8 bytes or int, not {type(value).__name__}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _percent_encode(s: str) -> str:
+    return quote(s, safe="~")
+
+
+def escape(s: Union[Text, int]) -> str:
+    """Percent-encode ``s`` as RFC 5849 §3.6 says: UTF-8, then all but ALPHA DIGIT ``-._~``."""
+    return _percent_encode(_text(s, "value"))
+
+
+def generate_timestamp() -> int:
+    """Seconds since the epoch, as an int [§3.3]."""
+    return int(time.time())
+
+
+def generate_nonce(length: int = 8) -> str:
+    """A string of ``length`` random decimal digits (1.9's contract)."""
+    return "".join(secrets.choice("0123456789") for _ in range(length))
+
+
+def generate_verifier(length: int = 8) -> str:
+    """A verification code of ``length`` random decimal digits [§2.2]."""
+    return "".join(secrets.choice("0123456789") for _ in range(length))
+
+
+def setter(attr: Callable[[Any, Any], None]) -> property:
+    """Make a property whose setter is ``attr`` and whose value lives in ``__dict__`` (1.9 API)."""
+    name = attr.__name__
+
+    def getter(self: Any) -> Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def deleter(self: Any) -> None:
+        del self.__dict__[name]
+
+    return property(getter, attr, deleter)
+
+
+def _quoted_string(value: str) -> str:
+    """``value`` as an RFC 7230 quoted-string, so that it cannot end the header parameter."""
+    if any(c in value for c in "\r\n\0"):
+        raise ValueError("a header value cannot contain CR, LF or NUL")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def build_authenticate_header(realm: str = "", problem: Optional[str] = None) -> Dict[str, str]:
+    """The ``WWW-Authenticate`` header of a 401 response [§3.2], optionally with ``oauth_problem``."""
+    value = "OAuth realm=" + _quoted_string(realm)
+    if problem:
+        value += ", oauth_problem=" + _quoted_string(problem)
+    return {"WWW-Authenticate": value}
+
+
+# ---------------------------------------------------------------------- credentials
+
+
+class Consumer:
+    """The client credentials: ``key`` and ``secret`` [§1.1].
+
+    ``str()`` and ``repr()`` show the key only.
+    """
+
+    key: Optional[str] = None
+    secret: Optional[str] = None
+
+    def __init__(self, key: Text, secret: Text) -> None:
+        if key is None or secret is None:
+            raise ValueError("Key and secret must be set.")
+        self.key = _text(key, "consumer key")
+        self.secret = _text(secret, "consumer secret")
+
+    def __str__(self) -> str:
+        return urlencode({"oauth_consumer_key": self.key})
+
+    def __repr__(self) -> str:
+        return f"Consumer(key={self.key!r}, secret='***')"
+
+
+class Token:
+    """Temporary or token credentials, with the 1.0a callback and verifier [§2].
+
+    ``str(token)`` is ``token.to_string()``, the storage format of 1.9, and so
+    holds the secret; ``repr()`` never does. ``extra`` keeps the other fields
+    of the provider's response (``user_id``, ``screen_name``, ...).
+    """
+
+    key: Optional[str] = None
+    secret: Optional[str] = None
+    callback: Optional[str] = None
+    callback_confirmed: Optional[str] = None
+    verifier: Optional[str] = None
+
+    def __init__(self, key: Text, secret: Text) -> None:
+        if key is None or secret is None:
+            raise ValueError("Key and secret must be set.")
+        self.key = _text(key, "token key")
+        self.secret = _text(secret, "token secret")
+        self.extra: Dict[str, str] = {}
+
+    def set_callback(self, callback: str) -> None:
+        """Set the callback URL; it counts as confirmed (OAuth 1.0a)."""
+        self.callback = callback
+        self.callback_confirmed = "true"
+
+    def set_verifier(self, verifier: Optional[str] = None) -> None:
+        """Set the verifier, or generate one if none is given [§2.2]."""
+        self.verifier = verifier if verifier is not None else generate_verifier()
+
+    def get_callback_url(self) -> Optional[str]:
+        """The callback URL with ``oauth_token`` and ``oauth_verifier`` added to its query [§2.2]."""
+        if not (self.callback and self.verifier):
+            return self.callback
+        scheme, netloc, path, query, fragment = urlsplit(self.callback)
+        added = urlencode({"oauth_token": self.key, "oauth_verifier": self.verifier})
+        query = f"{query}&{added}" if query else added
+        return urlunsplit((scheme, netloc, path, query, fragment))
+
+    def to_string(self) -> str:
+        """Serialize as ``oauth_token=...&oauth_token_secret=...`` (contains the secret)."""
+        data = {"oauth_token": self.key, "oauth_token_secret": self.secret}
+        if self.callback_confirmed is not None:
+            data["oauth_callback_confirmed"] = self.callback_confirmed
+        return urlencode(data)
+
+    @classmethod
+    def from_string(cls, s: Text) -> Token:
+        """Parse a provider's form-encoded credentials response [§2.1, §2.3].
+
+        The secret may be empty; fields other than the token, secret and
+        ``oauth_callback_confirmed`` are kept in ``token.extra``.
+        """
+        params = dict(_parse_form(_text(s, "token string"), "token string"))
+        if "oauth_token" not in params:
+            raise InvalidRequest("'oauth_token' not found in the credentials response.")
+        if "oauth_token_secret" not in params:
+            raise InvalidRequest("'oauth_token_secret' not found in the credentials response.")
+        token = cls(params.pop("oauth_token"), params.pop("oauth_token_secret"))
+        if "oauth_callback_confirmed" in params:
+            token.callback_confirmed = params.pop("oauth_callback_confirmed")
+        token.extra = params
+        return token
+
+    __str__ = to_string
+
+    def __repr__(self) -> str:
+        return f"Token(key={self.key!r}, secret='***')"
+
+
+# ------------------------------------------------------------ request and parameters
+
+
+def _parse_form(s: str, source: str) -> List[Pair]:
+    """Decode an ``application/x-www-form-urlencoded`` string exactly once [§3.4.1.3.1].
+
+    Empty values and names without ``=`` are kept as empty values.
+    """
+    try:
+        return parse_qsl(s, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
+    except ValueError as exc:  # a field count limit, or a NUL in the input
+        raise InvalidRequest(f"The {source} cannot be parsed: {exc}.") from None
+
+
+def _media_type(content_type: Optional[str]) -> str:
+    """The media type of a Content-Type value, lower-cased and without parameters."""
+    if not content_type:
+        return ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _header(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
+    """Look up a header case-insensitively, also under its WSGI/CGI name."""
+    if not headers:
+        return None
+    wanted = name.lower()
+    cgi = name.upper().replace("-", "_")
+    for key, value in headers.items():
+        if key.lower() == wanted or key == "HTTP_" + cgi or key == cgi:
+            return value
+    return None
+
+
+def _param_value(value: Any, name: str) -> Union[str, List[str]]:
+    """A parameter value as text, or a list of texts for repeated parameters."""
+    if isinstance(value, (str, bytes, bytearray, int)):
+        return _text(value, f"parameter {name!r}")
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise TypeError(f"parameter {name!r} must be text, an int or a list of them, not {type(value).__name__}")
+    return [_text(v, f"parameter {name!r}") for v in value if v is not None]
+
+
+def _pairs_of(params: Mapping[str, Any]) -> Iterator[Pair]:
+    """Expand ``{name: value or [values]}`` into (name, value) pairs of text."""
+    for name, value in params.items():
+        if value is None:
+            continue
+        name = _text(name, "parameter name")
+        if isinstance(value, str):
+            yield name, value
+        else:
+            coerced = _param_value(value, name)
+            if isinstance(coerced, str):
+                yield name, coerced
+            else:
+                for v in coerced:
+                    yield name, v
+
+
+def _without(pairs: Iterable[Pair], removed: Iterable[Pair]) -> List[Pair]:
+    """``pairs`` less one occurrence of each pair in ``removed`` (a multiset difference)."""
+    left: Dict[Pair, int] = {}
+    for pair in removed:
+        left[pair] = left.get(pair, 0) + 1
+    kept = []
+    for pair in pairs:
+        if left.get(pair):
+            left[pair] -= 1
+        else:
+            kept.append(pair)
+    return kept
+
+
+def _encode_pairs(pairs: Iterable[Pair]) -> str:
+    return "&".join(f"{escape(k)}={escape(v)}" for k, v in pairs)
+
+
+def _body_bytes(body: Body) -> bytes:
+    """A body as bytes: str as UTF-8, a file-like object read and rewound."""
+    if body is None:
+        return b""
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        start = body.tell() if hasattr(body, "seek") else None
+        data = body.read()
+        if start is not None:
+            body.seek(start)
+        return data if isinstance(data, bytes) else _text(data, "body").encode("utf-8")
+    raise TypeError(f"body must be bytes, str or a binary file, not {type(body).__name__}")
+
+
+_AUTH_PARAM = re.compile(
+    r"""[\s,]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([!#$%&'*+.^_`|~0-9A-Za-z-]+))\s*(?:,|\Z)""",
+    re.DOTALL,
+)
+_OAUTH_SCHEME = re.compile(r"\s*OAuth(?:\s+|\Z)", re.IGNORECASE)
+
+
+def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
+    """Parse ``OAuth k="v", ...`` into decoded pairs and the realm [§3.5.1].
+
+    The scheme is case-insensitive; quoted strings may hold commas and escaped
+    quotes. Only the parameter named exactly ``realm`` is set apart. Raises
+    :class:`InvalidRequest` on anything that is not such a list.
+    """
+    value = _text(value, "Authorization header")
+    scheme = _OAUTH_SCHEME.match(value)
+    if not scheme:
+        raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
+    pairs: List[Pair] = []
+    realm = None
+    pos, end = scheme.end(), len(value.rstrip(" \t,"))
+    while pos < end:
+        match = _AUTH_PARAM.match(value, pos)
+        if not match:
+            raise InvalidRequest(
+                f"The OAuth Authorization header is malformed at character {pos}: "
+                'expected name="value" pairs separated by commas.'
+            )
+        name, quoted, bare = match.groups()
+        raw = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+        pos = match.end()
+        if name == "realm":
+            realm = raw
+            continue
+        try:
+            pairs.append((name, unquote(raw, errors="strict")))
+        except UnicodeDecodeError:
+            raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
+    return pairs, realm
+
+
+def _oauth_pairs_once(pairs: List[Pair]) -> None:
+    """Refuse a protocol parameter sent more than once [§3.1, §3.2]."""
+    seen = set()
+    for name, _ in pairs:
+        if name.startswith("oauth_"):
+            if name in seen:
+                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+            seen.add(name)
+
+
+class Request(Dict[str, Any]):
+    """An OAuth request: a dict of its parameters, with its method, URL and body.
+
+    The dict holds the protocol parameters and the form body's parameters; the
+    URL's query parameters are read from ``url`` when signing, so each
+    parameter counts once [§3.4.1.3.1]. Values are text, or lists of text for
+    repeated names; ints are turned into text and ``None`` removes a parameter.
+    """
+
+    version = OAUTH_VERSION
+    normalized_url: Optional[str]
+
+    def __init__(
+        self,
+        method: str = HTTP_METHOD,
+        url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        body: Body = b"",
+        is_form_encoded: bool = False,
+    ) -> None:
+        super().__init__()
+        # The URL query already copied into the dict by from_request, if any.
+        self._merged_query: Optional[str] = None
+        self.url = url
+        self.method = method
+        if parameters is not None:
+            self.update(parameters)
+        self.body = body
+        self.is_form_encoded = is_form_encoded
+
+    @setter
+    def url(self, value: Optional[Text]) -> None:
+        if value is None:
+            self.__dict__["url"] = None
+            self.normalized_url = None
+            return
+        url = _text(value, "url")
+        self.normalized_url = base_string_uri(url)
+        self.__dict__["url"] = url
+
+    @setter
+    def method(self, value: Text) -> None:
+        self.__dict__["method"] = _text(value, "method").upper()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        key = _text(key, "parameter name")
+        if value is None:
+            self.pop(key, None)
+        else:
+            super().__setitem__(key, _param_value(value, key))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self.get(key)
+
+    def get_parameter(self, parameter: str) -> Any:
+        """The value of ``parameter``; raises :class:`Error` when it is absent."""
+        value = self.get(parameter)
+        if value is None:
+            raise Error(f"Parameter not found: {parameter}")
+        return value
+
+    def get_nonoauth_parameters(self) -> Dict[str, Any]:
+        """The parameters whose names do not start with ``oauth_``."""
+        return {k: v for k, v in self.items() if not k.startswith("oauth_")}
+
+    def _query_pairs(self) -> List[Pair]:
+        """The URL's query parameters that the dict does not already hold."""
+        if not self.url:
+            return []
+        query = urlsplit(self.url).query
+        if not query or query == self._merged_query:
+            return []
+        return _parse_form(query, "URL query")
+
+    def _signed_pairs(self) -> List[Pair]:
+        """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
+        pairs = [p for p in _pairs_of(self) if p[0] != "oauth_signature"]
+        pairs.extend(p for p in self._query_pairs() if p[0] != "oauth_signature")
+        return pairs
+
+    def get_normalized_parameters(self) -> str:
+        """The normalized parameter string of the signature base string [§3.4.1.3.2]."""
+        return normalize_parameters(self._signed_pairs())
+
+    def to_header(self, realm: str = "") -> Dict[str, str]:
+        """The ``Authorization`` header carrying the ``oauth_`` parameters [§3.5.1].
+
+        ``realm`` is optional, and quoted so that it cannot add parameters.
+        """
+        parts = [f'{escape(k)}="{escape(v)}"' for k, v in _pairs_of(self) if k.startswith("oauth_")]
+        if realm:
+            parts.insert(0, "realm=" + _quoted_string(realm))
+        return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
+
+    def to_postdata(self) -> str:
+        """Every parameter, form-encoded for a request body [§3.5.2]."""
+        return _encode_pairs(_pairs_of(self))
+
+    def to_url(self) -> str:
+        """The URL with every parameter added to its query [§3.5.3].
+
+        The existing query is kept as it is, blank and repeated values included.
+        """
+        if not self.url:
+            raise Error("The request has no URL; set request.url first.")
+        query = urlsplit(self.url).query
+        pairs: Iterable[Pair] = _pairs_of(self)
+        if query and query == self._merged_query:
+            pairs = _without(pairs, _parse_form(query, "URL query"))
+        return _append_query(self.url, _encode_pairs(pairs), query)
+
+    def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
+        """Whether signing adds ``oauth_body_hash`` (body hash extension §4.1.1).
+
+        Never for form-encoded bodies; by default only for a non-empty body of a
+        method other than GET or HEAD.
+        """
+        if self.is_form_encoded:
+            return False
+        if body_hash is not None:
+            return body_hash
+        return self.method not in ("GET", "HEAD") and bool(_body_bytes(self.body))
+
+    def sign_request(
+        self,
+        signature_method: SignatureMethod,
+        consumer: Consumer,
+        token: Optional[Token],
+        *,
+        body_hash: Optional[bool] = None,
+    ) -> None:
+        """Add ``oauth_signature`` (and the parameters it needs) to the request [§3.4].
+
+        ``body_hash`` adds ``oauth_body_hash`` when true, leaves it out when
+        false; by default it is added for a non-form body of a method other than
+        GET or HEAD.
+        """
+        if self._wants_body_hash(body_hash):
+            self["oauth_body_hash"] = signature_method.body_hash(self.body)
+        if "oauth_consumer_key" not in self:
+            self["oauth_consumer_key"] = consumer.key
+        if token and "oauth_token" not in self:
+            self["oauth_token"] = token.key
+        self["oauth_signature_method"] = signature_method.name
+        self["oauth_signature"] = _text(signature_method.sign(self, consumer, token), "signature")
+
+    @classmethod
+    def make_timestamp(cls) -> str:
+        """The current time as ``oauth_timestamp`` text [§3.3]."""
+        return str(int(time.time()))
+
+    @classmethod
+    def make_nonce(cls) -> str:
+        """A fresh ``oauth_nonce``: 96 random bits as 24 hex digits [§3.3]."""
+        return secrets.token_hex(12)
+
+    @classmethod
+    def from_request(
+        cls,
+        http_method: str,
+        http_url: str,
+        headers: Optional[Mapping[str, str]] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        query_string: Optional[Text] = None,
+        *,
+        body: Body = None,
+    ) -> Request:
+        """Rebuild a received request from what the web framework has [§3.4.1.3.1].
+
+        Parameters come from the OAuth ``Authorization`` header (without
+        ``realm``), the URL's query, ``query_string`` (unless it repeats the
+        URL's query), ``parameters`` (pairs that repeat the URL's query count
+        once) and ``body`` when the Content-Type in ``headers`` is
+        ``application/x-www-form-urlencoded``. Nothing passed in is mutated; a
+        protocol parameter found twice raises :class:`InvalidRequest`.
+        """
+        url = _text(http_url, "url")
+        url_query = urlsplit(url).query
+        url_pairs = _parse_form(url_query, "URL query")
+        pairs = list(url_pairs)
+
+        authorization = _header(headers, "Authorization")
+        if authorization is not None and _OAUTH_SCHEME.match(_text(authorization, "Authorization header")):
+            pairs.extend(parse_authorization_header(authorization)[0])
+        if query_string:
+            query = _text(query_string, "query string").lstrip("?")
+            if query != url_query:
+                pairs.extend(_parse_form(query, "query string"))
+        if parameters:
+            pairs.extend(_without(_pairs_of(parameters), url_pairs))
+        is_form = _media_type(_header(headers, "Content-Type")) == FORM_CONTENT_TYPE
+        if is_form and body:
+            pairs.extend(_parse_form(_text(_body_bytes(body), "form body"), "form body"))
+        _oauth_pairs_once(pairs)
+
+        collected: Dict[str, Any] = {}
+        for name, value in pairs:
+            if name in collected:
+                previous = collected[name]
+                collected[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            else:
+                collected[name] = value
+        request = cls(http_method, url, collected, body=body if body is not None else b"", is_form_encoded=is_form)
+        request._merged_query = url_query
+        return request
+
+    @classmethod
+    def from_wsgi(cls, environ: Dict[str, Any], *, trust_forwarded: bool = False) -> Request:
+        """Rebuild a received request from a WSGI environ (PEP 3333).
+
+        The body is read once and put back as ``wsgi.input`` for the
+        application. With ``trust_forwarded`` the scheme and host come from
+        ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (only behind a proxy
+        that sets them).
+        """
+        scheme = environ.get("wsgi.url_scheme", "http")
+        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+        if trust_forwarded:
+            scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip()
+            host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
+        # PEP 3333 hands the path over as latin-1 decoded bytes.
+        raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+        path = quote(raw_path, safe="/;=:@!$&'()*+,~-._%")
+        query = environ.get("QUERY_STRING", "")
+        url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise InvalidRequest("The Content-Length header is not a number.") from None
+        stream = environ.get("wsgi.input")
+        body = stream.read(length) if stream is not None and length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+
+        headers = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+        return cls.from_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body)
+
+    @classmethod
+    def from_consumer_and_token(
+        cls,
+        consumer: Consumer,
+        token: Optional[Token] = None,
+        http_method: str = HTTP_METHOD,
+        http_url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        body: Body = b"",
+        is_form_encoded: bool = False,
+    ) -> Request:
+        """A new request from a consumer (and token), with a fresh nonce and timestamp."""
+        params: Dict[str, Any] = {
+            "oauth_consumer_key": consumer.key,
+            "oauth_timestamp": cls.make_timestamp(),
+            "oauth_nonce": cls.make_nonce(),
+            "oauth_version": cls.version,
+        }
+        if parameters:
+            params.update(parameters)
+        if token:
+            params["oauth_token"] = token.key
+            if token.verifier:
+                params["oauth_verifier"] = token.verifier
+        return cls(http_method, http_url, params, body=body, is_form_encoded=is_form_encoded)
+
+    @classmethod
+    def from_token_and_callback(
+        cls,
+        token: Token,
+        callback: Optional[str] = None,
+        http_method: str = HTTP_METHOD,
+        http_url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+    ) -> Request:
+        """A request carrying ``oauth_token`` and, if given, ``oauth_callback``."""
+        params: Dict[str, Any] = dict(parameters or {})
+        params["oauth_token"] = token.key
+        if callback:
+            params["oauth_callback"] = callback
+        return cls(http_method, http_url, params)
+
+
+# ------------------------------------------------------------- signature base string
+
+
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def base_string_uri(url: Text, host: Optional[str] = None) -> str:
+    """The base string URI of ``url`` [§3.4.1.2].
+
+    Scheme and host lower-cased, the default port (80 for http, 443 for https)
+    dropped, an empty path made ``/``; userinfo, query and fragment left out.
+    Characters a URI cannot hold (spaces, non-ASCII) are percent-encoded as
+    they are on the wire. ``host``, the Host header's ``name[:port]``,
+    replaces the URL's host and port when given.
+    """
+    url = _text(url, "url")
+    try:
+        parts = urlsplit(url)
+        if host is not None:
+            authority = urlsplit(f"//{host}")
+            hostname, port = authority.hostname, authority.port
+        else:
+            hostname, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
+    scheme, host = parts.scheme.lower(), hostname
+    if not scheme or not host:
+        raise InvalidRequest(f"The URL {url!r} is not absolute: it needs a scheme and a host.")
+    if port == 0:
+        raise InvalidRequest(f"The URL {url!r} has port 0.")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    path = quote(parts.path, safe=_URI_SAFE) or "/"
+    return f"{scheme}://{host}{path}"
+
+
+def normalize_parameters(pairs: Iterable[Pair]) -> str:
+    """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
+    encoded = sorted((escape(k), escape(v)) for k, v in pairs)
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+def signature_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
+    """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1]."""
+    return f"{escape(method.upper())}&{escape(base_uri)}&{escape(normalized_parameters)}"
+
+
+class SignatureBase(NamedTuple):
+    """How a request's signature base string is made, step by step (never a key)."""
+
+    parameters: List[Pair]
+    normalized_parameters: str
+    base_string_uri: str
+    base_string: str
+
+
+def explain(request: Request) -> SignatureBase:
+    """The collected parameters, normalized string, base string URI and base string of ``request``."""
+    if not request.normalized_url:
+        raise Error("The request has no URL; set request.url before signing.")
+    pairs = request._signed_pairs()
+    normalized = normalize_parameters(pairs)
+    return SignatureBase(
+        pairs, normalized, request.normalized_url,
+        signature_base_string(request.method, request.normalized_url, normalized),
+    )
+
+
+# ---------------------------------------------------------------- signature methods
+
+
+def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
+    """``consumer-secret&token-secret``, each percent-encoded [§3.4.2, §3.4.4]."""
+    return f"{escape(consumer.secret or '')}&{escape(token.secret or '') if token else ''}"
+
+
+def _same(a: Union[str, bytes], b: Union[str, bytes]) -> bool:
+    """Compare two signatures in constant time, whatever their types."""
+    try:
+        a_bytes = a.encode("utf-8") if isinstance(a, str) else bytes(a)
+        b_bytes = b.encode("utf-8") if isinstance(b, str) else bytes(b)
+    except (TypeError, ValueError):
+        return False
+    return hmac.compare_digest(a_bytes, b_bytes)
+
+
+class SignatureMethod:
+    """A way to sign and verify requests; subclass it for a custom method.
+
+    A subclass sets ``name`` and implements ``sign``; ``check`` recomputes the
+    signature and compares in constant time. ``body_hash_algorithm`` is the
+    hash of ``oauth_body_hash``, SHA-1 as the body hash extension says.
+    """
+
+    name = ""
+    body_hash_algorithm: Callable[[bytes], _Hash] = hashlib.sha1
+
+    def signing_base(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Tuple[bytes, bytes]:
+        """The key and the signature base string, as bytes (1.9's contract) [§3.4.1]."""
+        return _signing_key(consumer, token).encode("ascii"), explain(request).base_string.encode("ascii")
+
+    def sign(self, request: Request, consumer: Consumer, token: Optional[Token]) -> str:
+        """The signature of ``request`` as text."""
+        return self.sign_base_string(explain(request).base_string, consumer, token)
+
+    def sign_base_string(self, base_string: str, consumer: Consumer, token: Optional[Token]) -> str:
+        """The signature of a signature base string (a pure function of its inputs)."""
+        raise NotImplementedError
+
+    def check(self, request: Request, consumer: Consumer, token: Optional[Token], signature: Text) -> bool:
+        """Whether ``signature`` is the right one for ``request``."""
+        return _same(self.sign(request, consumer, token), signature)
+
+    def body_hash(self, body: Body) -> str:
+        """``oauth_body_hash`` of ``body``: base64 of its hash (body hash extension §3.1)."""
+        return base64.b64encode(type(self).body_hash_algorithm(_body_bytes(body)).digest()).decode("ascii")
+
+
+class _HMAC(SignatureMethod):
+    digestmod: Callable[[], _Hash] = hashlib.sha1
+
+    def sign(self, request: Request, consumer: Consumer, token: Optional[Token]) -> str:
+        """base64(HMAC(key, base string)) [§3.4.2]."""
+        # Through signing_base, which a subclass written for 1.9 may override.
+        key, raw = self.signing_base(request, consumer, token)
+        return self._mac(key, raw)
+
+    def sign_base_string(self, base_string: str, consumer: Consumer, token: Optional[Token]) -> str:
+        """base64(HMAC(key, base string)) [§3.4.2]."""
+        return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
+
+    def _mac(self, key: bytes, raw: bytes) -> str:
+        return base64.b64encode(hmac.new(key, raw, type(self).digestmod).digest()).decode("ascii")
+
+
+class SignatureMethod_HMAC_SHA1(_HMAC):
+    """HMAC-SHA1 [§3.4.2]."""
+
+    name = "HMAC-SHA1"
+    digestmod = hashlib.sha1
+
+
+class SignatureMethod_HMAC_SHA256(_HMAC):
+    """HMAC-SHA256: §3.4.2 with SHA-256 (LTI, Xero, NetSuite, HERE)."""
+
+    name = "HMAC-SHA256"
+    digestmod = hashlib.sha256
+
+
+class SignatureMethod_HMAC_SHA512(_HMAC):
+    """HMAC-SHA512: §3.4.2 with SHA-512."""
+
+    name = "HMAC-SHA512"
+    digestmod = hashlib.sha512
+
+
+class SignatureMethod_PLAINTEXT(SignatureMethod):
+    """PLAINTEXT: the signature is the key itself; use it over TLS only [§3.4.4]."""
+
+    name = "PLAINTEXT"
+
+    def signing_base(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Tuple[bytes, bytes]:
+        """The key, twice: PLAINTEXT signs no base string."""
+        key = _signing_key(consumer, token).encode("ascii")
+        return key, key
+
+    def sign(self, request: Request, consumer: Consumer, token: Optional[Token]) -> str:
+        """``consumer-secret&token-secret``, percent-encoded [§3.4.4]."""
+        return _signing_key(consumer, token)
+
+    def sign_base_string(self, base_string: str, consumer: Consumer, token: Optional[Token]) -> str:
+        """The key: PLAINTEXT ignores the base string [§3.4.4]."""
+        return _signing_key(consumer, token)
+
+
+def _cryptography() -> Any:
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    except ImportError:
+        raise Error("RSA signatures need the 'cryptography' package: pip install 'oauth2[rsa]'.") from None
+    return hashes, serialization, padding, rsa, x509
+
+
+KeyMaterial = Union[str, bytes, Any]
+
+
+class _RSA(SignatureMethod):
+    """RSASSA-PKCS1-v1_5 over the base string [§3.4.3], via ``cryptography``."""
+
+    hash_name = "SHA1"
+
+    def __init__(
+        self,
+        private_key: Optional[KeyMaterial] = None,
+        public_key: Optional[KeyMaterial] = None,
+        *,
+        password: Optional[Text] = None,
+        public_key_for: Optional[Callable[[Consumer], KeyMaterial]] = None,
+    ) -> None:
+        """Sign with ``private_key``; verify with ``public_key`` or ``public_key_for(consumer)``.
+
+        Private keys are PEM (PKCS#1 or PKCS#8, encrypted with ``password``) or
+        loaded ``cryptography`` key objects; public keys are PEM public keys,
+        PEM X.509 certificates or key objects.
+        """
+        self._private_source = private_key
+        self._password = _text(password, "password").encode("utf-8") if password is not None else None
+        self._public_source = public_key
+        self._public_key_for = public_key_for
+        self._private_key: Any = None
+        self._public_keys: Dict[Union[str, bytes], Any] = {}
+
+    def _hash(self) -> Any:
+        hashes = _cryptography()[0]
+        return getattr(hashes, self.hash_name)()
+
+    def _private(self) -> Any:
+        if self._private_key is None:
+            if self._private_source is None:
+                raise Error(f"{self.name} needs a private key to sign: pass private_key=.")
+            self._private_key = _load_private_key(self._private_source, self._password)
+        return self._private_key
+
+    def _public(self, consumer: Consumer) -> Any:
+        source = self._public_key_for(consumer) if self._public_key_for else self._public_source
+        if source is None:
+            raise Error(f"{self.name} needs a public key or certificate to verify: pass public_key= or public_key_for=")
+        if not isinstance(source, (str, bytes)):
+            return _load_public_key(source)
+        if source not in self._public_keys:
+            self._public_keys[source] = _load_public_key(source)
+        return self._public_keys[source]
+
+    def signing_base(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Tuple[bytes, bytes]:
+        """No shared key: the base string alone."""
+        return b"", explain(request).base_string.encode("ascii")
+
+    def sign_base_string(self, base_string: str, consumer: Consumer, token: Optional[Token]) -> str:
+        """base64 of the RSASSA-PKCS1-v1_5 signature of the base string [§3.4.3.1]."""
+        padding = _cryptography()[2]
+        signature = self._private().sign(base_string.encode("utf-8"), padding.PKCS1v15(), self._hash())
+        return base64.b64encode(signature).decode("ascii")
+
+    def check(self, request: Request, consumer: Consumer, token: Optional[Token], signature: Text) -> bool:
+        """Verify ``signature`` with the consumer's public key [§3.4.3.2]."""
+        padding = _cryptography()[2]
+        key = self._public(consumer)
+        try:
+            decoded = base64.b64decode(_text(signature, "signature"), validate=True)
+        except (TypeError, binascii.Error):
+            return False
+        raw = self.signing_base(request, consumer, token)[1]
+        try:
+            key.verify(decoded, raw, padding.PKCS1v15(), self._hash())
+        except Exception:  # cryptography's InvalidSignature, or a malformed signature
+            return False
+        return True
+
+
+def _load_private_key(source: KeyMaterial, password: Optional[bytes]) -> Any:
+    _, serialization, _, rsa, _ = _cryptography()
+    if isinstance(source, rsa.RSAPrivateKey):
+        return source
+    try:
+        key = serialization.load_pem_private_key(_pem_bytes(source), password=password)
+    except (TypeError, ValueError) as exc:
+        hint = "is it encrypted? pass password=" if password is None else "is the password right?"
+        raise Error(f"Cannot load the RSA private key: it must be PEM (PKCS#1 or PKCS#8); {hint}") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise Error("The private key is not an RSA key.")
+    return key
+
+
+def _load_public_key(source: KeyMaterial) -> Any:
+    _, serialization, _, rsa, x509 = _cryptography()
+    if isinstance(source, rsa.RSAPublicKey):
+        return source
+    data = _pem_bytes(source)
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            key = x509.load_pem_x509_certificate(data).public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except (TypeError, ValueError) as exc:
+        raise Error("Cannot load the RSA public key: give a PEM public key or a PEM X.509 certificate.") from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise Error("The public key is not an RSA key.")
+    return key
+
+
+def _pem_bytes(source: KeyMaterial) -> bytes:
+    if isinstance(source, str):
+        return source.encode("ascii", "replace")
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    raise TypeError(f"an RSA key must be PEM text, PEM bytes or a cryptography key, not {type(source).__name__}")
+
+
+class SignatureMethod_RSA_SHA1(_RSA):
+    """RSA-SHA1 [§3.4.3]; needs ``pip install 'oauth2[rsa]'``."""
+
+    name = "RSA-SHA1"
+    hash_name = "SHA1"
+
+
+class SignatureMethod_RSA_SHA256(_RSA):
+    """RSA-SHA256: §3.4.3 with SHA-256; needs ``pip install 'oauth2[rsa]'``."""
+
+    name = "RSA-SHA256"
+    hash_name = "SHA256"
+
+
+class SignatureMethod_RSA_SHA512(_RSA):
+    """RSA-SHA512: §3.4.3 with SHA-512; needs ``pip install 'oauth2[rsa]'``."""
+
+    name = "RSA-SHA512"
+    hash_name = "SHA512"
+
+
+def build_xoauth_string(
+    url: str, consumer: Consumer, token: Optional[Token] = None, signature_method: Optional[SignatureMethod] = None
+) -> str:
+    """The XOAUTH SASL string for IMAP/SMTP: ``GET <url> k="v",...`` (1.9's format).
+
+    Signed with HMAC-SHA1 unless another method is given.
+    """
+    request = Request.from_consumer_and_token(consumer, token, "GET", url)
+    request.sign_request(signature_method or SignatureMethod_HMAC_SHA1(), consumer, token)
+    params = ",".join(f'{k}="{escape(v)}"' for k, v in sorted(_pairs_of(request)))
+    return f"GET {url} {params}"
+
+
+def build_xoauth2_string(user: str, access_token: str) -> str:
+    """The XOAUTH2 SASL string: ``user=<user>^Aauth=Bearer <token>^A^A`` (not base64)."""
+    return f"user={user}\x01auth=Bearer {access_token}\x01\x01"
+
+
+# --------------------------------------------------------------------------- server
+
+
+class NonceStore:
+    """Where a server remembers the nonces it accepted [§3.3].
+
+    ``add`` records the combination for ``ttl`` seconds and returns whether it
+    was new; it must be atomic when several threads or processes share it.
+    """
+
+    def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
+        """Record the combination; False if it is already there."""
+        raise NotImplementedError
+
+
+def _nonce_key(consumer_key: str, token: Optional[str], timestamp: int, nonce: str) -> str:
+    return "&".join((escape(consumer_key), escape(token or ""), str(timestamp), escape(nonce)))
+
+
+class MemoryNonceStore(NonceStore):
+    """A thread-safe, bounded in-memory nonce store for one process.
+
+    Entries expire with the timestamp window. When ``max_entries`` unexpired
+    entries are held, new requests are refused (503) rather than forgetting a
+    nonce that could then be replayed.
+    """
+
+    def __init__(self, max_entries: int = 1_000_000, clock: Callable[[], float] = time.time) -> None:
+        self.max_entries = max_entries
+        self._clock = clock
+        self._expiry: Dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
+        """Record the combination for ``ttl`` seconds; False if it is already there."""
+        key = _nonce_key(consumer_key, token, timestamp, nonce)
+        now = self._clock()
+        with self._lock:
+            expires = self._expiry.get(key)
+            if expires is not None and expires > now:
+                return False
+            if len(self._expiry) >= self.max_entries:
+                self._expiry = {k: t for k, t in self._expiry.items() if t > now}
+                if len(self._expiry) >= self.max_entries:
+                    raise ServiceUnavailable("Too many requests in the timestamp window; retry later.")
+            self._expiry[key] = now + ttl
+            return True
+
+
+class RedisNonceStore(NonceStore):
+    """A nonce store in Redis, shared by processes and hosts (``pip install 'oauth2[redis]'``).
+
+    Each combination is one key set with ``SET NX EX``, atomic on the server.
+    """
+
+    def __init__(self, client: Any = None, *, url: Optional[str] = None, prefix: str = "oauth2:nonce:") -> None:
+        if client is None:
+            try:
+                import redis
+            except ImportError:
+                raise Error("RedisNonceStore needs the 'redis' package: pip install 'oauth2[redis]'.") from None
+            client = redis.Redis.from_url(url or "redis://127.0.0.1:6379/0")
+        self.client = client
+        self.prefix = prefix
+
+    def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
+        """Record the combination for ``ttl`` seconds; False if it is already there."""
+        key = self.prefix + _nonce_key(consumer_key, token, timestamp, nonce)
+        return bool(self.client.set(key, b"1", nx=True, ex=max(int(ttl), 1)))
+
+
+_REQUIRED = ("oauth_consumer_key", "oauth_signature_method", "oauth_signature")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+class Server:
+    """Verifies signed requests, as a provider does [§3.2].
+
+    ``signature_methods`` is the allow-list (a dict by name, as in 1.9, or an
+    iterable of methods); ``add_signature_method`` extends it. By default a
+    request is refused when its timestamp is more than ``timestamp_threshold``
+    seconds (300) in the past or ``future_threshold`` seconds (the same) in
+    the future, when its nonce was already used (in-memory store), and when it
+    uses PLAINTEXT over plain http.
+    """
+
+    timestamp_threshold = 300  # In seconds, five minutes.
+    version = OAUTH_VERSION
+    signature_methods: Dict[str, SignatureMethod]
+
+    def __init__(
+        self,
+        signature_methods: Optional[Union[Mapping[str, SignatureMethod], Iterable[SignatureMethod]]] = None,
+        *,
+        nonce_store: Optional[NonceStore] = None,
+        timestamp_threshold: Optional[int] = None,
+        future_threshold: Optional[int] = None,
+        clock: Callable[[], float] = time.time,
+        allow_plaintext_over_http: bool = False,
+        require_body_hash: bool = False,
+    ) -> None:
+        if isinstance(signature_methods, dict):
+            self.signature_methods = signature_methods
+        elif isinstance(signature_methods, Mapping):
+            self.signature_methods = dict(signature_methods)
+        else:
+            self.signature_methods = {m.name: m for m in signature_methods or ()}
+        if timestamp_threshold is not None:
+            self.timestamp_threshold = timestamp_threshold
+        self.future_threshold = future_threshold if future_threshold is not None else self.timestamp_threshold
+        self.clock = clock
+        self.nonce_store = nonce_store if nonce_store is not None else MemoryNonceStore(clock=clock)
+        self.allow_plaintext_over_http = allow_plaintext_over_http
+        self.require_body_hash = require_body_hash
+
+    def add_signature_method(self, signature_method: SignatureMethod) -> Dict[str, SignatureMethod]:
+        """Accept ``signature_method``; returns the allow-list."""
+        self.signature_methods[signature_method.name] = signature_method
+        return self.signature_methods
+
+    def verify_request(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Dict[str, Any]:
+        """Verify ``request`` and return its non-OAuth parameters.
+
+        Raises an :class:`Error` subclass with ``status`` and ``oauth_problem``
+        for the first check that fails: required parameters [§3.1], version,
+        signature method, credentials, timestamp [§3.3], signature [§3.4], body
+        hash, and last the nonce, so that only valid requests use one up.
+        """
+        if not isinstance(request, Request):
+            raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
+        params = self._protocol_parameters(request)
+        method = self._signature_method(request, params["oauth_signature_method"])
+        self._check_credentials(params, consumer, token)
+        timestamp = self._check_timestamp(params.get("oauth_timestamp"))
+        if not method.check(request, consumer, token, params["oauth_signature"]):
+            raise InvalidSignature(base_string=explain(request).base_string)
+        self._check_body_hash(request, method, params.get("oauth_body_hash"))
+        if timestamp is not None:
+            ttl = self.timestamp_threshold + self.future_threshold + 1
+            token_key = token.key if token else None
+            if not self.nonce_store.add(consumer.key or "", token_key, timestamp, params["oauth_nonce"], ttl):
+                raise NonceUsed("This nonce was already used with this timestamp: the request is a replay.")
+        return request.get_nonoauth_parameters()
+
+    def build_authenticate_header(self, realm: str = "") -> Dict[str, str]:
+        """The ``WWW-Authenticate`` header of a 401 response."""
+        return build_authenticate_header(realm)
+
+    def _protocol_parameters(self, request: Request) -> Dict[str, str]:
+        """The ``oauth_`` parameters, each present once, the required ones checked [§3.1]."""
+        params: Dict[str, str] = {}
+        for name, value in request.items():
+            if not name.startswith("oauth_"):
+                continue
+            if not isinstance(value, str):
+                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+            params[name] = value
+        for name, value in request._query_pairs():
+            if name.startswith("oauth_"):
+                if name in params:
+                    raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+                params[name] = value
+        if "oauth_signature" not in params:
+            raise MissingSignature()
+        for name in _REQUIRED:
+            if name not in params:
+                raise MissingParameter(name)
+        if params["oauth_signature_method"] != SignatureMethod_PLAINTEXT.name:
+            for name in ("oauth_timestamp", "oauth_nonce"):
+                if name not in params:
+                    raise MissingParameter(name)
+        version = params.get("oauth_version")
+        if version is not None and version != self.version:
+            raise VersionRejected(f"OAuth version {version[:20]!r} is not supported; use 1.0.")
+        return params
+
+    def _signature_method(self, request: Request, name: str) -> SignatureMethod:
+        """The allowed method named ``name``; PLAINTEXT only over TLS unless allowed [§3.4.4]."""
+        method = self.signature_methods.get(name)
+        if method is None:
+            allowed = ", ".join(sorted(self.signature_methods)) or "none"
+            raise UnsupportedSignatureMethod(f"Signature method {name[:40]!r} is not accepted; accepted: {allowed}.")
+        insecure = not (request.normalized_url or "").startswith("https:")
+        if method.name == SignatureMethod_PLAINTEXT.name and insecure and not self.allow_plaintext_over_http:
+            raise UnsupportedSignatureMethod("PLAINTEXT is only accepted over https.")
+        return method
+
+    def _check_credentials(self, params: Dict[str, str], consumer: Consumer, token: Optional[Token]) -> None:
+        """The request must name the consumer and token it is verified against."""
+        if params["oauth_consumer_key"] != consumer.key:
+            raise ConsumerKeyRejected("The request's oauth_consumer_key does not match the consumer.")
+        if token is not None and params.get("oauth_token") != token.key:
+            raise TokenRejected("The request's oauth_token does not match the token.")
+
+    def _check_timestamp(self, value: Optional[str]) -> Optional[int]:
+        """The timestamp as an int, within the window [§3.3]; None if absent (PLAINTEXT)."""
+        if value is None:
+            return None
+        if not _TIMESTAMP.fullmatch(value):
+            raise InvalidRequest("oauth_timestamp must be a positive integer number of seconds.")
+        timestamp = int(value)
+        now = int(self.clock())
+        if timestamp < now - self.timestamp_threshold:
+            raise TimestampRefused(
+                f"Expired timestamp: given {timestamp}, must be at least {now - self.timestamp_threshold}."
+            )
+        if timestamp > now + self.future_threshold:
+            raise TimestampRefused(
+                f"Timestamp in the future: given {timestamp}, must be at most {now + self.future_threshold}."
+            )
+        return timestamp
+
+    def _check_body_hash(self, request: Request, method: SignatureMethod, body_hash: Optional[str]) -> None:
+        """Check ``oauth_body_hash`` against the body (body hash extension §3.2, §4.1.1)."""
+        if body_hash is None:
+            if self.require_body_hash and not request.is_form_encoded and _body_bytes(request.body):
+                raise MissingParameter("oauth_body_hash")
+            return
+        if request.is_form_encoded:
+            raise InvalidRequest("oauth_body_hash must not be sent with a form-encoded body.")
+        if not _same(method.body_hash(request.body), body_hash):
+            raise BodyHashMismatch("oauth_body_hash does not match the request body.")
+
+
+# --------------------------------------------------------------------------- client
+
+
+class _Call(NamedTuple):
+    """One call to Client.request, as the caller made it, before signing."""
+
+    method: str
+    body: Body
+    headers: Dict[str, str]
+    parameters: Dict[str, Any]
+    realm: Optional[str]
+    placement: str
+    body_hash: Optional[bool]
+
+
+_PLACEMENTS = ("header", "query", "body")
+_FORM_BODY = re.compile(rb"[A-Za-z0-9*._~%+-]*=[A-Za-z0-9*._~%+=-]*(?:&[A-Za-z0-9*._~%+-]*(?:=[A-Za-z0-9*._~%+=-]*)?)*")
+
+
+class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hints
+    """An ``httplib2.Http`` that signs every request it sends, redirects included.
+
+    ``Client(consumer, token=None, **httplib2_options)`` as in 1.9. The OAuth
+    parameters go in the Authorization header by default (``placement``:
+    ``"header"``, ``"query"`` or ``"body"``, RFC 5849 §3.5); no realm is sent
+    unless ``realm`` is set.
+    """
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        token: Optional[Token] = None,
+        *,
+        placement: str = "header",
+        realm: Optional[str] = None,
+        body_hash: Optional[bool] = None,
+        **kwargs: Any,
+    ) -> None:
+        if consumer is not None and not isinstance(consumer, Consumer):
+            raise ValueError("Invalid consumer.")
+        if token is not None and not isinstance(token, Token):
+            raise ValueError("Invalid token.")
+        if placement not in _PLACEMENTS:
+            raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+        self.consumer = consumer
+        self.token = token
+        self.method: SignatureMethod = SignatureMethod_HMAC_SHA1()
+        self.placement = placement
+        self.realm = realm
+        self.body_hash = body_hash
+        self._in_flight = threading.local()
+        super().__init__(**kwargs)
+
+    def set_signature_method(self, method: SignatureMethod) -> None:
+        """Sign with ``method`` from now on."""
+        if not isinstance(method, SignatureMethod):
+            raise ValueError("Invalid signature method.")
+        self.method = method
+
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: Body = b"",
+        headers: Optional[Mapping[str, str]] = None,
+        redirections: int = httplib2.DEFAULT_MAX_REDIRECTS,
+        connection_type: Any = None,
+        *,
+        parameters: Optional[Mapping[str, Any]] = None,
+        callback: Optional[str] = None,
+        realm: Optional[str] = None,
+        placement: Optional[str] = None,
+        body_hash: Optional[bool] = None,
+    ) -> Tuple[httplib2.Response, bytes]:
+        """Sign and send a request; returns ``(response, content)`` like httplib2.
+
+        ``parameters`` are extra protocol parameters to sign and send (such as
+        ``oauth_callback``, also settable with ``callback``); ``realm``,
+        ``placement`` and ``body_hash`` override the client's settings for
+        this call. Each redirect hop httplib2 follows is signed afresh.
+        """
+        call = getattr(self._in_flight, "call", None)
+        if call is not None:
+            # httplib2 re-enters request() to follow a redirect: sign that hop
+            # from the caller's request, not from the previous hop's signed one,
+            # and drop the oauth_ parameters the Location may echo back.
+            if call.placement == "query":
+                uri = _strip_oauth_query(uri)
+            return self._send(self._redirected(call, method, body), uri, redirections, connection_type)
+        placement = placement or self.placement
+        if placement not in _PLACEMENTS:
+            raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+        extra = dict(parameters or {})
+        if callback is not None:
+            extra["oauth_callback"] = callback
+        call = _Call(
+            method=_text(method, "method").upper(),
+            body=body,
+            headers=dict(headers or {}),
+            parameters=extra,
+            realm=realm if realm is not None else self.realm,
+            placement=placement,
+            body_hash=body_hash if body_hash is not None else self.body_hash,
+        )
+        self._in_flight.call = call
+        try:
+            return self._send(call, uri, redirections, connection_type)
+        finally:
+            self._in_flight.call = None
+
+    def _redirected(self, call: _Call, method: str, body: Body) -> _Call:
+        """The call as httplib2 redirects it: a 302/303 becomes a GET without a body."""
+        method = method.upper()
+        if body is None or (method == "GET" and call.method != "GET"):
+            headers = {k: v for k, v in call.headers.items() if k.lower() not in ("content-type", "content-length")}
+            return call._replace(method=method, body=b"", headers=headers)
+        return call._replace(method=method)
+
+    def _send(
+        self, call: _Call, uri: str, redirections: int, connection_type: Any
+    ) -> Tuple[httplib2.Response, bytes]:
+        wire_uri, wire_body, wire_headers = self._sign(call, uri)
+        response: Tuple[httplib2.Response, bytes] = super().request(
+            wire_uri,
+            method=call.method,
+            body=wire_body,
+            headers=wire_headers,
+            redirections=redirections,
+            connection_type=connection_type,
+        )
+        return response
+
+    def _sign(self, call: _Call, uri: str) -> Tuple[str, Body, Dict[str, str]]:
+        """Sign one hop; returns the URI, body and headers to send."""
+        if self.consumer is None:
+            raise Error("The client has no consumer to sign with.")
+        headers = {k: v for k, v in call.headers.items() if k.lower() != "authorization"}
+        body = call.body
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        content_type = _header(headers, "Content-Type")
+        is_form = _media_type(content_type) == FORM_CONTENT_TYPE
+        if is_form and hasattr(body, "read"):
+            body = _body_bytes(body)
+        # As in 1.9, a POST without a Content-Type is form data, but only if it
+        # is: any other body is sent untouched.
+        if (
+            content_type is None
+            and call.method == "POST"
+            and isinstance(body, bytes)
+            and ((not body and call.placement == "body") or _FORM_BODY.fullmatch(body))
+        ):
+            headers["Content-Type"] = FORM_CONTENT_TYPE
+            is_form = True
+        if call.placement == "body" and not is_form:
+            raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
+
+        form_pairs = _parse_form(_text(body, "form body"), "form body") if is_form and body else []
+        request = Request.from_consumer_and_token(
+            self.consumer, self.token, call.method, uri, parameters=call.parameters, body=body, is_form_encoded=is_form
+        )
+        for name, value in form_pairs:
+            _add_value(request, name, value)
+        request.sign_request(self.method, self.consumer, self.token, body_hash=call.body_hash)
+
+        oauth = [(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")]
+        if call.placement == "header":
+            headers.update(request.to_header(realm=call.realm or ""))
+        elif call.placement == "query":
+            uri = _append_query(uri, _encode_pairs(oauth))
+        else:
+            form = _body_bytes(body)
+            body = b"&".join(p for p in (form, _encode_pairs(oauth).encode("ascii")) if p)
+        return uri, body, headers
+
+
+def _add_value(request: Request, name: str, value: str) -> None:
+    """Add one more value for ``name``, keeping the values already there."""
+    previous = request.get(name)
+    if previous is None:
+        request[name] = value
+    elif isinstance(previous, list):
+        request[name] = [*previous, value]
+    else:
+        request[name] = [previous, value]
+
+
+def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
+    """``uri`` with ``added`` after its query (or after ``replaced_query``, its kept part)."""
+    scheme, netloc, path, query, fragment = urlsplit(uri)
+    if replaced_query is not None:
+        query = replaced_query
+    query = "&".join(q for q in (query, added) if q)
+    return str(urlunsplit((scheme, netloc, path, query, fragment)))
+
+
+def _strip_oauth_query(uri: str) -> str:
+    """``uri`` without ``oauth_`` query parameters, which a redirect may echo back."""
+    scheme, netloc, path, query, fragment = urlsplit(uri)
+    if "oauth_" not in query:
+        return uri
+    kept = "&".join(p for p in query.split("&") if not unquote(p.split("=", 1)[0]).startswith("oauth_"))
+    return urlunsplit((scheme, netloc, path, kept, fragment))
