@@ -37,7 +37,7 @@ setup(
         "redis": ["redis>=4.5"],
         "test": TEST_REQUIRES,
     },
-    entry_points={"console_scripts": ["oauth2=oauth2.__main__:main"]},
+    entry_points={"console_scripts": ["oauth2=oauth2.cli:main"]},
     keywords="oauth oauth1 oauth1a rfc5849 httplib2 xoauth imap smtp lti",
     classifiers=[
         "Development Status :: 5 - Production/Stable",

@@ -173,6 +173,28 @@ class ServiceUnavailable(Error):
     status = 503
 
 
+class ProviderError(Error):
+    """A provider answered a credentials request with an error status.
+
+    Carries the response's ``status``, its ``oauth_problem`` (OAuth Problem
+    Reporting) when it names one, and ``body``, the start of the response.
+    """
+
+    def __init__(self, status: int, body: bytes) -> None:
+        text = body[:300].decode("utf-8", "replace")
+        problem = None
+        if b"oauth_problem=" in body:
+            try:
+                problem = dict(parse_qsl(text)).get("oauth_problem")
+            except ValueError:
+                problem = None
+        detail = f" ({problem})" if problem else ""
+        super().__init__(f"The provider answered {status}{detail}: {text[:120]!r}")
+        self.status = status
+        self.oauth_problem = problem
+        self.body = text
+
+
 # ------------------------------------------------------------------------- encoding
 
 
@@ -1491,6 +1513,84 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             return self._send(call, uri, redirections, connection_type)
         finally:
             self._in_flight.call = None
+
+    def fetch_request_token(
+        self,
+        url: str,
+        *,
+        callback: str = "oob",
+        method: str = "POST",
+        parameters: Optional[Mapping[str, Any]] = None,
+        require_callback_confirmed: bool = True,
+    ) -> Token:
+        """Obtain temporary credentials [§2.1]; they become ``self.token``.
+
+        ``callback`` is sent as ``oauth_callback`` (``oob`` for PIN-based
+        flows). OAuth 1.0a providers answer ``oauth_callback_confirmed=true``;
+        for a 1.0 provider that does not, pass ``require_callback_confirmed=False``.
+        """
+        self.token = None
+        token = self._fetch_token(url, method, parameters, callback)
+        if require_callback_confirmed and token.callback_confirmed != "true":
+            raise Error(
+                "The provider did not confirm the callback (oauth_callback_confirmed); "
+                "if it speaks OAuth 1.0 rather than 1.0a, pass require_callback_confirmed=False."
+            )
+        self.token = token
+        return token
+
+    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
+        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
+        token = token or self.token
+        if token is None:
+            raise Error("There is no request token to authorize: call fetch_request_token first.")
+        return _append_query(url, _encode_pairs([("oauth_token", token.key or ""), *parameters.items()]))
+
+    def fetch_access_token(
+        self,
+        url: str,
+        verifier: Optional[str] = None,
+        *,
+        method: str = "POST",
+        parameters: Optional[Mapping[str, Any]] = None,
+    ) -> Token:
+        """Exchange the authorized request token and ``verifier`` for token credentials [§2.3].
+
+        The new token becomes ``self.token``; fields such as ``user_id`` or
+        ``screen_name`` in the response are in ``token.extra``.
+        """
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set client.token.")
+        if verifier is not None:
+            self.token.set_verifier(verifier)
+        token = self._fetch_token(url, method, parameters, None)
+        self.token = token
+        return token
+
+    def _fetch_token(
+        self, url: str, method: str, parameters: Optional[Mapping[str, Any]], callback: Optional[str]
+    ) -> Token:
+        response, content = self.request(url, method, parameters=parameters, callback=callback)
+        if not 200 <= response.status < 300:
+            raise ProviderError(response.status, content)
+        try:
+            return Token.from_string(content)
+        except (InvalidRequest, TypeError) as exc:
+            raise ProviderError(response.status, content) from exc
+
+    def echo_headers(self, url: str, method: str = "GET", *, realm: Optional[str] = None) -> Dict[str, str]:
+        """OAuth Echo: headers that let another service verify our credentials at ``url``.
+
+        Signs ``method url`` (for instance Twitter's ``verify_credentials``)
+        without sending it, and returns ``X-Auth-Service-Provider`` and
+        ``X-Verify-Credentials-Authorization`` to hand to the delegate.
+        """
+        if self.consumer is None:
+            raise Error("The client has no consumer to sign with.")
+        request = Request.from_consumer_and_token(self.consumer, self.token, method, url)
+        request.sign_request(self.method, self.consumer, self.token)
+        authorization = request.to_header(realm=realm if realm is not None else self.realm or "")["Authorization"]
+        return {"X-Auth-Service-Provider": url, "X-Verify-Credentials-Authorization": authorization}
 
     def _redirected(self, call: _Call, method: str, body: Body) -> _Call:
         """The call as httplib2 redirects it: a 302/303 becomes a GET without a body."""
