@@ -30,6 +30,7 @@ from typing import (
     Mapping,
     NamedTuple,
     Optional,
+    Sequence,
     Tuple,
     Union,
 )
@@ -259,7 +260,7 @@ def _percent_encode(s: str) -> str:
 
 def escape(s: Union[Text, int]) -> str:
     """Percent-encode ``s`` as RFC 5849 §3.6 says: UTF-8, then all but ALPHA DIGIT ``-._~``."""
-    return _percent_encode(_text(s, "value"))
+    return _percent_encode(s if type(s) is str else _text(s, "value"))
 
 
 def generate_timestamp() -> int:
@@ -406,13 +407,15 @@ class Token:
 # ------------------------------------------------------------ request and parameters
 
 
-def _parse_form(s: str, source: str) -> List[Pair]:
+@functools.lru_cache(maxsize=1024)
+def _parse_form(s: str, source: str) -> Tuple[Pair, ...]:
     """Decode an ``application/x-www-form-urlencoded`` string exactly once [§3.4.1.3.1].
 
-    Empty values and names without ``=`` are kept as empty values.
+    Empty values and names without ``=`` are kept as empty values. Cached: a
+    client signs the same URLs again and again.
     """
     try:
-        return parse_qsl(s, keep_blank_values=True, errors="strict")
+        return tuple(parse_qsl(s, keep_blank_values=True, errors="strict"))
     except UnicodeDecodeError:
         raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
     except ValueError as exc:  # a field count limit, or a NUL in the input
@@ -450,18 +453,18 @@ def _param_value(value: Any, name: str) -> Union[str, List[str]]:
 def _pairs_of(params: Mapping[str, Any]) -> Iterator[Pair]:
     """Expand ``{name: value or [values]}`` into (name, value) pairs of text."""
     for name, value in params.items():
+        if type(name) is str and type(value) is str:
+            yield name, value
+            continue
         if value is None:
             continue
         name = _text(name, "parameter name")
-        if isinstance(value, str):
-            yield name, value
+        coerced = _param_value(value, name)
+        if isinstance(coerced, str):
+            yield name, coerced
         else:
-            coerced = _param_value(value, name)
-            if isinstance(coerced, str):
-                yield name, coerced
-            else:
-                for v in coerced:
-                    yield name, v
+            for v in coerced:
+                yield name, v
 
 
 def _without(pairs: Iterable[Pair], removed: Iterable[Pair]) -> List[Pair]:
@@ -595,6 +598,9 @@ class Request(Dict[str, Any]):
         self.__dict__["method"] = _text(value, "method").upper()
 
     def __setitem__(self, key: str, value: Any) -> None:
+        if type(key) is str and type(value) is str:
+            super().__setitem__(key, value)
+            return
         key = _text(key, "parameter name")
         if value is None:
             self.pop(key, None)
@@ -621,14 +627,17 @@ class Request(Dict[str, Any]):
         """The parameters whose names do not start with ``oauth_``."""
         return {k: v for k, v in self.items() if not k.startswith("oauth_")}
 
-    def _query_pairs(self) -> List[Pair]:
+    def _query_pairs(self) -> Sequence[Pair]:
         """The URL's query parameters that the dict does not already hold."""
-        if not self.url:
+        url = self.url
+        if not url:
             return []
-        query = urlsplit(self.url).query
-        if not query or query == self._merged_query:
-            return []
-        return _parse_form(query, "URL query")
+        cached = self.__dict__.get("_query_cache")
+        if cached is None or cached[0] is not url:
+            query = urlsplit(url).query
+            cached = (url, _parse_form(query, "URL query") if query and query != self._merged_query else ())
+            self.__dict__["_query_cache"] = cached
+        return cached[1]
 
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
@@ -645,7 +654,8 @@ class Request(Dict[str, Any]):
 
         ``realm`` is optional, and quoted so that it cannot add parameters.
         """
-        parts = [f'{escape(k)}="{escape(v)}"' for k, v in _pairs_of(self) if k.startswith("oauth_")]
+        encode = _percent_encode
+        parts = [f'{encode(k)}="{encode(v)}"' for k, v in _pairs_of(self) if k.startswith("oauth_")]
         if realm:
             parts.insert(0, "realm=" + _quoted_string(realm))
         return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
@@ -842,6 +852,7 @@ class Request(Dict[str, Any]):
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
+@functools.lru_cache(maxsize=1024)
 def base_string_uri(url: Text, host: Optional[str] = None) -> str:
     """The base string URI of ``url`` [§3.4.1.2].
 
@@ -876,13 +887,23 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
-    encoded = sorted((escape(k), escape(v)) for k, v in pairs)
+    encode = _percent_encode
+    encoded = sorted((encode(k), encode(v)) for k, v in pairs)
     return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+# A normalized parameter string holds only these characters, so encoding it
+# again only has to replace three of them.
+_NORMALIZED = re.compile(r"[A-Za-z0-9._~%&=-]*")
 
 
 def signature_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
     """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1]."""
-    return f"{escape(method.upper())}&{escape(base_uri)}&{escape(normalized_parameters)}"
+    if _NORMALIZED.fullmatch(normalized_parameters):
+        parameters = normalized_parameters.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
+    else:
+        parameters = escape(normalized_parameters)
+    return f"{escape(method.upper())}&{escape(base_uri)}&{parameters}"
 
 
 class SignatureBase(NamedTuple):
@@ -1639,7 +1660,7 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         if call.placement == "body" and not is_form:
             raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
 
-        form_pairs = _parse_form(_text(body, "form body"), "form body") if is_form and body else []
+        form_pairs = _parse_form(_text(body, "form body"), "form body") if is_form and body else ()
         request = Request.from_consumer_and_token(
             self.consumer, self.token, call.method, uri, parameters=call.parameters, body=body, is_form_encoded=is_form
         )

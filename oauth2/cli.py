@@ -107,7 +107,7 @@ def form_pairs(data: Optional[str]) -> List[Tuple[str, str]]:
     if not data:
         return []
     try:
-        return oauth2._parse_form(data, "form data")
+        return list(oauth2._parse_form(data, "form data"))
     except oauth2.InvalidRequest as exc:
         raise UsageError(str(exc)) from None
 
