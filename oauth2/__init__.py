@@ -502,11 +502,17 @@ def _body_bytes(body: Body) -> bytes:
     raise TypeError(f"body must be bytes, str or a binary file, not {type(body).__name__}")
 
 
-_AUTH_PARAM = re.compile(
-    r"""[\s,]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([!#$%&'*+.^_`|~0-9A-Za-z-]+))\s*(?:,|\Z)""",
+# RFC 7235 auth-params: token BWS "=" BWS ( token / quoted-string ), comma separated.
+_HTTP_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_AUTH_PARAM = rf"""({_HTTP_TOKEN})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_HTTP_TOKEN}))"""
+_AUTH_PAIR = re.compile(_AUTH_PARAM, re.DOTALL)
+_PARAM_SHAPE = re.sub(r"\((?!\?)", "(?:", _AUTH_PARAM)
+_OAUTH_HEADER = re.compile(
+    rf"[ \t]*(?i:OAuth)(?:[ \t]+[ \t,]*(?:{_PARAM_SHAPE}(?:[ \t]*,[ \t,]*{_PARAM_SHAPE})*)?)?[ \t,]*",
     re.DOTALL,
 )
-_OAUTH_SCHEME = re.compile(r"\s*OAuth(?:\s+|\Z)", re.IGNORECASE)
+_OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
+_BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
 def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
@@ -520,37 +526,25 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
     scheme = _OAUTH_SCHEME.match(value)
     if not scheme:
         raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
+    if not _OAUTH_HEADER.fullmatch(value):
+        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
     pairs: List[Pair] = []
     realm = None
-    pos, end = scheme.end(), len(value.rstrip(" \t,"))
-    while pos < end:
-        match = _AUTH_PARAM.match(value, pos)
-        if not match:
-            raise InvalidRequest(
-                f"The OAuth Authorization header is malformed at character {pos}: "
-                'expected name="value" pairs separated by commas.'
-            )
-        name, quoted, bare = match.groups()
-        raw = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
-        pos = match.end()
+    # The whole header has the right shape, so the pairs follow one another.
+    for name, quoted, bare in _AUTH_PAIR.findall(value, scheme.end()):
+        raw = bare or quoted
+        if "\\" in raw:
+            raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
         if name == "realm":
             realm = raw
             continue
-        try:
-            pairs.append((name, unquote(raw, errors="strict")))
-        except UnicodeDecodeError:
-            raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
+        if "%" in raw:
+            try:
+                raw = unquote(raw, errors="strict")
+            except UnicodeDecodeError:
+                raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
+        pairs.append((name, raw))
     return pairs, realm
-
-
-def _oauth_pairs_once(pairs: List[Pair]) -> None:
-    """Refuse a protocol parameter sent more than once [§3.1, §3.2]."""
-    seen = set()
-    for name, _ in pairs:
-        if name.startswith("oauth_"):
-            if name in seen:
-                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
-            seen.add(name)
 
 
 class Request(Dict[str, Any]):
@@ -759,16 +753,18 @@ class Request(Dict[str, Any]):
         is_form = _media_type(_header(headers, "Content-Type")) == FORM_CONTENT_TYPE
         if is_form and body:
             pairs.extend(_parse_form(_text(_body_bytes(body), "form body"), "form body"))
-        _oauth_pairs_once(pairs)
-
         collected: Dict[str, Any] = {}
         for name, value in pairs:
-            if name in collected:
-                previous = collected[name]
-                collected[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-            else:
+            if name not in collected:
                 collected[name] = value
-        request = cls(http_method, url, collected, body=body if body is not None else b"", is_form_encoded=is_form)
+                continue
+            if name.startswith("oauth_"):
+                # RFC 5849 §3.1: each protocol parameter is sent once, in one place.
+                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+            previous = collected[name]
+            collected[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
+        dict.update(request, collected)  # already text: no need to coerce each value again
         request._merged_query = url_query
         return request
 
