@@ -503,8 +503,8 @@ def _body_bytes(body: Body) -> bytes:
 
 
 # RFC 7235 auth-params: token BWS "=" BWS ( token / quoted-string ), comma separated.
-_HTTP_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_AUTH_PARAM = rf"""({_HTTP_TOKEN})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_HTTP_TOKEN}))"""
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
 _AUTH_PAIR = re.compile(_AUTH_PARAM, re.DOTALL)
 _PARAM_SHAPE = re.sub(r"\((?!\?)", "(?:", _AUTH_PARAM)
 _OAUTH_HEADER = re.compile(
