@@ -253,9 +253,20 @@ def _text(value: object, what: str) -> str:
     raise TypeError(f"{what} must be str, UTF-8 bytes or int, not {type(value).__name__}")
 
 
-@functools.lru_cache(maxsize=4096)
+# Names, keys and most values repeat from request to request, so their
+# encodings are remembered: short strings only, and a bounded number of them.
+_ENCODED: Dict[str, str] = {}
+
+
 def _percent_encode(s: str) -> str:
-    return quote(s, safe="~")
+    encoded = _ENCODED.get(s)
+    if encoded is None:
+        encoded = quote(s, safe="~")
+        if len(s) <= 256:
+            if len(_ENCODED) >= 8192:
+                _ENCODED.clear()
+            _ENCODED[s] = encoded
+    return encoded
 
 
 def escape(s: Union[Text, int]) -> str:
@@ -407,12 +418,10 @@ class Token:
 # ------------------------------------------------------------ request and parameters
 
 
-@functools.lru_cache(maxsize=1024)
 def _parse_form(s: str, source: str) -> Tuple[Pair, ...]:
     """Decode an ``application/x-www-form-urlencoded`` string exactly once [§3.4.1.3.1].
 
-    Empty values and names without ``=`` are kept as empty values. Cached: a
-    client signs the same URLs again and again.
+    Empty values and names without ``=`` are kept as empty values.
     """
     try:
         return tuple(parse_qsl(s, keep_blank_values=True, errors="strict"))
@@ -420,6 +429,12 @@ def _parse_form(s: str, source: str) -> Tuple[Pair, ...]:
         raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
     except ValueError as exc:  # a field count limit, or a NUL in the input
         raise InvalidRequest(f"The {source} cannot be parsed: {exc}.") from None
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_query(query: str) -> Tuple[Pair, ...]:
+    """A URL's query parameters; cached, as a client signs the same URLs again and again."""
+    return _parse_form(query, "URL query")
 
 
 def _media_type(content_type: Optional[str]) -> str:
@@ -629,7 +644,7 @@ class Request(Dict[str, Any]):
         cached = self.__dict__.get("_query_cache")
         if cached is None or cached[0] is not url:
             query = urlsplit(url).query
-            cached = (url, _parse_form(query, "URL query") if query and query != self._merged_query else ())
+            cached = (url, _parse_query(query) if query and query != self._merged_query else ())
             self.__dict__["_query_cache"] = cached
         return cached[1]
 
@@ -648,8 +663,10 @@ class Request(Dict[str, Any]):
 
         ``realm`` is optional, and quoted so that it cannot add parameters.
         """
-        encode = _percent_encode
-        parts = [f'{encode(k)}="{encode(v)}"' for k, v in _pairs_of(self) if k.startswith("oauth_")]
+        known, encode = _ENCODED.get, _percent_encode
+        parts = [
+            f'{known(k) or encode(k)}="{known(v) or encode(v)}"' for k, v in _pairs_of(self) if k.startswith("oauth_")
+        ]
         if realm:
             parts.insert(0, "realm=" + _quoted_string(realm))
         return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
@@ -668,7 +685,7 @@ class Request(Dict[str, Any]):
         query = urlsplit(self.url).query
         pairs: Iterable[Pair] = _pairs_of(self)
         if query and query == self._merged_query:
-            pairs = _without(pairs, _parse_form(query, "URL query"))
+            pairs = _without(pairs, _parse_query(query))
         return _append_query(self.url, _encode_pairs(pairs), query)
 
     def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
@@ -738,7 +755,7 @@ class Request(Dict[str, Any]):
         """
         url = _text(http_url, "url")
         url_query = urlsplit(url).query
-        url_pairs = _parse_form(url_query, "URL query")
+        url_pairs = _parse_query(url_query)
         pairs = list(url_pairs)
 
         authorization = _header(headers, "Authorization")
@@ -883,9 +900,9 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
-    encode = _percent_encode
-    encoded = sorted((encode(k), encode(v)) for k, v in pairs)
-    return "&".join(f"{k}={v}" for k, v in encoded)
+    known, encode = _ENCODED.get, _percent_encode
+    encoded = sorted([(known(k) or encode(k), known(v) or encode(v)) for k, v in pairs])
+    return "&".join([f"{k}={v}" for k, v in encoded])
 
 
 # A normalized parameter string holds only these characters, so encoding it
