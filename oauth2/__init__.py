@@ -748,10 +748,10 @@ class Request(Dict[str, Any]):
 
         Parameters come from the OAuth ``Authorization`` header (without
         ``realm``), the URL's query, ``query_string`` (unless it repeats the
-        URL's query), ``parameters`` (pairs that repeat the URL's query count
-        once) and ``body`` when the Content-Type in ``headers`` is
-        ``application/x-www-form-urlencoded``. Nothing passed in is mutated; a
-        protocol parameter found twice raises :class:`InvalidRequest`.
+        URL's query), ``body`` when the Content-Type in ``headers`` is
+        ``application/x-www-form-urlencoded``, and ``parameters`` (pairs that
+        repeat the query or the body count once). Nothing passed in is
+        mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
         """
         url = _text(http_url, "url")
         url_query = urlsplit(url).query
@@ -765,11 +765,13 @@ class Request(Dict[str, Any]):
             query = _text(query_string, "query string").lstrip("?")
             if query != url_query:
                 pairs.extend(_parse_form(query, "query string"))
-        if parameters:
-            pairs.extend(_without(_pairs_of(parameters), url_pairs))
         is_form = _media_type(_header(headers, "Content-Type")) == FORM_CONTENT_TYPE
-        if is_form and body:
-            pairs.extend(_parse_form(_text(_body_bytes(body), "form body"), "form body"))
+        body_pairs = _parse_form(_text(_body_bytes(body), "form body"), "form body") if is_form and body else ()
+        pairs.extend(body_pairs)
+        if parameters:
+            # Frameworks hand over the query and form parameters already parsed
+            # (Flask's request.values, Django's QueryDict): count those once.
+            pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
         collected: Dict[str, Any] = {}
         for name, value in pairs:
             if name not in collected:
