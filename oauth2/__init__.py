@@ -801,9 +801,15 @@ class Request(Dict[str, Any]):
         if trust_forwarded:
             scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip()
             host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
-        # PEP 3333 hands the path over as latin-1 decoded bytes.
-        raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
-        path = quote(raw_path, safe="/;=:@!$&'()*+,~-._%")
+        # The request target as sent, where the server keeps it (gunicorn,
+        # uWSGI); else PEP 3333's path, percent-decoded as latin-1 text, which
+        # is encoded again (a literal "%" included).
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+        if raw_uri.startswith("/"):
+            path = raw_uri.split("?", 1)[0]
+        else:
+            raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+            path = quote(raw_path, safe="/;=:@!$&'()*+,~-._")
         query = environ.get("QUERY_STRING", "")
         url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
 
@@ -1383,7 +1389,9 @@ class Server:
         for name in _REQUIRED:
             if name not in params:
                 raise MissingParameter(name)
-        if params["oauth_signature_method"] != SignatureMethod_PLAINTEXT.name:
+        # §3.1 lets PLAINTEXT omit both; once a timestamp is sent, the replay
+        # check needs its nonce.
+        if params["oauth_signature_method"] != SignatureMethod_PLAINTEXT.name or "oauth_timestamp" in params:
             for name in ("oauth_timestamp", "oauth_nonce"):
                 if name not in params:
                     raise MissingParameter(name)
