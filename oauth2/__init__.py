@@ -174,6 +174,10 @@ class ServiceUnavailable(Error):
     status = 503
 
 
+class CallbackNotConfirmed(Error):
+    """The provider did not confirm the callback, as an OAuth 1.0a provider does [§2.1]."""
+
+
 class ProviderError(Error):
     """A provider answered a credentials request with an error status.
 
@@ -181,13 +185,14 @@ class ProviderError(Error):
     Reporting) when it names one, and ``body``, the start of the response.
     """
 
-    def __init__(self, status: int, body: bytes) -> None:
+    def __init__(self, status: int, body: bytes, authenticate: Optional[str] = None) -> None:
         text = body[:300].decode("utf-8", "replace")
-        problem = None
-        if b"oauth_problem=" in body:
+        problem = dict(parse_qsl(text)).get("oauth_problem") if b"oauth_problem=" in body else None
+        if problem is None and authenticate:
+            # Problem Reporting also allows naming it in WWW-Authenticate only.
             try:
-                problem = dict(parse_qsl(text)).get("oauth_problem")
-            except ValueError:
+                problem = dict(parse_authorization_header(authenticate)[0]).get("oauth_problem")
+            except InvalidRequest:
                 problem = None
         detail = f" ({problem})" if problem else ""
         super().__init__(f"The provider answered {status}{detail}: {text[:120]!r}")
@@ -1576,7 +1581,7 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         self.token = None
         token = self._fetch_token(url, method, parameters, callback)
         if require_callback_confirmed and token.callback_confirmed != "true":
-            raise Error(
+            raise CallbackNotConfirmed(
                 "The provider did not confirm the callback (oauth_callback_confirmed); "
                 "if it speaks OAuth 1.0 rather than 1.0a, pass require_callback_confirmed=False."
             )
@@ -1616,7 +1621,7 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
     ) -> Token:
         response, content = self.request(url, method, parameters=parameters, callback=callback)
         if not 200 <= response.status < 300:
-            raise ProviderError(response.status, content)
+            raise ProviderError(response.status, content, response.get("www-authenticate"))
         try:
             return Token.from_string(content)
         except (InvalidRequest, TypeError) as exc:
@@ -1684,8 +1689,14 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
 
         form_pairs = _parse_form(_text(body, "form body"), "form body") if is_form and body else ()
+        # Extra parameters that are not protocol parameters travel in the query,
+        # where the provider reads them as the signature does.
+        protocol = {k: v for k, v in call.parameters.items() if k.startswith("oauth_")}
+        others = [(k, v) for k, v in _pairs_of(call.parameters) if not k.startswith("oauth_")]
+        if others:
+            uri = _append_query(uri, _encode_pairs(others))
         request = Request.from_consumer_and_token(
-            self.consumer, self.token, call.method, uri, parameters=call.parameters, body=body, is_form_encoded=is_form
+            self.consumer, self.token, call.method, uri, parameters=protocol, body=body, is_form_encoded=is_form
         )
         for name, value in form_pairs:
             _add_value(request, name, value)

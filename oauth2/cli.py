@@ -7,6 +7,7 @@ stderr: exit status 2 for a usage error, 1 for anything else.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shlex
@@ -177,7 +178,9 @@ def cmd_request(args: argparse.Namespace, out: TextIO) -> int:
     if args.include:
         out.write(f"HTTP {response.status} {response.reason}\n")
         for name, value in response.items():
-            if not name.startswith("-"):
+            # httplib2 adds "status", "content-location" and "-x-..." entries of its own.
+            added = name == "status" or name.startswith("-") or (name == "content-location" and value == args.url)
+            if not added:
                 out.write(f"{name}: {value}\n")
         out.write("\n")
     out.flush()
@@ -195,11 +198,17 @@ def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
     found = load_credentials(args)
     if os.path.exists(args.credentials) and not args.force and "token" in found:
         raise UsageError(f"{args.credentials} already holds a token; pass --force to replace it")
+    directory = os.path.dirname(os.path.abspath(args.credentials))
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"cannot write the credentials file in {directory}")
     consumer, _ = credentials_of({k: v for k, v in found.items() if k.startswith("consumer")})
     client = oauth2.Client(consumer, timeout=args.timeout)
     client.set_signature_method(signature_method(args))
-    client.fetch_request_token(args.request_token_url, callback=args.callback,
-                               require_callback_confirmed=not args.oauth10)
+    try:
+        client.fetch_request_token(args.request_token_url, callback=args.callback,
+                                   require_callback_confirmed=not args.oauth10)
+    except oauth2.CallbackNotConfirmed:
+        raise UsageError("the provider did not confirm the callback; for an OAuth 1.0 provider use --oauth10") from None
     url = client.authorization_url(args.authorize_url)
     out.write(f"Open this URL, authorize the application, and come back with the PIN:\n  {url}\n")
     if args.open:
@@ -339,7 +348,7 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
     except UsageError as exc:
         print(f"oauth2 {args.command}: {exc}", file=sys.stderr)
         return 2
-    except (oauth2.Error, OSError, httplib2.HttpLib2Error, TypeError, ValueError) as exc:
+    except (oauth2.Error, OSError, httplib2.HttpLib2Error, http.client.HTTPException, TypeError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"oauth2 {args.command}: {message}", file=sys.stderr)
         return 1

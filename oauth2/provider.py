@@ -108,7 +108,10 @@ class Provider:
 
     def start(self) -> Provider:
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="oauth2-provider", daemon=True)
+        # A short poll interval lets stop() return at once.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="oauth2-provider", daemon=True
+        )
         self._thread.start()
         return self
 
