@@ -1466,6 +1466,7 @@ class _Call(NamedTuple):
     realm: Optional[str]
     placement: str
     body_hash: Optional[bool]
+    origin: Tuple[str, Optional[str], Optional[int]]
 
 
 _PLACEMENTS = ("header", "query", "body")
@@ -1541,21 +1542,38 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             # and drop the oauth_ parameters the Location may echo back.
             if call.placement == "query":
                 uri = _strip_oauth_query(uri)
-            return self._send(self._redirected(call, method, body), uri, redirections, connection_type)
+            hop = self._redirected(call, method, body)
+            if isinstance(self.method, SignatureMethod_PLAINTEXT) and _origin(uri) != call.origin:
+                # A PLAINTEXT signature is the secrets themselves: never for another origin.
+                headers = {k: v for k, v in hop.headers.items() if k.lower() != "authorization"}
+                response: Tuple[httplib2.Response, bytes] = super().request(
+                    uri, hop.method, hop.body, headers, redirections, connection_type
+                )
+                return response
+            return self._send(hop, uri, redirections, connection_type)
         placement = placement or self.placement
         if placement not in _PLACEMENTS:
             raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
         extra = dict(parameters or {})
         if callback is not None:
             extra["oauth_callback"] = callback
+        # Extra parameters that are not protocol parameters travel in the query
+        # of the URL asked for; a redirect hop asks for the Location as it is.
+        others = [(k, v) for k, v in _pairs_of(extra) if not k.startswith("oauth_")]
+        if others:
+            uri = _append_query(uri, _encode_pairs(others))
+            extra = {k: v for k, v in extra.items() if k.startswith("oauth_")}
         call = _Call(
             method=_text(method, "method").upper(),
-            body=body,
+            # httplib2 reads a file to its end when it sends it, and a 307/308
+            # hop sends the body again: keep its bytes.
+            body=_body_bytes(body) if hasattr(body, "read") else body,
             headers=dict(headers or {}),
             parameters=extra,
             realm=realm if realm is not None else self.realm,
             placement=placement,
             body_hash=body_hash if body_hash is not None else self.body_hash,
+            origin=_origin(uri),
         )
         self._in_flight.call = call
         try:
@@ -1646,7 +1664,9 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         method = method.upper()
         if body is None or (method == "GET" and call.method != "GET"):
             headers = {k: v for k, v in call.headers.items() if k.lower() not in ("content-type", "content-length")}
-            return call._replace(method=method, body=b"", headers=headers)
+            # A GET has no body to carry the OAuth parameters [§3.5.2].
+            placement = "query" if call.placement == "body" else call.placement
+            return call._replace(method=method, body=b"", headers=headers, placement=placement)
         return call._replace(method=method)
 
     def _send(
@@ -1667,7 +1687,9 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         """Sign one hop; returns the URI, body and headers to send."""
         if self.consumer is None:
             raise Error("The client has no consumer to sign with.")
-        headers = {k: v for k, v in call.headers.items() if k.lower() != "authorization"}
+        # Body placement makes the body longer than the caller's Content-Length says.
+        dropped = ("authorization", "content-length") if call.placement == "body" else ("authorization",)
+        headers = {k: v for k, v in call.headers.items() if k.lower() not in dropped}
         body = call.body
         if isinstance(body, str):
             body = body.encode("utf-8")
@@ -1689,23 +1711,23 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
 
         form_pairs = _parse_form(_text(body, "form body"), "form body") if is_form and body else ()
-        # Extra parameters that are not protocol parameters travel in the query,
-        # where the provider reads them as the signature does.
-        protocol = {k: v for k, v in call.parameters.items() if k.startswith("oauth_")}
-        others = [(k, v) for k, v in _pairs_of(call.parameters) if not k.startswith("oauth_")]
-        if others:
-            uri = _append_query(uri, _encode_pairs(others))
         request = Request.from_consumer_and_token(
-            self.consumer, self.token, call.method, uri, parameters=protocol, body=body, is_form_encoded=is_form
+            self.consumer, self.token, call.method, uri, parameters=call.parameters, body=body, is_form_encoded=is_form
         )
         for name, value in form_pairs:
             _add_value(request, name, value)
         request.sign_request(self.method, self.consumer, self.token, body_hash=call.body_hash)
 
-        oauth = [(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")]
-        if call.placement == "header":
+        # 1.9 callers sent oauth_callback by writing it into the form body or the
+        # URL: the other protocol parameters join it there, and nothing is sent
+        # twice (RFC 5849 §3.5: one place, each parameter once).
+        in_body = [(k, v) for k, v in form_pairs if k.startswith("oauth_")]
+        in_query = any(k.startswith("oauth_") for k, _ in request._query_pairs())
+        placement = "body" if in_body else "query" if in_query else call.placement
+        oauth = _without([(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")], in_body)
+        if placement == "header":
             headers.update(request.to_header(realm=call.realm or ""))
-        elif call.placement == "query":
+        elif placement == "query":
             uri = _append_query(uri, _encode_pairs(oauth))
         else:
             form = _body_bytes(body)
@@ -1731,6 +1753,13 @@ def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) ->
         query = replaced_query
     query = "&".join(q for q in (query, added) if q)
     return str(urlunsplit((scheme, netloc, path, query, fragment)))
+
+
+def _origin(uri: str) -> Tuple[str, Optional[str], Optional[int]]:
+    """Scheme, host and port of ``uri``, the default port made explicit."""
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _strip_oauth_query(uri: str) -> str:

@@ -179,7 +179,8 @@ def test_header_parsing(vector: Dict[str, Any]) -> None:
     expected = dict(vector["expected"])
     assert realm == expected.pop("realm")
     assert dict(pairs) == expected
-    request = oauth.Request.from_request("GET", "http://example.com/", {"Authorization": vector["input"]["authorization_header"]})
+    headers = {"Authorization": vector["input"]["authorization_header"]}
+    request = oauth.Request.from_request("GET", "http://example.com/", headers)
     assert "realm" not in request
     assert request["oauth_signature"] == expected["oauth_signature"]
 

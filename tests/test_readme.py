@@ -1,0 +1,658 @@
+"""README.md, executed: every ```python block runs against real servers on 127.0.0.1.
+
+README is read into (heading, block) pairs. ``SECTIONS`` below says, for each
+heading, how its blocks run: the text substitutions that point them at the
+loopback servers (the embedded Provider stands in for Twitter, the IMAP and
+SMTP test servers for Gmail), the namespace the first block starts with,
+and the assertions that follow each block. The blocks of one section share
+one namespace, in README order. Blocks right after ``<!-- needs-account -->``
+are only compiled. A README section with a ```python block and no entry
+here fails, so no new block goes untested.
+
+The README's placeholder credentials are registered at the servers instead
+of being rewritten, so what runs is what a reader copies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import re
+import ssl
+import subprocess
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, NamedTuple
+
+import oauthlib.oauth1
+import pytest
+import redis
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from docs_support import IMAPEndpoints, browse_pin, imap_server_process, send, serving
+from imap_server import INBOX_MESSAGES
+from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
+from redis_server import RedisServer, redis_server  # noqa: F401 - the fixture, requested by name
+from smtp_server import SMTPServers, running_smtp_servers
+from tls_certs import client_context, write_self_signed_cert
+from xoauth_verifier import Account
+
+import oauth2 as oauth
+from oauth2.provider import Provider
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+NEEDS_ACCOUNT = "<!-- needs-account -->"
+
+#: The README's placeholder consumers, registered at the embedded Provider.
+TWITTER_CONSUMER = ("your-twitter-consumer-key", "your-twitter-consumer-secret")
+FLOW_CONSUMER = ("my_key_from_twitter", "my_secret_from_twitter")
+
+#: The mailbox of the IMAP and SMTP sections; the XOAUTH URLs name it.
+MAIL_ACCOUNT = Account(email="your_users_email@gmail.com")
+
+
+# ------------------------------------------------------------------ README parsing
+
+
+class Block(NamedTuple):
+    """One fenced code block of README.md."""
+
+    heading: str
+    language: str
+    line: int  # the line number of the block's first line of code
+    code: str
+    needs_account: bool
+
+
+def parse_readme(text: str) -> list[Block]:
+    """Every fenced block with the heading it is under."""
+    blocks = []
+    heading = ""
+    lines = text.splitlines()
+    fence: tuple[str, int, bool] | None = None
+    for number, line in enumerate(lines, start=1):
+        if fence is None:
+            if line.startswith("```"):
+                needs_account = number > 1 and lines[number - 2] == NEEDS_ACCOUNT
+                fence = (line[3:].strip(), number + 1, needs_account)
+            elif line.startswith("#"):
+                heading = line.lstrip("#").strip()
+        elif line.startswith("```"):
+            language, start, needs_account = fence
+            code = "".join(f"{code_line}\n" for code_line in lines[start - 1 : number - 1])
+            blocks.append(Block(heading, language, start, code, needs_account))
+            fence = None
+    assert fence is None, f"README.md: the block opened on line {fence[1] - 1} is never closed"
+    return blocks
+
+
+README_TEXT = README.read_text(encoding="utf-8")
+BLOCKS = parse_readme(README_TEXT)
+PYTHON_HEADINGS = list(dict.fromkeys(b.heading for b in BLOCKS if b.language == "python"))
+
+
+def section_text(heading: str) -> str:
+    """The README text under ``## heading``, up to the next heading of level 2 or above."""
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^#{{1,2}} |\Z)", README_TEXT, re.MULTILINE | re.DOTALL)
+    assert match, f"README.md has no section '## {heading}'"
+    return match.group(1)
+
+
+def marked_block(marker: str) -> str:
+    """The content of the code block between ``<!-- marker -->`` and ``<!-- /marker -->``."""
+    match = re.search(rf"^<!-- {marker} -->\n```[^\n]*\n(.*?)```\n<!-- /{marker} -->$", README_TEXT,
+                      re.MULTILINE | re.DOTALL)
+    assert match, f"README.md has no code block between <!-- {marker} --> markers"
+    return match.group(1)
+
+
+# ---------------------------------------------------------------- what the blocks need
+
+
+def authorized_client(provider: Provider, client: oauth.Client) -> oauth.Token:
+    """Run the three-legged flow for ``client`` at ``provider``; returns its access token."""
+    client.fetch_request_token(provider.request_token_url)
+    client.fetch_access_token(provider.access_token_url, browse_pin(client.authorization_url(provider.authorize_url)))
+    assert client.token is not None
+    return client.token
+
+
+@dataclass(frozen=True)
+class RSAMaterial:
+    """An RSA key as a consumer keeps it, and the certificate a provider verifies with."""
+
+    private_pem: bytes
+    certificate_pem: bytes
+
+
+@dataclass
+class Env:
+    """The servers and files the README runs against, started when a section first needs them."""
+
+    request: pytest.FixtureRequest
+    tmp_path: Path
+    provider: Provider
+    stack: contextlib.ExitStack
+    output: io.StringIO = field(default_factory=io.StringIO)
+
+    @cached_property
+    def imap(self) -> IMAPEndpoints:
+        """The IMAP test servers (in a child process), knowing MAIL_ACCOUNT."""
+        endpoints: IMAPEndpoints = self.request.getfixturevalue("readme_imap")
+        return endpoints
+
+    @cached_property
+    def smtp(self) -> SMTPServers:
+        """The SMTP test servers, knowing MAIL_ACCOUNT."""
+        servers: SMTPServers = self.request.getfixturevalue("readme_smtp")
+        return servers
+
+    @cached_property
+    def tls(self) -> ssl.SSLContext:
+        """A client TLS context trusting the mail test servers' certificate."""
+        cert_path, _ = self.request.getfixturevalue("readme_tls")
+        return client_context(cert_path)
+
+    @cached_property
+    def redis(self) -> RedisServer:
+        """The test redis-server (skips the test where there is none, outside CI)."""
+        server: RedisServer = self.request.getfixturevalue("redis_server")
+        return server
+
+    @cached_property
+    def rsa(self) -> RSAMaterial:
+        """The RSA key and certificate of ``jira-consumer``."""
+        material: RSAMaterial = self.request.getfixturevalue("rsa_material")
+        return material
+
+    def answer_input(self, prompt: str = "") -> str:
+        """``input()`` for the blocks: the user approves the authorization URL the block printed."""
+        self.output.write(prompt)
+        urls = re.findall(re.escape(self.provider.authorize_url) + r"\?\S+", self.output.getvalue())
+        assert urls, "the block asks for the PIN without having printed the authorization URL"
+        return browse_pin(urls[-1])
+
+
+class Ran(NamedTuple):
+    """A block that has run: what the follow-up assertions look at."""
+
+    env: Env
+    namespace: dict[str, Any]
+    output: str  # what this block printed
+    code: str  # its text as run, substitutions applied
+
+
+Substitutions = Mapping[str, Callable[[Env], str]]
+
+
+@dataclass(frozen=True)
+class Run:
+    """How one ```python block runs: text substitutions, then follow-up assertions."""
+
+    substitutions: Substitutions = field(default_factory=dict)
+    check: Callable[[Ran], None] | None = None
+    compile_only: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """The blocks of one README heading, in order, and the namespace the first one starts with."""
+
+    blocks: tuple[Run, ...]
+    namespace: Callable[[Env], dict[str, Any]] = lambda env: {}
+
+
+def twitter(*endpoints: str) -> Substitutions:
+    """Twitter's endpoints, as the README names them, replaced by the embedded Provider's."""
+    known: Substitutions = {
+        "https://api.twitter.com/oauth/request_token": lambda env: env.provider.request_token_url,
+        "https://api.twitter.com/oauth/authorize": lambda env: env.provider.authorize_url,
+        "https://api.twitter.com/oauth/access_token": lambda env: env.provider.access_token_url,
+        "https://api.twitter.com/1.1/account/verify_credentials.json":
+            lambda env: env.provider.resource_url + "/verify_credentials.json",
+    }
+    return {url: known[url] for url in known if url.rsplit("/", 1)[-1].split(".")[0] in endpoints}
+
+
+def printed_claims(code: str) -> list[str]:
+    """The ``# comments`` after the ``print(...)`` calls of a block: what each is said to print."""
+    return re.findall(r"^print\(.*\)\s+# (.*)$", code, re.MULTILINE)
+
+
+def matches_claim(line: str, claim: str) -> bool:
+    """Whether a printed line is what the comment says, ``...`` standing for anything."""
+    return re.fullmatch(re.escape(claim).replace(r"\.\.\.", ".*"), line) is not None
+
+
+# ------------------------------------------------------------ Signing a Request
+
+
+def check_signed_request(ran: Ran) -> None:
+    """``req`` verifies, and so does each printed form of it, with oauth2 and with oauthlib."""
+    ns = ran.namespace
+    req, consumer, token = ns["req"], ns["consumer"], ns["token"]
+
+    def server() -> oauth.Server:
+        # The block's own timestamp is "now", whenever the test runs.
+        return oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], clock=lambda: int(req["oauth_timestamp"]))
+
+    expected = {"user": "joestump", "photoid": "555555555555"}
+    assert server().verify_request(req, consumer, token) == expected
+
+    header, url = ran.output.splitlines()
+    assert header.startswith("OAuth ") and 'oauth_signature="' in header
+    assert url.startswith("http://example.com/photos?") and "oauth_signature=" in url
+    # What a provider receives, rebuilt from each printed form, verifies too.
+    from_header = oauth.Request.from_request(
+        "GET", "http://example.com/photos?user=joestump&photoid=555555555555", headers={"Authorization": header}
+    )
+    assert server().verify_request(from_header, consumer, token) == expected
+    assert server().verify_request(oauth.Request.from_request("GET", url), consumer, token) == expected
+
+    # And so does oauthlib, which shares no code with oauth2.
+    params = [(k, v) for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query) if k != "oauth_signature"]
+    signed = SimpleNamespace(http_method="GET", uri="http://example.com/photos", params=params,
+                             signature=req["oauth_signature"])
+    assert oauthlib_signature.verify_hmac_sha1(signed, consumer.secret, token.secret)
+
+
+def check_comment_claims(ran: Ran) -> None:
+    """Each ``print(...)  # claim`` line printed what its comment claims."""
+    claims = printed_claims(ran.code)
+    lines = ran.output.splitlines()
+    assert claims and len(lines) == len(claims), (claims, lines)
+    for line, claim in zip(lines, claims):
+        assert matches_claim(line, claim), f"README says {claim!r}; the block printed {line!r}"
+
+
+# ----------------------------------------------------------------- Using the Client
+
+
+def check_request_token_response(ran: Ran) -> None:
+    """The printed response is the provider's: a confirmed, live request token."""
+    resp, content = ran.namespace["resp"], ran.namespace["content"]
+    assert resp.status == 200
+    assert "'status': '200'" in ran.output
+    assert f"{content!r}\n" in ran.output
+    token = oauth.Token.from_string(content)
+    assert token.callback_confirmed == "true"
+    # A live request token: the provider's consent page accepts it.
+    browse_pin(f"{ran.env.provider.authorize_url}?oauth_token={urllib.parse.quote(token.key or '')}")
+
+
+# ------------------------------------------------- Three-legged OAuth, with the flow helpers
+
+
+def check_flow_helpers(ran: Ran) -> None:
+    """The helpers got alice's token, and it opened the protected resource."""
+    ns = ran.namespace
+    access_token = ns["access_token"]
+    assert access_token.extra["screen_name"] == "alice"
+    assert f"What is the PIN? {access_token.key} alice\n" in ran.output
+    assert ns["client"].token is access_token
+    assert ns["resp"].status == 200
+    assert json.loads(ns["content"]) == {"user": "alice", "method": "GET", "parameters": {}}
+
+
+def check_flow_1_9(ran: Ran) -> None:
+    """The 1.9 flow printed a real access token: it opens the protected resource."""
+    access_token = ran.namespace["access_token"]
+    assert f"oauth_token        = {access_token['oauth_token']}\n" in ran.output
+    token = oauth.Token(access_token["oauth_token"], access_token["oauth_token_secret"])
+    resp, content = oauth.Client(oauth.Consumer(*FLOW_CONSUMER), token).request(ran.env.provider.resource_url)
+    assert resp.status == 200
+    assert json.loads(content)["user"] == "alice"
+    # Every request of both flows was verified, none refused.
+    assert [entry.error for entry in ran.env.provider.log] == [None] * 6
+
+
+# ---------------------------------------------------------------------- OAuth Echo
+
+
+def echo_namespace(env: Env) -> dict[str, Any]:
+    """``client``: a Client holding an access token of the README's Twitter consumer."""
+    client = oauth.Client(oauth.Consumer(*TWITTER_CONSUMER))
+    authorized_client(env.provider, client)
+    return {"oauth": oauth, "client": client}
+
+
+def check_echo(ran: Ran) -> None:
+    """The Echo headers are the comment's, and the provider accepts them from a delegate."""
+    headers = ran.namespace["headers"]
+    assert list(headers) == ["X-Auth-Service-Provider", "X-Verify-Credentials-Authorization"]
+    assert headers["X-Verify-Credentials-Authorization"].startswith("OAuth ")
+    # What the delegate does with them: ask the provider whether the credentials are good.
+    reply = send("GET", headers["X-Auth-Service-Provider"],
+                 {"Authorization": headers["X-Verify-Credentials-Authorization"]})
+    assert reply.status == 200, reply
+    assert json.loads(reply.body)["user"] == "alice"
+
+
+# ---------------------------------------------------------- Verifying requests (providers)
+
+
+def lti_launch(url: str, secret: str = "lti-secret") -> tuple[str, dict[str, str], bytes]:
+    """An LTI 1.1 launch for ``lti-key`` signed by oauthlib, OAuth parameters in the form body."""
+    client = oauthlib.oauth1.Client("lti-key", client_secret=secret,
+                                    signature_type=oauthlib.oauth1.SIGNATURE_TYPE_BODY)
+    form = {
+        "lti_message_type": "basic-lti-launch-request",
+        "lti_version": "LTI-1p0",
+        "resource_link_id": "unit-1",
+        "lis_person_name_full": "Jane Learner",
+    }
+    uri, headers, body = client.sign(url, http_method="POST", body=form,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return uri, headers, body.encode()
+
+
+def check_lti_app(ran: Ran) -> None:
+    """The README's ``app``, served over HTTP, greets a launch and refuses replays and forgeries."""
+    with serving(ran.namespace["app"]) as base_url:
+        uri, headers, body = lti_launch(base_url + "/launch")
+        reply = send("POST", uri, headers, body)
+        assert (reply.status, reply.body) == (200, b"Hello Jane Learner")
+
+        replay = send("POST", uri, headers, body)
+        assert (replay.status, replay.reason, replay.oauth_problem) == (401, "Unauthorized", "nonce_used")
+
+        forged = send("POST", *lti_launch(base_url + "/launch", secret="guessed"))
+        assert (forged.status, forged.oauth_problem) == (401, "signature_invalid")
+        assert forged.headers["WWW-Authenticate"].startswith('OAuth realm="my-app"')
+
+        unsigned = send("POST", base_url + "/launch", {"Content-Type": "application/x-www-form-urlencoded"},
+                        b"oauth_consumer_key=lti-key&lti_version=LTI-1p0")
+        # A 400 must not say "Unauthorized" in its status line.
+        assert (unsigned.status, unsigned.reason) == (400, "Bad Request")
+        assert unsigned.oauth_problem == "parameter_absent"
+
+
+def check_redis_nonces(ran: Ran) -> None:
+    """``server`` keeps its nonces in Redis, where another Server sees them."""
+    server = ran.namespace["server"]
+    assert isinstance(server.nonce_store, oauth.RedisNonceStore)
+    consumer = oauth.Consumer("lti-key", "lti-secret")
+    request = oauth.Request.from_consumer_and_token(consumer, None, "POST", "https://tool.example/launch",
+                                                    parameters={"resource_link_id": "unit-1"})
+    request.sign_request(oauth.SignatureMethod_HMAC_SHA1(), consumer, None)
+    assert server.verify_request(request, consumer, None) == {"resource_link_id": "unit-1"}
+    # Another process, another Server, the same Redis: the replay is refused there too.
+    other = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], nonce_store=oauth.RedisNonceStore(
+        redis.Redis(host=ran.env.redis.host, port=ran.env.redis.port)))
+    with pytest.raises(oauth.NonceUsed):
+        other.verify_request(request, consumer, None)
+
+
+def redis_port(env: Env) -> str:
+    """The README's Redis client, pointed at the test redis-server's port."""
+    return f'redis.Redis(host="127.0.0.1", port={env.redis.port})'
+
+
+# ------------------------------------------------------------------ Signature methods
+
+
+def rsa_namespace(env: Env) -> dict[str, Any]:
+    """A token of ``jira-consumer`` at a Provider that verifies RSA-SHA1 with the consumer's certificate."""
+    consumer = oauth.Consumer("jira-consumer", "")
+    verifier = oauth.SignatureMethod_RSA_SHA1(public_key_for=lambda c: env.rsa.certificate_pem)
+    provider = env.stack.enter_context(Provider(consumer=consumer, signature_methods=[verifier]))
+    client = oauth.Client(consumer)
+    client.set_signature_method(oauth.SignatureMethod_RSA_SHA1(env.rsa.private_pem))
+    token = authorized_client(provider, client)
+    (env.tmp_path / "private.pem").write_bytes(env.rsa.private_pem)
+    return {"oauth": oauth, "token": token, "rsa_provider": provider,
+            "CERTS": {"jira-consumer": env.rsa.certificate_pem}}
+
+
+def check_rsa_client(ran: Ran) -> None:
+    """The RSA-signing ``client`` opens the protected resource of the RSA provider."""
+    provider = ran.namespace["rsa_provider"]
+    resp, content = ran.namespace["client"].request(provider.resource_url + "?jql=project%3DOAUTH")
+    assert resp.status == 200, content
+    assert json.loads(content)["parameters"] == {"jql": "project=OAUTH"}
+    assert provider.log[-1].error is None
+
+
+def check_rsa_server(ran: Ran) -> None:
+    """``server`` verifies what ``signer`` signed with the certificate in CERTS, and nothing else."""
+    ns = ran.namespace
+    consumer, token = oauth.Consumer("jira-consumer", ""), ns["token"]
+    request = oauth.Request.from_consumer_and_token(consumer, token, "GET", "https://jira.example/rest/api/2/myself")
+    request.sign_request(ns["signer"], consumer, token)
+    assert request["oauth_signature_method"] == "RSA-SHA1"
+    assert ns["server"].verify_request(request, consumer, token) == {}
+    request["expand"] = "groups"  # not what was signed
+    with pytest.raises(oauth.InvalidSignature):
+        ns["server"].verify_request(request, consumer, token)
+
+
+# -------------------------------------------------------------------- IMAP and SMTP
+
+
+def mail_namespace(env: Env) -> dict[str, Any]:
+    """The credentials the mail test servers know, and a TLS context trusting their certificate."""
+    return {
+        "consumer": oauth.Consumer(MAIL_ACCOUNT.consumer_key, MAIL_ACCOUNT.consumer_secret),
+        "token": oauth.Token(MAIL_ACCOUNT.token_key, MAIL_ACCOUNT.token_secret),
+        "loopback_tls": env.tls,
+    }
+
+
+def check_imap(ran: Ran) -> None:
+    """The XOAUTH login selected the INBOX, whose messages can be read."""
+    conn = ran.namespace["conn"]
+    assert conn.state == "SELECTED"
+    typ, data = conn.fetch(str(len(INBOX_MESSAGES)), "(RFC822)")
+    assert (typ, data[0][1]) == ("OK", INBOX_MESSAGES[-1])
+    assert conn.logout()[0] == "BYE"
+
+
+def check_smtp(ran: Ran) -> None:
+    """The XOAUTH login is the one the server credits with the mail sent after it."""
+    conn = ran.namespace["conn"]
+    deliveries = ran.env.smtp.starttls.handler.deliveries
+    before = len(deliveries)
+    message = "Subject: from the README\r\n\r\nSent after an XOAUTH login.\r\n"
+    assert conn.sendmail(MAIL_ACCOUNT.email, ["bob@example.com"], message) == {}
+    conn.quit()
+    assert deliveries[before:][0].login == MAIL_ACCOUNT.email
+
+
+# --------------------------------------------------------------------- Command line
+
+
+def check_embedded_provider(ran: Ran) -> None:
+    """The resource answered alice's signed request, and the provider verified every step."""
+    assert json.loads(ran.namespace["content"]) == {"user": "alice", "method": "GET", "parameters": {"q": "1"}}
+    # request token, access token, resource; the consent page is not a signed request.
+    assert [(e.path, e.error) for e in ran.namespace["provider"].log] == [
+        ("/request_token", None), ("/access_token", None), ("/resource", None)]
+
+
+# ------------------------------------------------------------------------ the table
+
+SECTIONS: dict[str, Section] = {
+    "Signing a Request": Section(
+        blocks=(Run(check=check_signed_request), Run(check=check_comment_claims)),
+    ),
+    "Using the Client": Section(
+        blocks=(Run(twitter("request_token"), check=check_request_token_response),),
+    ),
+    "Three-legged OAuth, with the flow helpers": Section(
+        blocks=(
+            Run(twitter("request_token", "authorize", "access_token", "verify_credentials"), check=check_flow_helpers),
+            Run(twitter("request_token", "authorize", "access_token"), check=check_flow_1_9),
+        ),
+    ),
+    "Logging into Django with Twitter": Section(blocks=(Run(compile_only=True),)),
+    "OAuth Echo": Section(
+        blocks=(Run(twitter("verify_credentials"), check=check_echo),),
+        namespace=echo_namespace,
+    ),
+    "Verifying requests (providers)": Section(
+        blocks=(
+            Run(check=check_lti_app),
+            Run({'redis.Redis(host="127.0.0.1")': redis_port}, check=check_redis_nonces),
+        ),
+    ),
+    "Signature methods": Section(
+        blocks=(
+            Run({'"private.pem"': lambda env: repr(str(env.tmp_path / "private.pem"))}, check=check_rsa_client),
+            Run(check=check_rsa_server),
+        ),
+        namespace=rsa_namespace,
+    ),
+    "IMAP and SMTP": Section(
+        blocks=(
+            Run({"imaplib.IMAP4_SSL('imap.googlemail.com')":
+                 lambda env: f"imaplib.IMAP4_SSL('{env.imap.host}', {env.imap.implicit_tls_port}, "
+                             "ssl_context=loopback_tls)"},
+                check=check_imap),
+            Run({"smtplib.SMTP('smtp.googlemail.com', 587)":
+                 lambda env: f"smtplib.SMTP('{env.smtp.starttls.host}', {env.smtp.starttls.port})",
+                 "conn.starttls()": lambda env: "conn.starttls(context=loopback_tls)"},
+                check=check_smtp),
+        ),
+        namespace=mail_namespace,
+    ),
+    "Command line": Section(blocks=(Run(check=check_embedded_provider),), namespace=lambda env: {"oauth": oauth}),
+}
+
+
+# ----------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def readme_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, shared by the IMAP and SMTP test servers."""
+    return write_self_signed_cert(tmp_path_factory.mktemp("readme-tls"))
+
+
+@pytest.fixture(scope="module")
+def readme_imap(readme_tls: tuple[Path, Path]) -> Iterator[IMAPEndpoints]:
+    """The IMAP test servers, in a child process (this one's Twisted reactor may be taken)."""
+    with imap_server_process(*readme_tls, MAIL_ACCOUNT) as endpoints:
+        yield endpoints
+
+
+@pytest.fixture(scope="module")
+def readme_smtp(readme_tls: tuple[Path, Path]) -> Iterator[SMTPServers]:
+    """The SMTP test servers, in threads."""
+    with running_smtp_servers(*readme_tls, account=MAIL_ACCOUNT) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def rsa_material() -> RSAMaterial:
+    """A fresh RSA key (PKCS#1 PEM, as README's ``private.pem``) and a self-signed certificate of it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jira-consumer")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.datetime(2024, 1, 1))
+        .not_valid_after(datetime.datetime(2124, 1, 1))
+        .sign(key, hashes.SHA256())
+    )
+    return RSAMaterial(
+        private_pem=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                      serialization.NoEncryption()),
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM),
+    )
+
+
+@pytest.fixture
+def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
+    """An embedded Provider knowing the README's placeholder consumers; other servers on demand."""
+    provider = Provider(consumer=oauth.Consumer(*TWITTER_CONSUMER))
+    provider.add_consumer(oauth.Consumer(*FLOW_CONSUMER))
+    with provider, contextlib.ExitStack() as stack:
+        yield Env(request, tmp_path, provider, stack)
+
+
+# -------------------------------------------------------------------------- tests
+
+
+def substituted(block: Block, run: Run, env: Env) -> str:
+    """The block's text with the table's substitutions, each of which must apply."""
+    code = block.code
+    for old, new in run.substitutions.items():
+        assert old in code, f"README.md line {block.line}: the table substitutes {old!r}, which the block lacks"
+        code = code.replace(old, new(env))
+    return code
+
+
+@pytest.mark.parametrize("heading", PYTHON_HEADINGS)
+def test_readme_section_runs(heading: str, env: Env) -> None:
+    """Each python block of the section runs as the table says, and its follow-up assertions hold."""
+    section = SECTIONS.get(heading)
+    assert section is not None, f"README section {heading!r} has ```python blocks but no entry in SECTIONS"
+    blocks = [b for b in BLOCKS if b.heading == heading and b.language == "python"]
+    assert len(blocks) == len(section.blocks), f"README section {heading!r} has {len(blocks)} python blocks"
+    namespace: dict[str, Any] = {"__name__": "readme", "input": env.answer_input, **section.namespace(env)}
+    for block, run in zip(blocks, section.blocks):
+        assert block.needs_account == run.compile_only, f"README.md line {block.line}: {NEEDS_ACCOUNT} vs the table"
+        code = substituted(block, run, env)
+        # Padded so that tracebacks show README.md's own line numbers.
+        compiled = compile("\n" * (block.line - 1) + code, str(README), "exec")
+        if run.compile_only:
+            continue
+        start = len(env.output.getvalue())
+        with contextlib.redirect_stdout(env.output):
+            exec(compiled, namespace)  # noqa: S102 - running README's code is the point
+        if run.check is not None:
+            run.check(Ran(env, namespace, env.output.getvalue()[start:], code))
+
+
+def test_every_table_entry_is_a_readme_section() -> None:
+    """No stale entries: the table describes README as it is."""
+    assert sorted(SECTIONS) == sorted(PYTHON_HEADINGS)
+
+
+def test_the_parser_finds_every_python_block() -> None:
+    """A block the parser missed (an indented fence, say) would go untested without a word."""
+    assert README_TEXT.count("```python") == sum(b.language == "python" for b in BLOCKS)
+    marked = [b for b in BLOCKS if b.needs_account]
+    assert README_TEXT.count(NEEDS_ACCOUNT) == len(marked)
+    assert {b.language for b in marked} <= {"python"}
+
+
+@pytest.mark.parametrize("marker", ["demo-command", "test-command"])
+def test_quick_start_commands_are_single_lines(marker: str) -> None:
+    """Each Quick start command is one line, to be pasted (and extracted by .ci/run) whole."""
+    command = marked_block(marker)
+    assert command.count("\n") == 1 and command.strip() == command[:-1], repr(command)
+    assert command.startswith("python3 -m venv .venv && ")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run extracts exactly README's test command, and runs it."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    [extraction] = [line for line in script.splitlines() if line.startswith("command=$(")]
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", f'{extraction}\nprintf "%s" "$command"'],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout == marked_block("test-command").rstrip("\n")
+    assert 'bash -euo pipefail -c "$command"' in script
+
+
+def test_differences_are_one_bullet_per_line() -> None:
+    """The Differences section keeps its promise: one line per visible change."""
+    lines = section_text("Differences from python-oauth2 1.9").strip().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("- "))
+    bullets = [line for line in lines[first:] if line.strip()]
+    continued = [line for line in bullets if not line.startswith("- ")]
+    assert continued == [], "a bullet spans lines"
+    assert len(bullets) >= 20
