@@ -1207,3 +1207,30 @@ def test_flow_helpers_raise_provider_error(provider: OAuthlibProvider) -> None:
     assert raised.value.status == 401
     assert provider.requests[-1].endpoint == "access_token" and not provider.requests[-1].valid
     assert provider.access_tokens == {}
+
+
+@pytest.mark.parametrize("method", [oauth.SignatureMethod_PLAINTEXT(), oauth.SignatureMethod_HMAC_SHA1()])
+def test_redirect_to_another_origin(provider: OAuthlibProvider, method: oauth.SignatureMethod) -> None:
+    """A PLAINTEXT signature is the secrets: a hop to another origin goes unsigned; HMAC hops are signed."""
+    with OAuthlibProvider() as other:
+        client = oauth.Client(consumer())
+        client.set_signature_method(method)
+        response, _ = client.request(redirect_url(provider, 307, other.url("/two_legged/elsewhere")))
+        (first,), (second,) = provider.requests, other.requests
+    assert_valid(first)
+    assert first.oauth_params and first.oauth_params["oauth_signature_method"] == method.name
+    if isinstance(method, oauth.SignatureMethod_PLAINTEXT):
+        assert header(second, "Authorization") is None
+        assert CONSUMER_SECRET not in second.path and CONSUMER_SECRET.encode() not in second.body
+        assert response.status == 401
+    else:
+        assert_valid(second)
+        assert response.status == 200
+
+
+def test_plaintext_redirect_within_the_origin_is_signed(provider: OAuthlibProvider) -> None:
+    client = oauth.Client(consumer())
+    client.set_signature_method(oauth.SignatureMethod_PLAINTEXT())
+    response, content = client.request(redirect_url(provider, 302, "/two_legged/same-origin"))
+    assert response.status == 200, content
+    assert_valid(*provider.requests)

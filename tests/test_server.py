@@ -1136,3 +1136,21 @@ def test_trusted_forwarded_headers_replace_the_direct_url(serve: Callable[..., s
     uri, headers, _ = client.sign(base + "/lti/launch", "GET")
     spoofed = {**headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "lms.example.com"}
     assert_refused(send(uri, headers=spoofed), 401, "signature_invalid")
+
+
+def test_from_wsgi_prefers_the_raw_request_target() -> None:
+    """gunicorn's RAW_URI keeps a %2F that PEP 3333's decoded PATH_INFO has lost."""
+    client = OAuthlibClient("key", client_secret="secret")
+    url, headers, _ = client.sign("http://api.example.com/files/a%2Fb?x=1")
+    environ = {
+        "REQUEST_METHOD": "GET", "wsgi.url_scheme": "http", "HTTP_HOST": "api.example.com",
+        "PATH_INFO": "/files/a/b", "RAW_URI": "/files/a%2Fb?x=1", "QUERY_STRING": "x=1",
+        "HTTP_AUTHORIZATION": headers["Authorization"],
+    }
+    request = oauth.Request.from_wsgi(environ)
+    assert request.normalized_url == "http://api.example.com/files/a%2Fb"
+    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], clock=lambda: float(request["oauth_timestamp"]))
+    assert server.verify_request(request, oauth.Consumer("key", "secret"), None) == {"x": "1"}
+    del environ["RAW_URI"]
+    with pytest.raises(oauth.InvalidSignature):
+        server.verify_request(oauth.Request.from_wsgi(environ), oauth.Consumer("key", "secret"), None)
