@@ -3,6 +3,7 @@
 import os
 
 from hypothesis import settings
+from redis_server import redis_server  # noqa: F401  (a session fixture for every module)
 
 # CI runs the same examples every time, so a red run can be reproduced.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

@@ -42,8 +42,6 @@ import oauth2 as oauth
 if TYPE_CHECKING:
     from redis_server import RedisServer
 
-# The redis_server fixture.
-pytest_plugins = ["redis_server"]
 
 #: The server's clock in most tests; requests are timestamped against it.
 NOW = 1_700_000_000
@@ -320,8 +318,8 @@ def test_each_refusal_has_its_status_problem_and_header_and_no_secret(case: str)
 def test_every_error_class_is_exercised() -> None:
     raised = {REFUSALS[case]().error for case in REFUSALS}
     hierarchy = {cls for cls in vars(oauth).values() if isinstance(cls, type) and issubclass(cls, oauth.Error)}
-    # ProviderError is the client's, for a provider's error answer.
-    assert hierarchy - raised == {oauth.Error, oauth.ProviderError}
+    # ProviderError and CallbackNotConfirmed are the client's, about a provider's answer.
+    assert hierarchy - raised == {oauth.Error, oauth.ProviderError, oauth.CallbackNotConfirmed}
 
 
 @pytest.mark.parametrize("missing", ["oauth_consumer_key", "oauth_signature_method", "oauth_timestamp", "oauth_nonce"])
