@@ -19,6 +19,8 @@ TEST_REQUIRES = [
     "redis>=4.5",
     "mypy>=1.8",
     "ruff>=0.5",
+    "setuptools>=61",
+    "wheel",
 ]
 
 setup(
@@ -28,6 +30,12 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="MIT",
+    url="https://github.com/joestump/python-oauth2",
+    project_urls={
+        "Documentation": "https://github.com/joestump/python-oauth2#readme",
+        "RFC 5849": "https://www.rfc-editor.org/rfc/rfc5849",
+        "Changelog": "https://github.com/joestump/python-oauth2#changelog",
+    },
     packages=find_packages(include=["oauth2", "oauth2.*"]),
     package_data={"oauth2": ["py.typed"]},
     python_requires=">=3.9",

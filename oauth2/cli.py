@@ -86,12 +86,14 @@ def save_credentials(path: str, credentials: Dict[str, str], force: bool) -> Non
 
 
 def credentials_of(found: Dict[str, str]) -> Tuple[oauth2.Consumer, Optional[oauth2.Token]]:
+    """The Consumer, and the Token if there is one, from loaded credentials."""
     consumer = oauth2.Consumer(found["consumer_key"], found.get("consumer_secret", ""))
     token = oauth2.Token(found["token"], found.get("token_secret", "")) if "token" in found else None
     return consumer, token
 
 
 def signature_method(args: argparse.Namespace) -> oauth2.SignatureMethod:
+    """The signature method the flags ask for, with its RSA key when it needs one."""
     make = METHODS[args.signature_method]
     if not args.signature_method.startswith("RSA"):
         return make()
@@ -105,6 +107,7 @@ def signature_method(args: argparse.Namespace) -> oauth2.SignatureMethod:
 
 
 def form_pairs(data: Optional[str]) -> List[Tuple[str, str]]:
+    """The pairs of a form-encoded DATA argument."""
     if not data:
         return []
     try:
@@ -278,6 +281,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def add_credentials(parser: argparse.ArgumentParser) -> None:
+    """Add the credential and signature flags every command shares."""
     group = parser.add_argument_group("credentials (else from OAUTH_* variables or --credentials)")
     group.add_argument("--consumer-key")
     group.add_argument("--consumer-secret")
@@ -290,6 +294,7 @@ def add_credentials(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one subcommand per command."""
     parser = argparse.ArgumentParser(prog="oauth2", description="OAuth 1.0a (RFC 5849) from the command line.")
     parser.add_argument("--version", action="version", version=f"oauth2 {oauth2.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
