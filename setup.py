@@ -30,11 +30,9 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="MIT",
-    url="https://github.com/joestump/python-oauth2",
     project_urls={
-        "Documentation": "https://github.com/joestump/python-oauth2#readme",
         "RFC 5849": "https://www.rfc-editor.org/rfc/rfc5849",
-        "Changelog": "https://github.com/joestump/python-oauth2#changelog",
+        "Original python-oauth2": "https://github.com/joestump/python-oauth2",
     },
     packages=find_packages(include=["oauth2", "oauth2.*"]),
     package_data={"oauth2": ["py.typed"]},
