@@ -9,7 +9,6 @@ inputs; only the request factories read the clock and the random source.
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import hashlib
 import hmac
@@ -49,7 +48,7 @@ SIGNATURE_METHOD = "PLAINTEXT"
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
-Text = Union[str, bytes]
+Text = Union[str, bytes, bytearray]
 Pair = Tuple[str, str]
 Body = Union[str, bytes, IO[bytes], None]
 
@@ -226,7 +225,7 @@ def to_utf8_if_string(s: Any) -> Any:
 
 def to_unicode_optional_iterator(x: Any) -> Any:
     """Return ``x`` as text, or a list of texts if ``x`` is a non-string iterable."""
-    if isinstance(x, (str, bytes)):
+    if isinstance(x, (str, bytes, bytearray)):
         return to_unicode(x)
     if not isinstance(x, Iterable):
         return x
@@ -235,7 +234,7 @@ def to_unicode_optional_iterator(x: Any) -> Any:
 
 def to_utf8_optional_iterator(x: Any) -> Any:
     """Return ``x`` as UTF-8 bytes, or a list of them if ``x`` is a non-string iterable."""
-    if isinstance(x, (str, bytes)):
+    if isinstance(x, (str, bytes, bytearray)):
         return to_utf8(x)
     if not isinstance(x, Iterable):
         return x
@@ -250,7 +249,7 @@ def _text(value: object, what: str) -> str:
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            raise TypeError(f"{what} must be text or UTF-8 bytes; got bytes that are not UTF-8") from None
+            raise InvalidRequest(f"The {what} is not UTF-8.") from None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -266,7 +265,10 @@ _ENCODED: Dict[str, str] = {}
 def _percent_encode(s: str) -> str:
     encoded = _ENCODED.get(s)
     if encoded is None:
-        encoded = quote(s, safe="~")
+        try:
+            encoded = quote(s, safe="~")
+        except UnicodeEncodeError:
+            raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
         if len(s) <= 256:
             if len(_ENCODED) >= 8192:
                 _ENCODED.clear()
@@ -446,16 +448,20 @@ def _media_type(content_type: Optional[str]) -> str:
     """The media type of a Content-Type value, lower-cased and without parameters."""
     if not content_type:
         return ""
-    return content_type.split(";", 1)[0].strip().lower()
+    return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
 
 
 def _header(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
     """Look up a header case-insensitively, also under its WSGI/CGI name."""
     if not headers:
         return None
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
     wanted = name.lower()
     cgi = name.upper().replace("-", "_")
     for key, value in headers.items():
+        if not isinstance(key, str):
+            raise TypeError(f"header names must be str, not {type(key).__name__}")
         if key.lower() == wanted or key == "HTTP_" + cgi or key == cgi:
             return value
     return None
@@ -468,6 +474,13 @@ def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     if isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise TypeError(f"parameter {name!r} must be text, an int or a list of them, not {type(value).__name__}")
     return [_text(v, f"parameter {name!r}") for v in value if v is not None]
+
+
+def _credentials(obj: Any, what: str) -> Any:
+    """``obj`` if it has a key and a secret (a Consumer, a Token or a look-alike), else TypeError."""
+    if not (hasattr(obj, "key") and hasattr(obj, "secret")):
+        raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
+    return obj
 
 
 def _pairs_of(params: Mapping[str, Any]) -> Iterator[Pair]:
@@ -525,12 +538,7 @@ def _body_bytes(body: Body) -> bytes:
 # RFC 7235 auth-params: token BWS "=" BWS ( token / quoted-string ), comma separated.
 _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
-_AUTH_PAIR = re.compile(_AUTH_PARAM, re.DOTALL)
-_PARAM_SHAPE = re.sub(r"\((?!\?)", "(?:", _AUTH_PARAM)
-_OAUTH_HEADER = re.compile(
-    rf"[ \t]*(?i:OAuth)(?:[ \t]+[ \t,]*(?:{_PARAM_SHAPE}(?:[ \t]*,[ \t,]*{_PARAM_SHAPE})*)?)?[ \t,]*",
-    re.DOTALL,
-)
+_AUTH_ITEM = re.compile(rf"[ \t,]*{_AUTH_PARAM}[ \t]*(?:,|\Z)", re.DOTALL)
 _OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -546,12 +554,15 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
     scheme = _OAUTH_SCHEME.match(value)
     if not scheme:
         raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
-    if not _OAUTH_HEADER.fullmatch(value):
-        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
     pairs: List[Pair] = []
     realm = None
-    # The whole header has the right shape, so the pairs follow one another.
-    for name, quoted, bare in _AUTH_PAIR.findall(value, scheme.end()):
+    pos, end = scheme.end(), len(value.rstrip(" \t,"))
+    while pos < end:
+        match = _AUTH_ITEM.match(value, pos)
+        if not match:
+            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
+        pos = match.end()
+        name, quoted, bare = match.groups(default="")
         raw = bare or quoted
         if "\\" in raw:
             raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
@@ -719,6 +730,11 @@ class Request(Dict[str, Any]):
         false; by default it is added for a non-form body of a method other than
         GET or HEAD.
         """
+        _credentials(consumer, "consumer")
+        if token is not None:
+            _credentials(token, "token")
+        if not isinstance(signature_method, SignatureMethod):
+            raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
         if self._wants_body_hash(body_hash):
             self["oauth_body_hash"] = signature_method.body_hash(self.body)
         if "oauth_consumer_key" not in self:
@@ -759,7 +775,10 @@ class Request(Dict[str, Any]):
         mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
         """
         url = _text(http_url, "url")
-        url_query = urlsplit(url).query
+        try:
+            url_query = urlsplit(url).query
+        except ValueError as exc:
+            raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
         url_pairs = _parse_query(url_query)
         pairs = list(url_pairs)
 
@@ -769,11 +788,12 @@ class Request(Dict[str, Any]):
         if query_string:
             query = _text(query_string, "query string").lstrip("?")
             if query != url_query:
-                pairs.extend(_parse_form(query, "query string"))
+                pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
         is_form = _media_type(_header(headers, "Content-Type")) == FORM_CONTENT_TYPE
         body_pairs = _parse_form(_text(_body_bytes(body), "form body"), "form body") if is_form and body else ()
         pairs.extend(body_pairs)
         if parameters:
+            parameters = dict(parameters)
             # Frameworks hand over the query and form parameters already parsed
             # (Flask's request.values, Django's QueryDict): count those once.
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
@@ -841,6 +861,9 @@ class Request(Dict[str, Any]):
         is_form_encoded: bool = False,
     ) -> Request:
         """A new request from a consumer (and token), with a fresh nonce and timestamp."""
+        _credentials(consumer, "consumer")
+        if token is not None:
+            _credentials(token, "token")
         params: Dict[str, Any] = {
             "oauth_consumer_key": consumer.key,
             "oauth_timestamp": cls.make_timestamp(),
@@ -865,6 +888,7 @@ class Request(Dict[str, Any]):
         parameters: Optional[Mapping[str, Any]] = None,
     ) -> Request:
         """A request carrying ``oauth_token`` and, if given, ``oauth_callback``."""
+        _credentials(token, "token")
         params: Dict[str, Any] = dict(parameters or {})
         params["oauth_token"] = token.key
         if callback:
@@ -907,7 +931,10 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
         host = f"[{host}]"
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{port}"
-    path = quote(parts.path, safe=_URI_SAFE) or "/"
+    try:
+        path = quote(parts.path, safe=_URI_SAFE) or "/"
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"The URL {url!r} holds a lone surrogate.") from None
     return f"{scheme}://{host}{path}"
 
 
@@ -1136,7 +1163,7 @@ class _RSA(SignatureMethod):
         key = self._public(consumer)
         try:
             decoded = base64.b64decode(_text(signature, "signature"), validate=True)
-        except (TypeError, binascii.Error):
+        except (TypeError, ValueError):
             return False
         raw = self.signing_base(request, consumer, token)[1]
         try:
@@ -1333,7 +1360,10 @@ class Server:
         elif isinstance(signature_methods, Mapping):
             self.signature_methods = dict(signature_methods)
         else:
-            self.signature_methods = {m.name: m for m in signature_methods or ()}
+            methods = list(signature_methods or ())
+            if not all(isinstance(m, SignatureMethod) for m in methods):
+                raise TypeError("signature_methods must hold SignatureMethod instances")
+            self.signature_methods = {m.name: m for m in methods}
         if timestamp_threshold is not None:
             self.timestamp_threshold = timestamp_threshold
         self.future_threshold = future_threshold if future_threshold is not None else self.timestamp_threshold
@@ -1357,6 +1387,9 @@ class Server:
         """
         if not isinstance(request, Request):
             raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
+        _credentials(consumer, "consumer")
+        if token is not None:
+            _credentials(token, "token")
         params = self._protocol_parameters(request)
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
