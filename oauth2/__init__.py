@@ -988,7 +988,7 @@ def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
     return f"{escape(consumer.secret or '')}&{escape(token.secret or '') if token else ''}"
 
 
-def _same(a: Union[str, bytes], b: Union[str, bytes]) -> bool:
+def _same(a: Text, b: Text) -> bool:
     """Compare two signatures in constant time, whatever their types."""
     try:
         a_bytes = a.encode("utf-8") if isinstance(a, str) else bytes(a)
