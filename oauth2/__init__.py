@@ -451,10 +451,22 @@ def _media_type(content_type: Optional[str]) -> str:
     return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
 
 
-def _header(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
-    """Look up a header case-insensitively, also under its WSGI/CGI name."""
+def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """Headers by lower-case name; WSGI/CGI names (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``) too."""
     if not headers:
-        return None
+        return {}
+    items = getattr(headers, "items", None)
+    if items is None:
+        raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
+    found = {}
+    for key, value in items():
+        if not isinstance(key, str):
+            raise TypeError(f"header names must be str, not {type(key).__name__}")
+        name = key.lower()
+        if name.startswith("http_"):
+            name = name[5:]
+        found[name.replace("_", "-")] = value
+    return found
     if not isinstance(headers, Mapping):
         raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
     wanted = name.lower()
@@ -782,14 +794,15 @@ class Request(Dict[str, Any]):
         url_pairs = _parse_query(url_query)
         pairs = list(url_pairs)
 
-        authorization = _header(headers, "Authorization")
+        header = _header_map(headers)
+        authorization = header.get("authorization")
         if authorization is not None and _OAUTH_SCHEME.match(_text(authorization, "Authorization header")):
             pairs.extend(parse_authorization_header(authorization)[0])
         if query_string:
             query = _text(query_string, "query string").lstrip("?")
             if query != url_query:
                 pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
-        is_form = _media_type(_header(headers, "Content-Type")) == FORM_CONTENT_TYPE
+        is_form = _media_type(header.get("content-type")) == FORM_CONTENT_TYPE
         body_pairs = _parse_form(_text(_body_bytes(body), "form body"), "form body") if is_form and body else ()
         pairs.extend(body_pairs)
         if parameters:
@@ -1120,7 +1133,9 @@ class _RSA(SignatureMethod):
         PEM X.509 certificates or key objects.
         """
         self._private_source = private_key
-        self._password = _text(password, "password").encode("utf-8") if password is not None else None
+        self._password: Optional[bytes] = password.encode("utf-8") if isinstance(password, str) else (
+            bytes(password) if password is not None else None
+        )
         self._public_source = public_key
         self._public_key_for = public_key_for
         self._private_key: Any = None
@@ -1138,7 +1153,12 @@ class _RSA(SignatureMethod):
         return self._private_key
 
     def _public(self, consumer: Consumer) -> Any:
-        source = self._public_key_for(consumer) if self._public_key_for else self._public_source
+        if self._public_key_for is not None:
+            source = self._public_key_for(consumer)
+            if source is None:
+                raise ConsumerKeyRejected("There is no public key for this consumer.")
+        else:
+            source = self._public_source
         if source is None:
             raise Error(f"{self.name} needs a public key or certificate to verify: pass public_key= or public_key_for=")
         if not isinstance(source, (str, bytes)):
@@ -1177,6 +1197,8 @@ def _load_private_key(source: KeyMaterial, password: Optional[bytes]) -> Any:
     _, serialization, _, rsa, _ = _cryptography()
     if isinstance(source, rsa.RSAPrivateKey):
         return source
+    if not isinstance(source, (str, bytes, bytearray)):
+        raise Error(f"The private key is not an RSA key (got {type(source).__name__}).")
     try:
         key = serialization.load_pem_private_key(_pem_bytes(source), password=password)
     except (TypeError, ValueError) as exc:
@@ -1191,6 +1213,10 @@ def _load_public_key(source: KeyMaterial) -> Any:
     _, serialization, _, rsa, x509 = _cryptography()
     if isinstance(source, rsa.RSAPublicKey):
         return source
+    if isinstance(source, rsa.RSAPrivateKey):
+        return source.public_key()
+    if not isinstance(source, (str, bytes, bytearray)):
+        raise Error(f"The public key is not an RSA key (got {type(source).__name__}).")
     data = _pem_bytes(source)
     try:
         if b"-----BEGIN CERTIFICATE-----" in data:
@@ -1281,7 +1307,7 @@ class MemoryNonceStore(NonceStore):
     def __init__(self, max_entries: int = 1_000_000, clock: Callable[[], float] = time.time) -> None:
         self.max_entries = max_entries
         self._clock = clock
-        self._expiry: Dict[str, float] = {}
+        self._expiry: Dict[Tuple[str, Optional[str], int, str], float] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -1289,7 +1315,7 @@ class MemoryNonceStore(NonceStore):
 
     def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
-        key = _nonce_key(consumer_key, token, timestamp, nonce)
+        key = (consumer_key, token, timestamp, nonce)
         now = self._clock()
         with self._lock:
             expires = self._expiry.get(key)
@@ -1726,7 +1752,7 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         body = call.body
         if isinstance(body, str):
             body = body.encode("utf-8")
-        content_type = _header(headers, "Content-Type")
+        content_type = _header_map(headers).get("content-type")
         is_form = _media_type(content_type) == FORM_CONTENT_TYPE
         if is_form and hasattr(body, "read"):
             body = _body_bytes(body)
