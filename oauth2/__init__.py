@@ -616,7 +616,10 @@ class Request(Dict[str, Any]):
         self.url = url
         self.method = method
         if parameters is not None:
-            self.update(parameters)
+            if type(parameters) is dict and all(type(k) is str and type(v) is str for k, v in parameters.items()):
+                super().update(parameters)  # already text: nothing to coerce
+            else:
+                self.update(parameters)
         self.body = body
         self.is_form_encoded = is_form_encoded
 
@@ -678,7 +681,13 @@ class Request(Dict[str, Any]):
 
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
-        pairs = [p for p in _pairs_of(self) if p[0] != "oauth_signature"]
+        pairs: List[Pair] = []
+        for name, value in self.items():
+            if type(value) is str:  # the usual case, without a generator's overhead
+                if name != "oauth_signature":
+                    pairs.append((name, value))
+            elif name != "oauth_signature":
+                pairs.extend(_pairs_of({name: value}))
         pairs.extend(p for p in self._query_pairs() if p[0] != "oauth_signature")
         return pairs
 
@@ -1057,7 +1066,7 @@ class _HMAC(SignatureMethod):
         return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
 
     def _mac(self, key: bytes, raw: bytes) -> str:
-        return base64.b64encode(hmac.new(key, raw, type(self).digestmod).digest()).decode("ascii")
+        return base64.b64encode(hmac.digest(key, raw, type(self).digestmod)).decode("ascii")
 
 
 class SignatureMethod_HMAC_SHA1(_HMAC):
