@@ -33,7 +33,7 @@ from typing import (
     Tuple,
     Union,
 )
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 import httplib2
 
@@ -583,8 +583,8 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
             continue
         if "%" in raw:
             try:
-                raw = unquote(raw, errors="strict")
-            except UnicodeDecodeError:
+                raw = unquote_to_bytes(raw).decode("utf-8")
+            except UnicodeError:
                 raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
         pairs.append((name, raw))
     return pairs, realm
