@@ -27,6 +27,7 @@ from typing import (
     Iterator,
     List,
     Mapping,
+    MutableMapping,
     NamedTuple,
     Optional,
     Sequence,
@@ -467,16 +468,6 @@ def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
             name = name[5:]
         found[name.replace("_", "-")] = value
     return found
-    if not isinstance(headers, Mapping):
-        raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
-    wanted = name.lower()
-    cgi = name.upper().replace("-", "_")
-    for key, value in headers.items():
-        if not isinstance(key, str):
-            raise TypeError(f"header names must be str, not {type(key).__name__}")
-        if key.lower() == wanted or key == "HTTP_" + cgi or key == cgi:
-            return value
-    return None
 
 
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
@@ -488,11 +479,10 @@ def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     return [_text(v, f"parameter {name!r}") for v in value if v is not None]
 
 
-def _credentials(obj: Any, what: str) -> Any:
-    """``obj`` if it has a key and a secret (a Consumer, a Token or a look-alike), else TypeError."""
+def _credentials(obj: Any, what: str) -> None:
+    """Raise TypeError unless ``obj`` has a key and a secret (a Consumer, a Token or a look-alike)."""
     if not (hasattr(obj, "key") and hasattr(obj, "secret")):
         raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
-    return obj
 
 
 def _pairs_of(params: Mapping[str, Any]) -> Iterator[Pair]:
@@ -524,6 +514,17 @@ def _without(pairs: Iterable[Pair], removed: Iterable[Pair]) -> List[Pair]:
         else:
             kept.append(pair)
     return kept
+
+
+def _add_value(params: MutableMapping[str, Any], name: str, value: str) -> None:
+    """Add one more value for ``name``, keeping the values already there (repeated parameters)."""
+    previous = params.get(name)
+    if previous is None:
+        params[name] = value
+    elif isinstance(previous, list):
+        params[name] = [*previous, value]
+    else:
+        params[name] = [previous, value]
 
 
 def _encode_pairs(pairs: Iterable[Pair]) -> str:
@@ -821,14 +822,10 @@ class Request(Dict[str, Any]):
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
         collected: Dict[str, Any] = {}
         for name, value in pairs:
-            if name not in collected:
-                collected[name] = value
-                continue
-            if name.startswith("oauth_"):
+            if name in collected and name.startswith("oauth_"):
                 # RFC 5849 §3.1: each protocol parameter is sent once, in one place.
                 raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
-            previous = collected[name]
-            collected[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            _add_value(collected, name, value)
         request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
         dict.update(request, collected)  # already text: no need to coerce each value again
         request._merged_query = url_query
@@ -1763,8 +1760,6 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             body = body.encode("utf-8")
         content_type = _header_map(headers).get("content-type")
         is_form = _media_type(content_type) == FORM_CONTENT_TYPE
-        if is_form and hasattr(body, "read"):
-            body = _body_bytes(body)
         # As in 1.9, a POST without a Content-Type is form data, but only if it
         # is: any other body is sent untouched.
         if (
@@ -1803,15 +1798,6 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         return uri, body, headers
 
 
-def _add_value(request: Request, name: str, value: str) -> None:
-    """Add one more value for ``name``, keeping the values already there."""
-    previous = request.get(name)
-    if previous is None:
-        request[name] = value
-    elif isinstance(previous, list):
-        request[name] = [*previous, value]
-    else:
-        request[name] = [previous, value]
 
 
 def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
