@@ -946,6 +946,12 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
         raise InvalidRequest(f"The URL {url!r} is not absolute: it needs a scheme and a host.")
     if port == 0:
         raise InvalidRequest(f"The URL {url!r} has port 0.")
+    if not host.isascii():
+        # An internationalized host goes on the wire (and in Host) as IDNA, as httplib2 sends it.
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise InvalidRequest(f"The host of {url!r} is not a valid internationalized domain name.") from None
     if ":" in host:
         host = f"[{host}]"
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
