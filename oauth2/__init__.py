@@ -1575,7 +1575,9 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         self.placement = placement
         self.realm = realm
         self.body_hash = body_hash
-        self._in_flight = threading.local()
+        # The call each thread is sending, so that a redirect re-entering
+        # request() is signed from it; a plain dict keeps the Client picklable.
+        self._in_flight: Dict[int, _Call] = {}
         super().__init__(**kwargs)
 
     def set_signature_method(self, method: SignatureMethod) -> None:
@@ -1606,7 +1608,7 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         ``placement`` and ``body_hash`` override the client's settings for
         this call. Each redirect hop httplib2 follows is signed afresh.
         """
-        call = getattr(self._in_flight, "call", None)
+        call = self._in_flight.get(threading.get_ident())
         if call is not None:
             # httplib2 re-enters request() to follow a redirect: sign that hop
             # from the caller's request, not from the previous hop's signed one,
@@ -1646,11 +1648,11 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             body_hash=body_hash if body_hash is not None else self.body_hash,
             origin=_origin(uri),
         )
-        self._in_flight.call = call
+        self._in_flight[threading.get_ident()] = call
         try:
             return self._send(call, uri, redirections, connection_type)
         finally:
-            self._in_flight.call = None
+            del self._in_flight[threading.get_ident()]
 
     def fetch_request_token(
         self,

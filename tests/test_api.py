@@ -148,3 +148,11 @@ def test_import_needs_only_httplib2() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_client_pickles_as_httplib2_http_does() -> None:
+    import pickle
+
+    client = oauth.Client(oauth.Consumer("k", "s"), oauth.Token("t", "u"), timeout=5, realm="r")
+    copy = pickle.loads(pickle.dumps(client))
+    assert (copy.consumer.key, copy.token.key, copy.timeout, copy.realm) == ("k", "t", 5, "r")
