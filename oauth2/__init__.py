@@ -822,10 +822,13 @@ class Request(Dict[str, Any]):
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
         collected: Dict[str, Any] = {}
         for name, value in pairs:
-            if name in collected and name.startswith("oauth_"):
+            if name not in collected:
+                collected[name] = value
+            elif name.startswith("oauth_"):
                 # RFC 5849 §3.1: each protocol parameter is sent once, in one place.
                 raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
-            _add_value(collected, name, value)
+            else:
+                _add_value(collected, name, value)
         request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
         dict.update(request, collected)  # already text: no need to coerce each value again
         request._merged_query = url_query
