@@ -263,11 +263,19 @@ def _text(value: object, what: str) -> str:
 _ENCODED: Dict[str, str] = {}
 
 
+# Keys, nonces, timestamps and base64 signatures: only three characters to
+# encode, which str.replace does at C speed where quote() goes byte by byte.
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9._~+/=-]*")
+
+
 def _percent_encode(s: str) -> str:
     encoded = _ENCODED.get(s)
     if encoded is None:
         try:
-            encoded = quote(s, safe="~")
+            if _BASE64_TEXT.fullmatch(s):
+                encoded = s.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+            else:
+                encoded = quote(s, safe="~")
         except UnicodeEncodeError:
             raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
         if len(s) <= 256:
