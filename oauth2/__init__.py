@@ -978,7 +978,7 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
     known, encode = _ENCODED.get, _percent_encode
     encoded = sorted([(known(k) or encode(k), known(v) or encode(v)) for k, v in pairs])
-    return "&".join([f"{k}={v}" for k, v in encoded])
+    return "&".join(map("=".join, encoded))
 
 
 # A normalized parameter string holds only these characters, so encoding it
@@ -989,9 +989,13 @@ _NORMALIZED = re.compile(r"[A-Za-z0-9._~%&=-]*")
 def signature_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
     """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1]."""
     if _NORMALIZED.fullmatch(normalized_parameters):
-        parameters = normalized_parameters.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
-    else:
-        parameters = escape(normalized_parameters)
+        return _join_base_string(method, base_uri, normalized_parameters)
+    return f"{escape(method.upper())}&{escape(base_uri)}&{escape(normalized_parameters)}"
+
+
+def _join_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
+    """The base string, for a parameter string made by :func:`normalize_parameters`."""
+    parameters = normalized_parameters.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
     return f"{escape(method.upper())}&{escape(base_uri)}&{parameters}"
 
 
@@ -1012,7 +1016,7 @@ def explain(request: Request) -> SignatureBase:
     normalized = normalize_parameters(pairs)
     return SignatureBase(
         pairs, normalized, request.normalized_url,
-        signature_base_string(request.method, request.normalized_url, normalized),
+        _join_base_string(request.method, request.normalized_url, normalized),
     )
 
 
