@@ -798,10 +798,11 @@ class Request(Dict[str, Any]):
         """Rebuild a received request from what the web framework has [§3.4.1.3.1].
 
         Parameters come from the OAuth ``Authorization`` header (without
-        ``realm``), the URL's query, ``query_string`` (unless it repeats the
-        URL's query), ``body`` when the Content-Type in ``headers`` is
-        ``application/x-www-form-urlencoded``, and ``parameters`` (pairs that
-        repeat the query or the body count once). Nothing passed in is
+        ``realm``), the URL's query, ``query_string``, ``body`` when the
+        Content-Type in ``headers`` is ``application/x-www-form-urlencoded``,
+        and ``parameters``; pairs of ``query_string`` that repeat the URL's
+        query, and of ``parameters`` that repeat the query or the body, count
+        once. Nothing passed in is
         mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
         """
         url = _text(http_url, "url")
@@ -818,8 +819,7 @@ class Request(Dict[str, Any]):
             pairs.extend(parse_authorization_header(authorization)[0])
         if query_string:
             query = _text(query_string, "query string").lstrip("?")
-            if query != url_query:
-                pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
+            pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
         is_form = _media_type(header.get("content-type")) == FORM_CONTENT_TYPE
         body_pairs = _parse_form(_text(_body_bytes(body), "form body"), "form body") if is_form and body else ()
         pairs.extend(body_pairs)

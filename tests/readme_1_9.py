@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
+from typing import Callable, List
 
 import oauth2 as oauth
 
@@ -74,3 +76,30 @@ def twitter_three_legged(consumer_key: str, consumer_secret: str, request_token_
     print("You may now access protected resources using the access tokens above.")
     print()
     return access_token
+
+
+class TerminalUser:
+    """The person at the terminal of the Twitter example: opens the printed link, allows, types the PIN.
+
+    ``approve(url)`` stands for the browser: it returns the PIN the provider's
+    page shows. The first "Have you authorized me?" is answered with
+    ``not_yet`` so that the script must ask again.
+    """
+
+    def __init__(self, read_output: Callable[[], str], approve: Callable[[str], str], not_yet: str = "n") -> None:
+        self.read_output, self.approve, self.not_yet = read_output, approve, not_yet
+        self.prompts: List[str] = []
+        self.pins: List[str] = []
+
+    def __call__(self, prompt: str = "") -> str:
+        self.prompts.append(prompt)
+        if prompt.startswith("Have you authorized me?"):
+            if len(self.prompts) == 1:
+                return self.not_yet
+            printed = self.read_output()
+            link = re.search(r"^(http://\S+/authorize\?oauth_token=\S+)$", printed, re.MULTILINE)
+            assert link, printed
+            self.pins.append(self.approve(link.group(1)))
+            return "y"
+        assert prompt == "What is the PIN? "
+        return self.pins[0]

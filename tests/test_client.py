@@ -20,7 +20,6 @@ import http.client
 import io
 import itertools
 import json
-import re
 import time
 import types
 import urllib.parse
@@ -42,7 +41,7 @@ from oauthlib_provider import (  # noqa: F401  (provider_fixture is the "provide
     RecordedRequest,
     provider_fixture,
 )
-from readme_1_9 import twitter_three_legged
+from readme_1_9 import TerminalUser, twitter_three_legged
 
 import oauth2 as oauth
 
@@ -305,33 +304,18 @@ def test_readme_using_the_client(provider: OAuthlibProvider, capsys: pytest.Capt
 
 def test_readme_twitter_example(provider: OAuthlibProvider, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    prompts: list[str] = []
-    pins: list[str] = []
-
-    def user(prompt: str = "") -> str:
-        """The user at the terminal: opens the printed link, allows, and types the PIN."""
-        prompts.append(prompt)
-        if prompt.startswith("Have you authorized me?"):
-            if len(prompts) == 1:
-                return "n"  # not yet: the script must ask again
-            printed = capsys.readouterr().out
-            link = re.search(r"^(http://\S+/authorize\?oauth_token=\S+)$", printed, re.MULTILINE)
-            assert link, printed
-            pins.append(authorize(link.group(1)))
-            return "y"
-        return pins[0]
-
+    user = TerminalUser(lambda: capsys.readouterr().out, authorize)
     monkeypatch.setattr(builtins, "input", user)
     access_token = twitter_three_legged(CONSUMER_KEY, CONSUMER_SECRET, provider.url("/request_token"),
                                         provider.url("/access_token"), provider.url("/authorize"))
 
-    assert prompts == ["Have you authorized me? (y/n) "] * 2 + ["What is the PIN? "]
+    assert user.prompts == ["Have you authorized me? (y/n) "] * 2 + ["What is the PIN? "]
     assert access_token["screen_name"] == USER_CREDENTIALS["screen_name"]
     assert f"oauth_token        = {access_token['oauth_token']}" in capsys.readouterr().out
     signed = [r for r in provider.requests if r.endpoint != "authorize"]
     assert [r.endpoint for r in signed] == ["request_token", "access_token"]
     assert_valid(*signed)
-    assert signed[1].oauth_params is not None and signed[1].oauth_params["oauth_verifier"] == pins[0]
+    assert signed[1].oauth_params is not None and signed[1].oauth_params["oauth_verifier"] == user.pins[0]
 
     token = oauth.Token(access_token["oauth_token"], access_token["oauth_token_secret"])
     response, content = oauth.Client(consumer(), token).request(provider.url("/resource/timeline"))

@@ -26,7 +26,7 @@ import oauthlib.oauth1
 import pytest
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider
-from readme_1_9 import twitter_three_legged
+from readme_1_9 import TerminalUser, twitter_three_legged
 
 import oauth2 as oauth
 from oauth2.provider import Provider
@@ -373,32 +373,18 @@ def test_echo_headers_realm() -> None:
 
 def test_readme_twitter_example(embedded: Provider, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    prompts: list[str] = []
-    pin: list[str] = []
-
-    def user(prompt: str = "") -> str:
-        prompts.append(prompt)
-        if prompt.startswith("Have you authorized me?"):
-            if len(prompts) == 1:
-                return "N"  # not yet: the script must ask again
-            printed = capsys.readouterr().out
-            url = re.search(r"^(http://\S+/authorize\?oauth_token=\S+)$", printed, re.MULTILINE)
-            assert url, printed
-            pin.append(pin_of_embedded(browse(url.group(1))))
-            return "y"
-        assert prompt == "What is the PIN? "
-        return pin[0]
-
+    # "N": the script compares case-insensitively.
+    user = TerminalUser(lambda: capsys.readouterr().out, lambda url: pin_of_embedded(browse(url)), not_yet="N")
     monkeypatch.setattr(builtins, "input", user)
     access_token = twitter_three_legged(embedded.consumer.key or "", embedded.consumer.secret or "",
                                         embedded.request_token_url, embedded.access_token_url,
                                         embedded.authorize_url)
 
-    assert prompts == ["Have you authorized me? (y/n) "] * 2 + ["What is the PIN? "]
+    assert user.prompts == ["Have you authorized me? (y/n) "] * 2 + ["What is the PIN? "]
     assert access_token["screen_name"] == embedded.user
     assert f"oauth_token        = {access_token['oauth_token']}" in capsys.readouterr().out
     assert [entry.error for entry in embedded.log] == [None, None]
-    assert params_of_base_string(embedded.log[1].base_string)["oauth_verifier"] == pin[0]
+    assert params_of_base_string(embedded.log[1].base_string)["oauth_verifier"] == user.pins[0]
 
     client = oauth.Client(embedded.consumer, oauth.Token(access_token["oauth_token"],
                                                          access_token["oauth_token_secret"]))

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 from imap_server import INBOX_MESSAGES, IMAPServers, running_imap_servers
 from tls_certs import client_context, write_self_signed_cert
-from xoauth_verifier import XOAUTH2_ERROR_JSON, Account
+from xoauth_verifier import XOAUTH2_ERROR_JSON, Account, consumer_fixture, token_fixture  # noqa: F401
 
 import oauth2
 import oauth2.clients.imap as oauth_imaplib
@@ -52,16 +52,6 @@ def account(servers: IMAPServers) -> Account:
 @pytest.fixture
 def url(account: Account) -> str:
     return account.xoauth_url("imap")
-
-
-@pytest.fixture
-def consumer(account: Account) -> oauth2.Consumer:
-    return oauth2.Consumer(account.consumer_key, account.consumer_secret)
-
-
-@pytest.fixture
-def token(account: Account) -> oauth2.Token:
-    return oauth2.Token(account.token_key, account.token_secret)
 
 
 class Connector:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 from smtp_server import SMTPServer, SMTPServers, running_smtp_servers
 from tls_certs import client_context, write_self_signed_cert
-from xoauth_verifier import XOAUTH2_ERROR_JSON, Account
+from xoauth_verifier import XOAUTH2_ERROR_JSON, Account, consumer_fixture, token_fixture  # noqa: F401
 
 import oauth2
 import oauth2.clients.smtp as oauth_smtplib
@@ -51,16 +51,6 @@ def account(smtp_servers: SMTPServers) -> Account:
 @pytest.fixture
 def url(account: Account) -> str:
     return account.xoauth_url("smtp")
-
-
-@pytest.fixture
-def consumer(account: Account) -> oauth2.Consumer:
-    return oauth2.Consumer(account.consumer_key, account.consumer_secret)
-
-
-@pytest.fixture
-def token(account: Account) -> oauth2.Token:
-    return oauth2.Token(account.token_key, account.token_secret)
 
 
 class Connector:

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+import pytest
 from oauthlib.oauth1.rfc5849 import signature
+
+import oauth2
 
 #: How far a timestamp may be from the server's clock, as Google allowed.
 TIMESTAMP_WINDOW = 300
@@ -141,3 +144,15 @@ class XOAuth2Verifier:
         if scheme != "Bearer" or not hmac.compare_digest(token.encode(), self.account.access_token.encode()):
             raise Refused("invalid bearer token")
         return self.account.email
+
+
+# The client credentials for Account, shared by the IMAP and SMTP tests; each
+# test module defines the ``account`` fixture for its own servers.
+@pytest.fixture(name="consumer")
+def consumer_fixture(account: Account) -> oauth2.Consumer:
+    return oauth2.Consumer(account.consumer_key, account.consumer_secret)
+
+
+@pytest.fixture(name="token")
+def token_fixture(account: Account) -> oauth2.Token:
+    return oauth2.Token(account.token_key, account.token_secret)
