@@ -196,8 +196,10 @@ for line in sys.stdin:
 """
 
     def __init__(self, python: str, urls: Dict[str, str]) -> None:
-        self.process = subprocess.Popen([python, "-c", self.SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        text=True)
+        # -I: with plain -c the working directory comes first on sys.path, and
+        # from a checkout this library would be measured in place of 1.9.
+        self.process = subprocess.Popen([python, "-I", "-c", self.SCRIPT], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
         self._send([CK, CS, TK, TS, urls, W2_PARAMS])
         self.version = json.loads(self._read())["version"]
 

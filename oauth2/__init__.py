@@ -535,6 +535,20 @@ def _add_value(params: MutableMapping[str, Any], name: str, value: str) -> None:
         params[name] = [previous, value]
 
 
+def _collect_repeated(pairs: Iterable[Pair]) -> Dict[str, Any]:
+    """Pairs as a dict, the values of a repeated name in a list; a repeated protocol parameter is an error."""
+    collected: Dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in collected:
+            collected[name] = value
+        elif name.startswith("oauth_"):
+            # RFC 5849 §3.1: each protocol parameter is sent once, in one place.
+            raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+        else:
+            _add_value(collected, name, value)
+    return collected
+
+
 def _encode_pairs(pairs: Iterable[Pair]) -> str:
     return "&".join(f"{escape(k)}={escape(v)}" for k, v in pairs)
 
@@ -562,6 +576,18 @@ _AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHA
 _AUTH_ITEM = re.compile(rf"[ \t,]*{_AUTH_PARAM}[ \t]*(?:,|\Z)", re.DOTALL)
 _OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# What clients send: name="value" pairs, no escapes, no space around "=".
+# Checked whole in one linear match (no two adjacent quantifiers share a
+# character), then split by findall.
+_PLAIN_ITEM = rf'{_TCHARS}="[^"\\]*"'
+_PLAIN_AUTH_LIST = re.compile(rf"[ \t,]*{_PLAIN_ITEM}(?:[ \t]*,[ \t,]*{_PLAIN_ITEM})*")
+_PLAIN_AUTH_NAME = re.compile(rf'({_TCHARS})="[^"\\]*"')
+
+# A client lays out its Authorization headers the same way each time: the
+# same names in the same order, only the quoted values change. The names of
+# each layout (the header with its quoted values cut out) are remembered, so
+# that parsing a known layout is splitting at the quotes.
+_HEADER_LAYOUTS: Dict[str, Tuple[str, ...]] = {}
 
 
 def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
@@ -571,15 +597,61 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
     quotes. Only the parameter named exactly ``realm`` is set apart. Raises
     :class:`InvalidRequest` on anything that is not such a list.
     """
-    value = _text(value, "Authorization header")
+    parsed = _parse_oauth_header(_text(value, "Authorization header"))
+    if parsed is None:
+        raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
+    return parsed
+
+
+def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
+    """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
     scheme = _OAUTH_SCHEME.match(value)
     if not scheme:
-        raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
-    pairs: List[Pair] = []
-    realm = None
-    pos, end = scheme.end(), len(value.rstrip(" \t,"))
+        return None
+    body = value[scheme.end():].rstrip(" \t,")
+    parts = body.split('"')
+    names = _plain_layout_names(body, '"'.join(parts[::2])) if "\\" not in body else None
+    if names is None:
+        items = _auth_items(body)
+        names, raw_values = tuple(name for name, _ in items), [raw for _, raw in items]
+    else:
+        raw_values = parts[1::2]
+    values = _percent_decode_all(raw_values, names) if "%" in body else raw_values
+    if "realm" not in names:
+        return list(zip(names, values)), None
+    realm = [raw for name, raw in zip(names, raw_values) if name == "realm"][-1]
+    return [pair for pair in zip(names, values) if pair[0] != "realm"], realm
+
+
+def _plain_layout_names(body: str, layout: str) -> Optional[Tuple[str, ...]]:
+    """The names of a header body of plain ``name="value"`` pairs, by its layout; None if not plain."""
+    names = _HEADER_LAYOUTS.get(layout)
+    if names is None and _PLAIN_AUTH_LIST.fullmatch(body):
+        names = tuple(_PLAIN_AUTH_NAME.findall(body))
+        if len(layout) <= 1024:
+            if len(_HEADER_LAYOUTS) >= 256:
+                _HEADER_LAYOUTS.clear()
+            _HEADER_LAYOUTS[layout] = names
+    return names
+
+
+def _percent_decode_all(values: List[str], names: Tuple[str, ...]) -> List[str]:
+    """Each Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
+    # Signatures are base64: when their three escapes are all there is,
+    # str.replace decodes every value at once, at C speed.
+    joined = '"'.join(values)
+    decoded = joined.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
+    if '"' not in joined and "%" not in decoded:
+        return decoded.split('"') if values else []
+    return [_percent_decode(raw, name) if "%" in raw else raw for name, raw in zip(names, values)]
+
+
+def _auth_items(body: str) -> List[Pair]:
+    """The auth-params of a header body, quoted strings unescaped, not yet percent-decoded."""
+    items = []
+    pos, end = 0, len(body)
     while pos < end:
-        match = _AUTH_ITEM.match(value, pos)
+        match = _AUTH_ITEM.match(body, pos)
         if not match:
             raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
         pos = match.end()
@@ -587,16 +659,21 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
         raw = bare or quoted
         if "\\" in raw:
             raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
-        if name == "realm":
-            realm = raw
-            continue
-        if "%" in raw:
-            try:
-                raw = unquote_to_bytes(raw).decode("utf-8")
-            except UnicodeError:
-                raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
-        pairs.append((name, raw))
-    return pairs, realm
+        items.append((name, raw))
+    return items
+
+
+def _percent_decode(raw: str, name: str) -> str:
+    """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
+    # Signatures are base64: when their three escapes are all there is,
+    # str.replace decodes them at C speed.
+    decoded = raw.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
+    if "%" not in decoded:
+        return decoded
+    try:
+        return unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeError:
+        raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
 
 
 class Request(Dict[str, Any]):
@@ -695,6 +772,9 @@ class Request(Dict[str, Any]):
             if type(value) is str:  # the usual case, without a generator's overhead
                 if name != "oauth_signature":
                     pairs.append((name, value))
+            elif name.startswith("oauth_") and not isinstance(value, str):
+                # RFC 5849 §3.1: each protocol parameter is sent once.
+                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
             elif name != "oauth_signature":
                 pairs.extend(_pairs_of({name: value}))
         pairs.extend(p for p in self._query_pairs() if p[0] != "oauth_signature")
@@ -815,8 +895,10 @@ class Request(Dict[str, Any]):
 
         header = _header_map(headers)
         authorization = header.get("authorization")
-        if authorization is not None and _OAUTH_SCHEME.match(_text(authorization, "Authorization header")):
-            pairs.extend(parse_authorization_header(authorization)[0])
+        if authorization is not None:
+            parsed = _parse_oauth_header(_text(authorization, "Authorization header"))
+            if parsed is not None:
+                pairs.extend(parsed[0])
         if query_string:
             query = _text(query_string, "query string").lstrip("?")
             pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
@@ -828,18 +910,13 @@ class Request(Dict[str, Any]):
             # Frameworks hand over the query and form parameters already parsed
             # (Flask's request.values, Django's QueryDict): count those once.
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
-        collected: Dict[str, Any] = {}
-        for name, value in pairs:
-            if name not in collected:
-                collected[name] = value
-            elif name.startswith("oauth_"):
-                # RFC 5849 §3.1: each protocol parameter is sent once, in one place.
-                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
-            else:
-                _add_value(collected, name, value)
+        collected: Dict[str, Any] = dict(pairs)
+        if len(collected) < len(pairs):
+            collected = _collect_repeated(pairs)
         request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
         dict.update(request, collected)  # already text: no need to coerce each value again
         request._merged_query = url_query
+        request.__dict__["_query_cache"] = (request.url, ())  # the URL's query is in the dict
         return request
 
     @classmethod
@@ -977,8 +1054,10 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
     known, encode = _ENCODED.get, _percent_encode
-    encoded = sorted([(known(k) or encode(k), known(v) or encode(v)) for k, v in pairs])
-    return "&".join(map("=".join, encoded))
+    # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
+    # first and is never in an encoded string; strings compare faster.
+    encoded = sorted([f"{known(k) or encode(k)}\0{known(v) or encode(v)}" for k, v in pairs])
+    return "&".join(encoded).replace("\0", "=")
 
 
 # A normalized parameter string holds only these characters, so encoding it
@@ -1070,6 +1149,36 @@ class SignatureMethod:
         return base64.b64encode(type(self).body_hash_algorithm(_body_bytes(body)).digest()).decode("ascii")
 
 
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
+@functools.lru_cache(maxsize=256)
+def _keyed_hashes(key: bytes, digestmod: Callable[[], _Hash]) -> Tuple[_Hash, _Hash]:
+    """The inner and outer hashes of HMAC (RFC 2104) once they have taken in the padded key.
+
+    Keying is most of the cost of an HMAC over a short message, and a client
+    signs, as a provider verifies a token's requests, with the same key again
+    and again: each signature copies these instead of keying anew.
+    """
+    inner, outer = digestmod(), digestmod()
+    if len(key) > inner.block_size:
+        key = digestmod(key).digest()  # type: ignore[call-arg]  # hashlib constructors take data
+    key = key.ljust(inner.block_size, b"\0")
+    inner.update(key.translate(_IPAD))
+    outer.update(key.translate(_OPAD))
+    return inner, outer
+
+
+def _hmac(key: bytes, message: bytes, digestmod: Callable[[], _Hash]) -> bytes:
+    """HMAC(key, message), as :func:`hmac.digest` computes it (RFC 2104)."""
+    keyed_inner, keyed_outer = _keyed_hashes(key, digestmod)
+    inner, outer = keyed_inner.copy(), keyed_outer.copy()
+    inner.update(message)
+    outer.update(inner.digest())
+    return outer.digest()
+
+
 class _HMAC(SignatureMethod):
     digestmod: Callable[[], _Hash] = hashlib.sha1
 
@@ -1084,7 +1193,7 @@ class _HMAC(SignatureMethod):
         return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
 
     def _mac(self, key: bytes, raw: bytes) -> str:
-        return base64.b64encode(hmac.digest(key, raw, type(self).digestmod)).decode("ascii")
+        return base64.b64encode(_hmac(key, raw, type(self).digestmod)).decode("ascii")
 
 
 class SignatureMethod_HMAC_SHA1(_HMAC):
@@ -1379,6 +1488,7 @@ class RedisNonceStore(NonceStore):
 
 
 _REQUIRED = ("oauth_consumer_key", "oauth_signature_method", "oauth_signature")
+_PROTOCOL = (*_REQUIRED, "oauth_token", "oauth_timestamp", "oauth_nonce", "oauth_version", "oauth_body_hash")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
@@ -1446,10 +1556,10 @@ class Server:
         params = self._protocol_parameters(request)
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
-        timestamp = self._check_timestamp(params.get("oauth_timestamp"))
+        timestamp = self._check_timestamp(params["oauth_timestamp"])
         if not method.check(request, consumer, token, params["oauth_signature"]):
             raise InvalidSignature(base_string=explain(request).base_string)
-        self._check_body_hash(request, method, params.get("oauth_body_hash"))
+        self._check_body_hash(request, method, params["oauth_body_hash"])
         if timestamp is not None:
             ttl = self.timestamp_threshold + self.future_threshold + 1
             token_key = token.key if token else None
@@ -1461,32 +1571,32 @@ class Server:
         """The ``WWW-Authenticate`` header of a 401 response."""
         return build_authenticate_header(realm)
 
-    def _protocol_parameters(self, request: Request) -> Dict[str, str]:
-        """The ``oauth_`` parameters, each present once, the required ones checked [§3.1]."""
-        params: Dict[str, str] = {}
-        for name, value in request.items():
-            if not name.startswith("oauth_"):
-                continue
-            if not isinstance(value, str):
+    def _protocol_parameters(self, request: Request) -> Dict[str, Any]:
+        """The protocol parameters the checks read (None where absent), each sent once [§3.1].
+
+        Other ``oauth_`` parameters sent twice are refused with the base string.
+        """
+        params = {name: request.get(name) for name in _PROTOCOL}
+        for name, value in params.items():
+            if value is not None and not isinstance(value, str):
                 raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
-            params[name] = value
         for name, value in request._query_pairs():
             if name.startswith("oauth_"):
-                if name in params:
+                if name in request or params.get(name) is not None:
                     raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
                 params[name] = value
-        if "oauth_signature" not in params:
+        if params["oauth_signature"] is None:
             raise MissingSignature()
         for name in _REQUIRED:
-            if name not in params:
+            if params[name] is None:
                 raise MissingParameter(name)
         # §3.1 lets PLAINTEXT omit both; once a timestamp is sent, the replay
         # check needs its nonce.
-        if params["oauth_signature_method"] != SignatureMethod_PLAINTEXT.name or "oauth_timestamp" in params:
+        if params["oauth_signature_method"] != SignatureMethod_PLAINTEXT.name or params["oauth_timestamp"] is not None:
             for name in ("oauth_timestamp", "oauth_nonce"):
-                if name not in params:
+                if params[name] is None:
                     raise MissingParameter(name)
-        version = params.get("oauth_version")
+        version = params["oauth_version"]
         if version is not None and version != self.version:
             raise VersionRejected(f"OAuth version {version[:20]!r} is not supported; use 1.0.")
         return params
@@ -1502,11 +1612,11 @@ class Server:
             raise UnsupportedSignatureMethod("PLAINTEXT is only accepted over https.")
         return method
 
-    def _check_credentials(self, params: Dict[str, str], consumer: Consumer, token: Optional[Token]) -> None:
+    def _check_credentials(self, params: Dict[str, Any], consumer: Consumer, token: Optional[Token]) -> None:
         """The request must name the consumer and token it is verified against."""
         if params["oauth_consumer_key"] != consumer.key:
             raise ConsumerKeyRejected("The request's oauth_consumer_key does not match the consumer.")
-        if token is not None and params.get("oauth_token") != token.key:
+        if token is not None and params["oauth_token"] != token.key:
             raise TokenRejected("The request's oauth_token does not match the token.")
 
     def _check_timestamp(self, value: Optional[str]) -> Optional[int]:

@@ -16,11 +16,13 @@ import io
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oauthlib.oauth1.rfc5849.utils import parse_authorization_header as oauthlib_parse_authorization_header
 
 import oauth2 as oauth
 
@@ -589,6 +591,13 @@ def test_verify_duplicated_protocol_parameter(name: str) -> None:
         server().verify_request(request, CONSUMER, TOKEN)
 
 
+def test_signing_a_repeated_protocol_parameter_refused() -> None:
+    """RFC 5849 §3.1: each protocol parameter is sent once; a list of values cannot be signed."""
+    request = oauth.Request("GET", "http://e/", {"oauth_callback": ["http://a/", "http://b/"]})
+    with pytest.raises(oauth.InvalidRequest, match="oauth_callback is sent more than once"):
+        request.sign_request(HMAC_SHA1, CONSUMER, TOKEN)
+
+
 def test_verify_protocol_parameter_in_dict_and_url() -> None:
     request = signed("http://e/r?oauth_nonce=n0nce")
     with pytest.raises(oauth.InvalidRequest, match="more than once"):
@@ -796,6 +805,48 @@ def test_failed_credentials_use_no_nonce(consumer: oauth.Consumer, token: oauth.
 
 
 # -------------------------------------------------------------------------------- fuzzing
+
+
+def test_header_values_decoding_to_quotes_and_escapes() -> None:
+    header = 'OAuth a="%22", b="%2B%2f%3D", c="caf%C3%A9", d="%2b"'
+    assert oauth.parse_authorization_header(header) == ([("a", '"'), ("b", "+/="), ("c", "café"), ("d", "+")], None)
+
+
+def test_header_in_a_known_layout_with_an_escaped_value() -> None:
+    """A layout seen before, now with a backslash escape: parsed as a quoted-string, not split at quotes."""
+    assert oauth.parse_authorization_header('OAuth a="1", b="2"') == ([("a", "1"), ("b", "2")], None)
+    assert oauth.parse_authorization_header('OAuth a="\\1", b="\\"2"') == ([("a", "1"), ("b", '"2')], None)
+    assert oauth.parse_authorization_header('OAuth a="1", b="2"') == ([("a", "1"), ("b", "2")], None)
+
+
+def test_header_layouts_remembered_are_bounded() -> None:
+    for n in range(600):
+        header = f'OAuth realm="r", oauth_{n}="{n}%2B", b="x"'
+        assert oauth.parse_authorization_header(header) == ([(f"oauth_{n}", f"{n}+"), ("b", "x")], "r")
+    assert 0 < len(oauth._HEADER_LAYOUTS) <= 256
+
+
+ESCAPED_VALUES = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12).map(
+    lambda s: quote(s, safe="").replace("%2B", "%2b")
+)
+
+
+@FUZZ
+@given(
+    st.lists(st.text(st.sampled_from("abcxyz_09"), min_size=1, max_size=6), min_size=1, max_size=6, unique=True),
+    st.lists(st.lists(ESCAPED_VALUES, min_size=6, max_size=6), min_size=2, max_size=3),
+    st.sampled_from([", ", ",", " , ", ",\t"]),  # oauthlib refuses empty list elements (",,")
+)
+def test_fuzz_headers_of_one_layout_agree_with_oauthlib(
+    names: List[str], rows: List[List[str]], separator: str
+) -> None:
+    """Several headers of one layout, as a client sends them: the first is parsed by a regex, the
+    next ones by splitting at quotes; each must read as oauthlib's parser reads it."""
+    for values in rows:
+        header = "OAuth " + separator.join(f'{n}="{v}"' for n, v in zip(names, values))
+        theirs = oauthlib_parse_authorization_header(header)
+        expected = [(n, unquote(v, errors="strict")) for n, v in theirs if n != "realm"]
+        assert oauth.parse_authorization_header(header) == (expected, None)
 
 
 TOKEN_CHARS = st.sampled_from("!#$%&'*+.^_`|~-abcxyzAZ09")

@@ -31,6 +31,8 @@ from cryptography.exceptions import InvalidSignature as CryptographyInvalidSigna
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import oauth2 as oauth
 from oauth2.provider import Provider
@@ -374,6 +376,23 @@ def test_hmac_variants_share_the_base_string_and_differ_in_the_digest() -> None:
         assert signatures[name] == b64(hmac.new(key, raw, digest).digest())
         assert len(base64.b64decode(signatures[name])) == digest().digest_size
     assert len(set(signatures.values())) == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=90), st.text(max_size=90), st.text(max_size=300), st.sampled_from(sorted(HMAC_METHODS)),
+)
+def test_hmac_equals_the_standard_library_for_any_secrets(
+    consumer_secret: str, token_secret: str, base_string: str, name: str
+) -> None:
+    """Secrets shorter and longer than the hash's block (64 bytes, 128 for SHA-512), each key twice:
+    signing copies hashes keyed once, and must match :func:`hmac.new` every time."""
+    cls, digest = HMAC_METHODS[name]
+    consumer, token = oauth.Consumer("k", consumer_secret), oauth.Token("t", token_secret)
+    key = f"{oauth.escape(consumer_secret)}&{oauth.escape(token_secret)}".encode("ascii")
+    expected = b64(hmac.new(key, base_string.encode("utf-8"), digest).digest())
+    for _ in range(2):
+        assert cls().sign_base_string(base_string, consumer, token) == expected
 
 
 def test_plaintext_signature_is_the_encoded_secrets() -> None:
