@@ -9,6 +9,7 @@ inputs; only the request factories read the clock and the random source.
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import hmac
@@ -616,7 +617,7 @@ def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]
         names, raw_values = tuple(name for name, _ in items), [raw for _, raw in items]
     else:
         raw_values = parts[1::2]
-    values = _percent_decode_all(raw_values, names) if "%" in body else raw_values
+    values = [_percent_decode(raw, name) if "%" in raw else raw for name, raw in zip(names, raw_values)]
     if "realm" not in names:
         return list(zip(names, values)), None
     realm = [raw for name, raw in zip(names, raw_values) if name == "realm"][-1]
@@ -633,17 +634,6 @@ def _plain_layout_names(body: str, layout: str) -> Optional[Tuple[str, ...]]:
                 _HEADER_LAYOUTS.clear()
             _HEADER_LAYOUTS[layout] = names
     return names
-
-
-def _percent_decode_all(values: List[str], names: Tuple[str, ...]) -> List[str]:
-    """Each Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
-    # Signatures are base64: when their three escapes are all there is,
-    # str.replace decodes every value at once, at C speed.
-    joined = '"'.join(values)
-    decoded = joined.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
-    if '"' not in joined and "%" not in decoded:
-        return decoded.split('"') if values else []
-    return [_percent_decode(raw, name) if "%" in raw else raw for name, raw in zip(names, values)]
 
 
 def _auth_items(body: str) -> List[Pair]:
@@ -687,6 +677,8 @@ class Request(Dict[str, Any]):
 
     version = OAUTH_VERSION
     normalized_url: Optional[str]
+    # The URL query that from_request already copied into the dict, if any.
+    _merged_query: Optional[str] = None
 
     def __init__(
         self,
@@ -697,8 +689,6 @@ class Request(Dict[str, Any]):
         is_form_encoded: bool = False,
     ) -> None:
         super().__init__()
-        # The URL query already copied into the dict by from_request, if any.
-        self._merged_query: Optional[str] = None
         self.url = url
         self.method = method
         if parameters is not None:
@@ -910,13 +900,13 @@ class Request(Dict[str, Any]):
             # Frameworks hand over the query and form parameters already parsed
             # (Flask's request.values, Django's QueryDict): count those once.
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
-        collected: Dict[str, Any] = dict(pairs)
-        if len(collected) < len(pairs):
-            collected = _collect_repeated(pairs)
         request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
-        dict.update(request, collected)  # already text: no need to coerce each value again
+        size = len(request)
+        dict.update(request, pairs)  # already text: no need to coerce each value again
+        if len(request) < size + len(pairs):  # a name repeats: keep all its values
+            dict.update(request, _collect_repeated(pairs))
         request._merged_query = url_query
-        request.__dict__["_query_cache"] = (request.url, ())  # the URL's query is in the dict
+        request.__dict__["_query_cache"] = (url, ())  # the URL's query is in the dict
         return request
 
     @classmethod
@@ -1075,7 +1065,13 @@ def signature_base_string(method: str, base_uri: str, normalized_parameters: str
 def _join_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
     """The base string, for a parameter string made by :func:`normalize_parameters`."""
     parameters = normalized_parameters.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
-    return f"{escape(method.upper())}&{escape(base_uri)}&{parameters}"
+    return _base_string_start(method, base_uri) + parameters
+
+
+@functools.lru_cache(maxsize=256)
+def _base_string_start(method: str, base_uri: str) -> str:
+    """``METHOD&encoded-URI&``: the same for every request to one resource [§3.4.1.1]."""
+    return f"{escape(method.upper())}&{escape(base_uri)}&"
 
 
 class SignatureBase(NamedTuple):
@@ -1109,6 +1105,8 @@ def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
 
 def _same(a: Text, b: Text) -> bool:
     """Compare two signatures in constant time, whatever their types."""
+    if type(a) is str and type(b) is str and a.isascii() and b.isascii():
+        return hmac.compare_digest(a, b)
     try:
         a_bytes = a.encode("utf-8") if isinstance(a, str) else bytes(a)
         b_bytes = b.encode("utf-8") if isinstance(b, str) else bytes(b)
@@ -1193,7 +1191,7 @@ class _HMAC(SignatureMethod):
         return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
 
     def _mac(self, key: bytes, raw: bytes) -> str:
-        return base64.b64encode(_hmac(key, raw, type(self).digestmod)).decode("ascii")
+        return binascii.b2a_base64(_hmac(key, raw, type(self).digestmod), newline=False).decode("ascii")
 
 
 class SignatureMethod_HMAC_SHA1(_HMAC):
@@ -1489,7 +1487,6 @@ class RedisNonceStore(NonceStore):
 
 _REQUIRED = ("oauth_consumer_key", "oauth_signature_method", "oauth_signature")
 _PROTOCOL = (*_REQUIRED, "oauth_token", "oauth_timestamp", "oauth_nonce", "oauth_version", "oauth_body_hash")
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class Server:
@@ -1623,7 +1620,7 @@ class Server:
         """The timestamp as an int, within the window [§3.3]; None if absent (PLAINTEXT)."""
         if value is None:
             return None
-        if not _TIMESTAMP.fullmatch(value):
+        if not (value.isascii() and value.isdigit() and len(value) <= 12):
             raise InvalidRequest("oauth_timestamp must be a positive integer number of seconds.")
         timestamp = int(value)
         now = int(self.clock())

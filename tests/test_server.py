@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from email.message import Message
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 from wsgiref import simple_server
 
@@ -460,12 +460,13 @@ def test_invalid_signature_carries_the_servers_base_string_outside_the_message()
 
 @pytest.fixture
 def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
-    """The arguments of every ``hmac.compare_digest`` call oauth2 makes during the test."""
+    """The arguments of every ``hmac.compare_digest`` call oauth2 makes during the test, as bytes
+    (ASCII text is compared as it is)."""
     calls: list[tuple[bytes, bytes]] = []
     real = hmac.compare_digest
 
-    def spy(a: bytes, b: bytes) -> bool:
-        calls.append((a, b))
+    def spy(a: Union[str, bytes], b: Union[str, bytes]) -> bool:
+        calls.append((a.encode("ascii") if isinstance(a, str) else a, b.encode("ascii") if isinstance(b, str) else b))
         return real(a, b)
 
     monkeypatch.setattr(oauth.hmac, "compare_digest", spy)
