@@ -1085,9 +1085,13 @@ class SignatureBase(NamedTuple):
 
 def explain(request: Request) -> SignatureBase:
     """The collected parameters, normalized string, base string URI and base string of ``request``."""
+    return _explain(request, request._signed_pairs())
+
+
+def _explain(request: Request, pairs: List[Pair]) -> SignatureBase:
+    """:func:`explain`, from the pairs ``request._signed_pairs()`` gave."""
     if not request.normalized_url:
         raise Error("The request has no URL; set request.url before signing.")
-    pairs = request._signed_pairs()
     normalized = normalize_parameters(pairs)
     return SignatureBase(
         pairs, normalized, request.normalized_url,
@@ -1118,13 +1122,23 @@ def _same(a: Text, b: Text) -> bool:
 class SignatureMethod:
     """A way to sign and verify requests; subclass it for a custom method.
 
-    A subclass sets ``name`` and implements ``sign``; ``check`` recomputes the
-    signature and compares in constant time. ``body_hash_algorithm`` is the
+    A subclass sets ``name`` and implements ``sign_base_string`` (or, as in
+    1.9, ``sign``); ``check`` and ``check_base_string`` recompute the
+    signature and compare in constant time. ``body_hash_algorithm`` is the
     hash of ``oauth_body_hash``, SHA-1 as the body hash extension says.
     """
 
     name = ""
     body_hash_algorithm: Callable[[bytes], _Hash] = hashlib.sha1
+    # Whether a Server verifies this method with check_base_string, from the
+    # base string it has made. A subclass that overrides sign, signing_base or
+    # check, as 1.9's did, is verified through its own check instead.
+    _checks_base_string = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ != __name__ and not {"sign", "signing_base", "check"}.isdisjoint(vars(cls)):
+            cls._checks_base_string = False
 
     def signing_base(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Tuple[bytes, bytes]:
         """The key and the signature base string, as bytes (1.9's contract) [§3.4.1]."""
@@ -1141,6 +1155,10 @@ class SignatureMethod:
     def check(self, request: Request, consumer: Consumer, token: Optional[Token], signature: Text) -> bool:
         """Whether ``signature`` is the right one for ``request``."""
         return _same(self.sign(request, consumer, token), signature)
+
+    def check_base_string(self, base_string: str, consumer: Consumer, token: Optional[Token], signature: Text) -> bool:
+        """Whether ``signature`` is the right one for a request with this base string (a pure function)."""
+        return _same(self.sign_base_string(base_string, consumer, token), signature)
 
     def body_hash(self, body: Body) -> str:
         """``oauth_body_hash`` of ``body``: base64 of its hash (body hash extension §3.1)."""
@@ -1219,6 +1237,7 @@ class SignatureMethod_PLAINTEXT(SignatureMethod):
     """PLAINTEXT: the signature is the key itself; use it over TLS only [§3.4.4]."""
 
     name = "PLAINTEXT"
+    _checks_base_string = False  # the signature is the key: no base string to make
 
     def signing_base(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Tuple[bytes, bytes]:
         """The key, twice: PLAINTEXT signs no base string."""
@@ -1313,13 +1332,19 @@ class _RSA(SignatureMethod):
 
     def check(self, request: Request, consumer: Consumer, token: Optional[Token], signature: Text) -> bool:
         """Verify ``signature`` with the consumer's public key [§3.4.3.2]."""
+        return self._verify(self.signing_base(request, consumer, token)[1], consumer, signature)
+
+    def check_base_string(self, base_string: str, consumer: Consumer, token: Optional[Token], signature: Text) -> bool:
+        """Verify ``signature`` of a base string with the consumer's public key [§3.4.3.2]."""
+        return self._verify(base_string.encode("utf-8"), consumer, signature)
+
+    def _verify(self, raw: bytes, consumer: Consumer, signature: Text) -> bool:
         padding = _cryptography()[2]
         key = self._public(consumer)
         try:
             decoded = base64.b64decode(_text(signature, "signature"), validate=True)
         except (TypeError, ValueError):
             return False
-        raw = self.signing_base(request, consumer, token)[1]
         try:
             key.verify(decoded, raw, padding.PKCS1v15(), self._hash())
         except Exception:  # cryptography's InvalidSignature, or a malformed signature
@@ -1550,11 +1575,17 @@ class Server:
         _credentials(consumer, "consumer")
         if token is not None:
             _credentials(token, "token")
+        pairs = request._signed_pairs()  # refuses a protocol parameter sent twice
         params = self._protocol_parameters(request)
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
-        if not method.check(request, consumer, token, params["oauth_signature"]):
+        if method._checks_base_string:
+            base_string = _explain(request, pairs).base_string
+            valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
+        else:
+            valid = method.check(request, consumer, token, params["oauth_signature"])
+        if not valid:
             raise InvalidSignature(base_string=explain(request).base_string)
         self._check_body_hash(request, method, params["oauth_body_hash"])
         if timestamp is not None:
@@ -1569,14 +1600,12 @@ class Server:
         return build_authenticate_header(realm)
 
     def _protocol_parameters(self, request: Request) -> Dict[str, Any]:
-        """The protocol parameters the checks read (None where absent), each sent once [§3.1].
+        """The protocol parameters the checks read (None where absent) [§3.1].
 
-        Other ``oauth_`` parameters sent twice are refused with the base string.
+        One sent twice in the dict was refused by ``_signed_pairs``; here, one
+        in the dict and in the URL, or twice in the URL.
         """
         params = {name: request.get(name) for name in _PROTOCOL}
-        for name, value in params.items():
-            if value is not None and not isinstance(value, str):
-                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
         for name, value in request._query_pairs():
             if name.startswith("oauth_"):
                 if name in request or params.get(name) is not None:
