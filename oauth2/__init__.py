@@ -688,9 +688,13 @@ class Request(Dict[str, Any]):
         body: Body = b"",
         is_form_encoded: bool = False,
     ) -> None:
-        super().__init__()
-        self.url = url
-        self.method = method
+        if type(url) is str and type(method) is str:
+            # Text, as from_request and most callers pass: what the url and
+            # method setters do, without a call to each.
+            self.__dict__.update(url=url, normalized_url=base_string_uri(url), method=method.upper())
+        else:
+            self.url = url
+            self.method = method
         if parameters is not None:
             if type(parameters) is dict and all(type(k) is str and type(v) is str for k, v in parameters.items()):
                 super().update(parameters)  # already text: nothing to coerce
@@ -757,9 +761,19 @@ class Request(Dict[str, Any]):
 
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
+        pairs = [item for item in self.items() if type(item[1]) is str and item[0] != "oauth_signature"]
+        if len(pairs) + (type(self.get("oauth_signature")) is str) < len(self):
+            pairs = self._expanded_pairs()  # a list of repeated values, or a str subclass
+        query = self._query_pairs()
+        if query:
+            pairs.extend(p for p in query if p[0] != "oauth_signature")
+        return pairs
+
+    def _expanded_pairs(self) -> List[Pair]:
+        """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
         pairs: List[Pair] = []
         for name, value in self.items():
-            if type(value) is str:  # the usual case, without a generator's overhead
+            if type(value) is str:
                 if name != "oauth_signature":
                     pairs.append((name, value))
             elif name.startswith("oauth_") and not isinstance(value, str):
@@ -767,7 +781,6 @@ class Request(Dict[str, Any]):
                 raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
             elif name != "oauth_signature":
                 pairs.extend(_pairs_of({name: value}))
-        pairs.extend(p for p in self._query_pairs() if p[0] != "oauth_signature")
         return pairs
 
     def get_normalized_parameters(self) -> str:
