@@ -490,7 +490,7 @@ def _param_value(value: Any, name: str) -> Union[str, List[str]]:
 
 def _credentials(obj: Any, what: str) -> None:
     """Raise TypeError unless ``obj`` has a key and a secret (a Consumer, a Token or a look-alike)."""
-    if not (hasattr(obj, "key") and hasattr(obj, "secret")):
+    if type(obj) not in (Consumer, Token) and not (hasattr(obj, "key") and hasattr(obj, "secret")):
         raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
 
 
@@ -1098,18 +1098,17 @@ class SignatureBase(NamedTuple):
 
 def explain(request: Request) -> SignatureBase:
     """The collected parameters, normalized string, base string URI and base string of ``request``."""
-    return _explain(request, request._signed_pairs())
+    pairs = request._signed_pairs()
+    base_uri = _base_uri_of(request)
+    normalized = normalize_parameters(pairs)
+    return SignatureBase(pairs, normalized, base_uri, _join_base_string(request.method, base_uri, normalized))
 
 
-def _explain(request: Request, pairs: List[Pair]) -> SignatureBase:
-    """:func:`explain`, from the pairs ``request._signed_pairs()`` gave."""
+def _base_uri_of(request: Request) -> str:
+    """The request's base string URI [§3.4.1.2]; an error if it has no URL."""
     if not request.normalized_url:
         raise Error("The request has no URL; set request.url before signing.")
-    normalized = normalize_parameters(pairs)
-    return SignatureBase(
-        pairs, normalized, request.normalized_url,
-        _join_base_string(request.method, request.normalized_url, normalized),
-    )
+    return request.normalized_url
 
 
 # ---------------------------------------------------------------- signature methods
@@ -1594,7 +1593,7 @@ class Server:
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
         if method._checks_base_string:
-            base_string = _explain(request, pairs).base_string
+            base_string = _join_base_string(request.method, _base_uri_of(request), normalize_parameters(pairs))
             valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
         else:
             valid = method.check(request, consumer, token, params["oauth_signature"])
