@@ -591,6 +591,16 @@ def test_verify_duplicated_protocol_parameter(name: str) -> None:
         server().verify_request(request, CONSUMER, TOKEN)
 
 
+def test_str_subclass_values_sign_as_text() -> None:
+    class Text(str):
+        pass
+
+    plain = oauth.Request("GET", "http://e/?q=1", {"oauth_nonce": "n", "a": "x y", "oauth_signature": "s"})
+    subclassed = oauth.Request("GET", "http://e/?q=1", {Text("oauth_nonce"): Text("n"), "a": Text("x y"),
+                                                        "oauth_signature": Text("s")})
+    assert oauth.explain(subclassed) == oauth.explain(plain)
+
+
 def test_signing_a_repeated_protocol_parameter_refused() -> None:
     """RFC 5849 §3.1: each protocol parameter is sent once; a list of values cannot be signed."""
     request = oauth.Request("GET", "http://e/", {"oauth_callback": ["http://a/", "http://b/"]})

@@ -752,6 +752,43 @@ def test_custom_method_with_sign_base_string_only() -> None:
 CUSTOMS = [PR242HmacSha256, BaseStringHmacSha384]
 
 
+class ConsumerSecretOnlyHmacSha1(oauth.SignatureMethod_HMAC_SHA1):
+    """A 1.9-style subclass of a built-in method: its ``signing_base`` leaves the token secret out of the key."""
+
+    def signing_base(self, request: oauth.Request, consumer: oauth.Consumer,
+                     token: Optional[oauth.Token]) -> Tuple[bytes, bytes]:
+        return hmac_key(consumer, None), super().signing_base(request, consumer, token)[1]
+
+
+def test_server_verifies_a_1_9_style_subclass_through_its_own_signing_base() -> None:
+    """The Server checks built-in methods from the base string it makes; a subclass that overrides
+    ``sign``, ``signing_base`` or ``check`` must still be verified through them."""
+    ours = received(signed(ConsumerSecretOnlyHmacSha1()), "header")
+    standard = received(signed(oauth.SignatureMethod_HMAC_SHA1()), "header")
+
+    assert server(ConsumerSecretOnlyHmacSha1()).verify_request(ours, CONSUMER, TOKEN) == QUERY
+    with pytest.raises(oauth.InvalidSignature):
+        server(ConsumerSecretOnlyHmacSha1()).verify_request(standard, CONSUMER, TOKEN)
+    with pytest.raises(oauth.InvalidSignature):
+        server(oauth.SignatureMethod_HMAC_SHA1()).verify_request(ours, CONSUMER, TOKEN)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [*(cls() for cls, _ in HMAC_METHODS.values()), BaseStringHmacSha384()],
+    ids=lambda method: method.name,
+)
+def test_check_base_string_is_the_pure_counterpart_of_sign_base_string(method: oauth.SignatureMethod) -> None:
+    base_string = oauth.explain(signed(method)).base_string
+    signature = method.sign_base_string(base_string, CONSUMER, TOKEN)
+
+    assert method.check_base_string(base_string, CONSUMER, TOKEN, signature)
+    assert method.check_base_string(base_string, CONSUMER, TOKEN, signature.encode("ascii"))
+    assert not method.check_base_string(base_string + "x", CONSUMER, TOKEN, signature)
+    assert not method.check_base_string(base_string, CONSUMER, oauth.Token(TOKEN.key, "other"), signature)
+    assert not method.check_base_string(base_string, CONSUMER, TOKEN, signature[:-2] + "é=")
+
+
 @pytest.mark.parametrize("transport", ["header", "url"])
 @pytest.mark.parametrize("custom", CUSTOMS, ids=lambda c: c.__name__)
 def test_custom_method_verified_by_server(custom: Type[oauth.SignatureMethod], transport: str) -> None:
