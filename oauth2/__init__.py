@@ -611,7 +611,9 @@ def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]
         return None
     body = value[scheme.end():].rstrip(" \t,")
     parts = body.split('"')
-    names = _plain_layout_names(body, '"'.join(parts[::2])) if "\\" not in body else None
+    # Plain pairs have no escapes and an even number of quotes around the values.
+    plain = len(parts) % 2 == 1 and "\\" not in body
+    names = _plain_layout_names(body, '"'.join(parts[::2])) if plain else None
     if names is None:
         items = _auth_items(body)
         names, raw_values = tuple(name for name, _ in items), [raw for _, raw in items]

@@ -836,6 +836,33 @@ def test_header_layouts_remembered_are_bounded() -> None:
     assert 0 < len(oauth._HEADER_LAYOUTS) <= 256
 
 
+@pytest.mark.parametrize(
+    ("known", "header"),
+    [('OAuth realm="x"', 'OAuth realm="""'), ('OAuth a="1", b="2"', 'OAuth a="1", b="2""')],
+)
+def test_header_with_a_stray_quote_is_not_read_by_a_known_layout(known: str, header: str) -> None:
+    """Cut at the quotes, the malformed header has the layout of the well-formed one before it."""
+    oauth.parse_authorization_header(known)
+    with pytest.raises(oauth.InvalidRequest):
+        oauth.parse_authorization_header(header)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.text(st.sampled_from("abc_"), min_size=1, max_size=3),
+                          st.text(st.sampled_from('ab%2B, ="\\'), max_size=4)), min_size=1, max_size=4),
+       st.integers(min_value=0), st.sampled_from(['"', "\\", ",", "=", " ", "%"]))
+def test_fuzz_header_read_alike_after_its_layout_was_seen(pairs: List[Any], at: int, stray: str) -> None:
+    """A header parsed with no layout remembered reads the same after a well-formed header of (nearly) its
+    layout was parsed: the memory of layouts must never change what a header means."""
+    well_formed = "OAuth " + ", ".join(f'{n}="{quote(v, safe="")}"' for n, v in pairs)
+    at %= len(well_formed) + 1
+    header = well_formed[:at] + stray + well_formed[at:]
+    oauth._HEADER_LAYOUTS.clear()
+    cold = wire(lambda: oauth.parse_authorization_header(header))
+    oauth.parse_authorization_header(well_formed)
+    assert wire(lambda: oauth.parse_authorization_header(header)) == cold
+
+
 ESCAPED_VALUES = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12).map(
     lambda s: quote(s, safe="").replace("%2B", "%2b")
 )
