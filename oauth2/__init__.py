@@ -494,6 +494,15 @@ def _credentials(obj: Any, what: str) -> None:
         raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
 
 
+def _one_value(name: str, value: Union[str, List[str]]) -> Optional[str]:
+    """A protocol parameter's value; given as a list, it holds one value at most [§3.1]."""
+    if isinstance(value, str):
+        return value
+    if len(value) > 1:
+        raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+    return value[0] if value else None
+
+
 def _pairs_of(params: Mapping[str, Any]) -> Iterator[Pair]:
     """Expand ``{name: value or [values]}`` into (name, value) pairs of text."""
     for name, value in params.items():
@@ -778,7 +787,7 @@ class Request(Dict[str, Any]):
             if type(value) is str:
                 if name != "oauth_signature":
                     pairs.append((name, value))
-            elif name.startswith("oauth_") and not isinstance(value, str):
+            elif name.startswith("oauth_") and not isinstance(value, str) and len(value) > 1:
                 # RFC 5849 §3.1: each protocol parameter is sent once.
                 raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
             elif name != "oauth_signature":
@@ -1620,12 +1629,11 @@ class Server:
         return build_authenticate_header(realm)
 
     def _protocol_parameters(self, request: Request) -> Dict[str, Any]:
-        """The protocol parameters the checks read (None where absent) [§3.1].
-
-        One sent twice in the dict was refused by ``_signed_pairs``; here, one
-        in the dict and in the URL, or twice in the URL.
-        """
+        """The protocol parameters the checks read (None where absent), each sent once [§3.1]."""
         params = {name: request.get(name) for name in _PROTOCOL}
+        for name, value in params.items():
+            if value is not None and type(value) is not str:  # a list, as parse_qs gives
+                params[name] = _one_value(name, value)
         for name, value in request._query_pairs():
             if name.startswith("oauth_"):
                 if name in request or params.get(name) is not None:

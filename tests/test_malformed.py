@@ -608,6 +608,16 @@ def test_signing_a_repeated_protocol_parameter_refused() -> None:
         request.sign_request(HMAC_SHA1, CONSUMER, TOKEN)
 
 
+def test_parameters_as_one_element_lists_sign_and_verify_as_text() -> None:
+    """``parse_qs`` gives every value in a list: one value in a list is that value; an empty list, none."""
+    request = signed(parameters={"a": "1"})
+    as_lists = oauth.Request(request.method, request.url, {name: [value] for name, value in request.items()})
+    as_lists["oauth_callback"] = []
+
+    assert oauth.explain(as_lists) == oauth.explain(request)
+    assert server().verify_request(as_lists, CONSUMER, TOKEN) == {"a": ["1"]}
+
+
 def test_verify_protocol_parameter_in_dict_and_url() -> None:
     request = signed("http://e/r?oauth_nonce=n0nce")
     with pytest.raises(oauth.InvalidRequest, match="more than once"):
