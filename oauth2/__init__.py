@@ -699,13 +699,8 @@ class Request(Dict[str, Any]):
         body: Body = b"",
         is_form_encoded: bool = False,
     ) -> None:
-        if type(url) is str and type(method) is str:
-            # Text, as from_request and most callers pass: what the url and
-            # method setters do, without a call to each.
-            self.__dict__.update(url=url, normalized_url=base_string_uri(url), method=method.upper())
-        else:
-            self.url = url
-            self.method = method
+        self.url = url
+        self.method = method
         if parameters is not None:
             if type(parameters) is dict and all(type(k) is str and type(v) is str for k, v in parameters.items()):
                 super().update(parameters)  # already text: nothing to coerce
@@ -770,6 +765,11 @@ class Request(Dict[str, Any]):
             self.__dict__["_query_cache"] = cached
         return cached[1]
 
+    def _merge_query(self, query: str) -> None:
+        """Record that the URL's query ``query`` is in the dict already, as from_request puts it."""
+        self._merged_query = query
+        self.__dict__["_query_cache"] = (self.url, ())
+
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
         pairs = [item for item in self.items() if type(item[1]) is str and item[0] != "oauth_signature"]
@@ -784,13 +784,13 @@ class Request(Dict[str, Any]):
         """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
         pairs: List[Pair] = []
         for name, value in self.items():
-            if type(value) is str:
-                if name != "oauth_signature":
+            if name.startswith("oauth_"):
+                value = _one_value(name, value)
+                if value is not None and name != "oauth_signature":
                     pairs.append((name, value))
-            elif name.startswith("oauth_") and not isinstance(value, str) and len(value) > 1:
-                # RFC 5849 §3.1: each protocol parameter is sent once.
-                raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
-            elif name != "oauth_signature":
+            elif type(value) is str:
+                pairs.append((name, value))
+            else:
                 pairs.extend(_pairs_of({name: value}))
         return pairs
 
@@ -929,8 +929,7 @@ class Request(Dict[str, Any]):
         dict.update(request, pairs)  # already text: no need to coerce each value again
         if len(request) < size + len(pairs):  # a name repeats: keep all its values
             dict.update(request, _collect_repeated(pairs))
-        request._merged_query = url_query
-        request.__dict__["_query_cache"] = (url, ())  # the URL's query is in the dict
+        request._merge_query(url_query)
         return request
 
     @classmethod
@@ -1083,7 +1082,7 @@ def signature_base_string(method: str, base_uri: str, normalized_parameters: str
     """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1]."""
     if _NORMALIZED.fullmatch(normalized_parameters):
         return _join_base_string(method, base_uri, normalized_parameters)
-    return f"{escape(method.upper())}&{escape(base_uri)}&{escape(normalized_parameters)}"
+    return _base_string_start(method, base_uri) + escape(normalized_parameters)
 
 
 def _join_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
@@ -1974,17 +1973,15 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         in_body = [(k, v) for k, v in form_pairs if k.startswith("oauth_")]
         in_query = any(k.startswith("oauth_") for k, _ in request._query_pairs())
         placement = "body" if in_body else "query" if in_query else call.placement
-        oauth = _without([(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")], in_body)
         if placement == "header":
             headers.update(request.to_header(realm=call.realm or ""))
-        elif placement == "query":
-            uri = _append_query(uri, _encode_pairs(oauth))
+            return uri, body, headers
+        oauth = _encode_pairs(_without([(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")], in_body))
+        if placement == "query":
+            uri = _append_query(uri, oauth)
         else:
-            form = _body_bytes(body)
-            body = b"&".join(p for p in (form, _encode_pairs(oauth).encode("ascii")) if p)
+            body = b"&".join(p for p in (_body_bytes(body), oauth.encode("ascii")) if p)
         return uri, body, headers
-
-
 
 
 def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
