@@ -26,22 +26,10 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
+from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server
 from oauthlib.oauth1.rfc5849 import signature as rfc
 
 import oauth2 as oauth
-
-NOW = 1_700_000_000
-CONSUMER = oauth.Consumer("ckey", "csecret")
-TOKEN = oauth.Token("tkey", "tsecret")
-HMAC_SHA1 = oauth.SignatureMethod_HMAC_SHA1()
-PLAINTEXT = oauth.SignatureMethod_PLAINTEXT()
-FORM = "application/x-www-form-urlencoded"
-REPO = Path(__file__).resolve().parents[1]
-
-
-def server(*methods: oauth.SignatureMethod, **options: Any) -> oauth.Server:
-    """A Server whose clock stands at NOW, accepting ``methods`` (HMAC-SHA1 by default)."""
-    return oauth.Server(list(methods) or [HMAC_SHA1], clock=lambda: NOW, **options)
 
 
 def signed(

@@ -5,14 +5,21 @@ from __future__ import annotations
 import contextlib
 import imaplib as std_imaplib
 import ssl
-import time
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
 from imap_server import INBOX_MESSAGES, IMAPServers, running_imap_servers
 from tls_certs import client_context, write_self_signed_cert
-from xoauth_verifier import XOAUTH2_ERROR_JSON, Account, consumer_fixture, token_fixture  # noqa: F401
+from xoauth_verifier import (  # noqa: F401
+    XOAUTH2_ERROR_JSON,
+    Account,
+    Replay,
+    consumer_fixture,
+    replay_fixture,
+    stale_timestamp_fixture,
+    token_fixture,
+)
 
 import oauth2
 import oauth2.clients.imap as oauth_imaplib
@@ -252,16 +259,8 @@ def test_replayed_xoauth_string_is_refused(
     url: str,
     consumer: oauth2.Consumer,
     token: oauth2.Token,
-    monkeypatch: pytest.MonkeyPatch,
+    replay: Replay,
 ) -> None:
-    xoauth = oauth2.build_xoauth_string(url, consumer, token)
-    sent: list[str] = []
-
-    def replay(*args: Any, **kwargs: Any) -> str:
-        sent.append(xoauth)
-        return xoauth
-
-    monkeypatch.setattr(oauth2, "build_xoauth_string", replay)
     first = connect.ssl()
     first.authenticate(url, consumer, token)
     assert first.state == "AUTH"
@@ -270,7 +269,7 @@ def test_replayed_xoauth_string_is_refused(
     with pytest.raises(oauth_imaplib.IMAP4_SSL.error, match="nonce already used"):
         second.authenticate(url, consumer, token)
     second.logout()
-    assert sent == [xoauth, xoauth]
+    assert replay.sent == [replay.xoauth, replay.xoauth]
 
 
 def test_stale_timestamp_is_refused(
@@ -278,10 +277,8 @@ def test_stale_timestamp_is_refused(
     url: str,
     consumer: oauth2.Consumer,
     token: oauth2.Token,
-    monkeypatch: pytest.MonkeyPatch,
+    stale_timestamp: None,
 ) -> None:
-    stale = str(int(time.time()) - 3600)
-    monkeypatch.setattr(oauth2.Request, "make_timestamp", classmethod(lambda cls: stale))
     conn = connect.ssl()
     with pytest.raises(oauth_imaplib.IMAP4_SSL.error, match="timestamp out of range"):
         conn.authenticate(url, consumer, token)

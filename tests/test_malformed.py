@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
 from urllib.parse import quote, unquote
 
 import pytest
+from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header as oauthlib_parse_authorization_header
@@ -28,20 +29,8 @@ import oauth2 as oauth
 
 T = TypeVar("T")
 
-NOW = 1_700_000_000
-CONSUMER = oauth.Consumer("ckey", "csecret")
-TOKEN = oauth.Token("tkey", "tsecret")
-HMAC_SHA1 = oauth.SignatureMethod_HMAC_SHA1()
-PLAINTEXT = oauth.SignatureMethod_PLAINTEXT()
-FORM = "application/x-www-form-urlencoded"
-REPO = Path(__file__).resolve().parents[1]
 NEVER = (IndexError, KeyError, AttributeError, UnicodeError)
 FUZZ = settings(max_examples=150, deadline=None)
-
-
-def server(*methods: oauth.SignatureMethod, **options: Any) -> oauth.Server:
-    """A Server whose clock stands at NOW, accepting ``methods`` (HMAC-SHA1 by default)."""
-    return oauth.Server(list(methods) or [HMAC_SHA1], clock=lambda: NOW, **options)
 
 
 def signed(

@@ -16,7 +16,6 @@ of being rewritten, so what runs is what a reader copies.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import io
 import json
 import re
@@ -33,16 +32,14 @@ from typing import Any, NamedTuple
 import oauthlib.oauth1
 import pytest
 import redis
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from docs_support import IMAPEndpoints, browse_pin, imap_server_process, send, serving
 from imap_server import INBOX_MESSAGES
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from redis_server import RedisServer, redis_server  # noqa: F401 - the fixture, requested by name
 from smtp_server import SMTPServers, running_smtp_servers
-from tls_certs import client_context, write_self_signed_cert
+from tls_certs import client_context, self_signed_certificate, write_self_signed_cert
 from xoauth_verifier import Account
 
 import oauth2 as oauth
@@ -556,21 +553,10 @@ def readme_smtp(readme_tls: tuple[Path, Path]) -> Iterator[SMTPServers]:
 def rsa_material() -> RSAMaterial:
     """A fresh RSA key (PKCS#1 PEM, as README's ``private.pem``) and a self-signed certificate of it."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jira-consumer")])
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(datetime.datetime(2024, 1, 1))
-        .not_valid_after(datetime.datetime(2124, 1, 1))
-        .sign(key, hashes.SHA256())
-    )
     return RSAMaterial(
         private_pem=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                       serialization.NoEncryption()),
-        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM),
+        certificate_pem=self_signed_certificate(key, "jira-consumer"),
     )
 
 

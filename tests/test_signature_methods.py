@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime
 import hashlib
 import hmac
 import json
@@ -26,13 +25,12 @@ import urllib.request
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type, Union
 
 import pytest
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature as CryptographyInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tls_certs import self_signed_certificate
 
 import oauth2 as oauth
 from oauth2.provider import Provider
@@ -81,23 +79,6 @@ class Material(NamedTuple):
     pems_b: Pems
     ec_key: ec.EllipticCurvePrivateKey
     ec_pems: Pems
-
-
-def self_signed_certificate(key: Union[RSAKey, ec.EllipticCurvePrivateKey], common_name: str) -> bytes:
-    """A PEM X.509 certificate for ``key``, signed by itself."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 def rsa_pems(key: RSAKey) -> Pems:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import email
 import smtplib as std_smtplib
 import ssl
-import time
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
 from smtp_server import SMTPServer, SMTPServers, running_smtp_servers
 from tls_certs import client_context, write_self_signed_cert
-from xoauth_verifier import XOAUTH2_ERROR_JSON, Account, consumer_fixture, token_fixture  # noqa: F401
+from xoauth_verifier import (  # noqa: F401
+    XOAUTH2_ERROR_JSON,
+    Account,
+    Replay,
+    consumer_fixture,
+    replay_fixture,
+    stale_timestamp_fixture,
+    token_fixture,
+)
 
 import oauth2
 import oauth2.clients.smtp as oauth_smtplib
@@ -252,16 +259,8 @@ def test_replayed_xoauth_string_is_refused(
     url: str,
     consumer: oauth2.Consumer,
     token: oauth2.Token,
-    monkeypatch: pytest.MonkeyPatch,
+    replay: Replay,
 ) -> None:
-    xoauth = oauth2.build_xoauth_string(url, consumer, token)
-    sent: list[str] = []
-
-    def replay(*args: Any, **kwargs: Any) -> str:
-        sent.append(xoauth)
-        return xoauth
-
-    monkeypatch.setattr(oauth2, "build_xoauth_string", replay)
     first = connect.starttls(smtp_servers.starttls)
     assert first.authenticate(url, consumer, token)[0] == 235
     first.quit()
@@ -271,7 +270,7 @@ def test_replayed_xoauth_string_is_refused(
     assert excinfo.value.smtp_code == 535
     assert b"nonce already used" in excinfo.value.smtp_error  # type: ignore[operator]
     second.quit()
-    assert sent == [xoauth, xoauth]
+    assert replay.sent == [replay.xoauth, replay.xoauth]
 
 
 def test_stale_timestamp_is_refused(
@@ -280,10 +279,8 @@ def test_stale_timestamp_is_refused(
     url: str,
     consumer: oauth2.Consumer,
     token: oauth2.Token,
-    monkeypatch: pytest.MonkeyPatch,
+    stale_timestamp: None,
 ) -> None:
-    stale = str(int(time.time()) - 3600)
-    monkeypatch.setattr(oauth2.Request, "make_timestamp", classmethod(lambda cls: stale))
     conn = connect.starttls(smtp_servers.starttls)
     with pytest.raises(std_smtplib.SMTPAuthenticationError, match="timestamp out of range"):
         conn.authenticate(url, consumer, token)

@@ -156,3 +156,31 @@ def consumer_fixture(account: Account) -> oauth2.Consumer:
 @pytest.fixture(name="token")
 def token_fixture(account: Account) -> oauth2.Token:
     return oauth2.Token(account.token_key, account.token_secret)
+
+
+@dataclass
+class Replay:
+    """The one XOAUTH string ``build_xoauth_string`` hands out, and each time it did."""
+
+    xoauth: str
+    sent: list[str]
+
+
+@pytest.fixture(name="replay")
+def replay_fixture(url: str, consumer: oauth2.Consumer, token: oauth2.Token, monkeypatch: pytest.MonkeyPatch) -> Replay:
+    """Every later ``build_xoauth_string`` returns the same string, nonce included: a replay."""
+    recorded = Replay(oauth2.build_xoauth_string(url, consumer, token), [])
+
+    def same_string(*args: object, **kwargs: object) -> str:
+        recorded.sent.append(recorded.xoauth)
+        return recorded.xoauth
+
+    monkeypatch.setattr(oauth2, "build_xoauth_string", same_string)
+    return recorded
+
+
+@pytest.fixture(name="stale_timestamp")
+def stale_timestamp_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests signed from now on carry a timestamp an hour old."""
+    stale = str(int(time.time()) - 3600)
+    monkeypatch.setattr(oauth2.Request, "make_timestamp", classmethod(lambda cls: stale))
