@@ -15,6 +15,7 @@ import imaplib
 from typing import List, Optional, Tuple, cast
 
 import oauth2
+from oauth2.clients import _xoauth_string
 
 __all__ = ["IMAP4", "IMAP4_SSL", "XOAuthIMAPMixin"]
 
@@ -55,11 +56,7 @@ class XOAuthIMAPMixin(imaplib.IMAP4):
         ValueError for a consumer or token of the wrong type, and
         ``IMAP4.error`` (with the server's text) if the server refuses.
         """
-        if not isinstance(consumer, oauth2.Consumer):
-            raise ValueError("Invalid consumer.")
-        if token is not None and not isinstance(token, oauth2.Token):
-            raise ValueError("Invalid token.")
-        return self._sasl_login("XOAUTH", oauth2.build_xoauth_string(url, consumer, token))
+        return self._sasl_login("XOAUTH", _xoauth_string(url, consumer, token))
 
     def authenticate_xoauth2(self, user: str, access_token: str) -> Tuple[str, List[bytes]]:
         """Log in with XOAUTH2 as ``user`` with the OAuth 2.0 bearer ``access_token``.

@@ -18,6 +18,7 @@ import smtplib
 from typing import Optional, Tuple
 
 import oauth2
+from oauth2.clients import _xoauth_string
 
 __all__ = ["SMTP", "SMTP_SSL", "XOAuthSMTPMixin"]
 
@@ -36,11 +37,7 @@ class XOAuthSMTPMixin(smtplib.SMTP):
         ``SMTPNotSupportedError`` if the server does not offer XOAUTH and
         ``SMTPAuthenticationError`` (code and server text) if it refuses.
         """
-        if not isinstance(consumer, oauth2.Consumer):
-            raise ValueError("Invalid consumer.")
-        if token is not None and not isinstance(token, oauth2.Token):
-            raise ValueError("Invalid token.")
-        return self._sasl_login("XOAUTH", oauth2.build_xoauth_string(url, consumer, token))
+        return self._sasl_login("XOAUTH", _xoauth_string(url, consumer, token))
 
     def authenticate_xoauth2(self, user: str, access_token: str) -> Tuple[int, bytes]:
         """Log in with XOAUTH2 as ``user`` with the OAuth 2.0 bearer ``access_token``.
