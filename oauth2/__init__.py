@@ -14,6 +14,7 @@ import functools
 import hashlib
 import hmac
 import io
+import ipaddress
 import re
 import secrets
 import threading
@@ -89,6 +90,10 @@ class InvalidRequest(Error, ValueError):
     """Input that cannot be parsed: a header, query, body, URL or token string [§3.2]."""
 
     oauth_problem = "parameter_rejected"
+
+
+class _NotUTF8(InvalidRequest, TypeError):
+    """Bytes that are not UTF-8: a parse error, and the TypeError that 1.9 raised for them."""
 
 
 class MissingParameter(Error):
@@ -206,13 +211,15 @@ class ProviderError(Error):
 
 
 def to_unicode(s: Text) -> str:
-    """Return ``s`` as text; bytes must be UTF-8."""
+    """Return ``s`` as text; bytes must be UTF-8. Anything else is a TypeError, as in 1.9."""
+    if not isinstance(s, (str, bytes, bytearray)):
+        raise TypeError(f"to_unicode needs str or UTF-8 bytes, not {type(s).__name__}")
     return _text(s, "value")
 
 
 def to_utf8(s: Text) -> bytes:
-    """Return ``s`` as UTF-8 bytes."""
-    return _text(s, "value").encode("utf-8")
+    """Return ``s`` as UTF-8 bytes. Anything but str or bytes is a TypeError, as in 1.9."""
+    return to_unicode(s).encode("utf-8")
 
 
 def to_unicode_if_string(s: Any) -> Any:
@@ -251,7 +258,7 @@ def _text(value: object, what: str) -> str:
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidRequest(f"The {what} is not UTF-8.") from None
+            raise _NotUTF8(f"The {what} is not UTF-8.") from None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -420,6 +427,8 @@ class Token:
             raise InvalidRequest("'oauth_token' not found in the credentials response.")
         if "oauth_token_secret" not in params:
             raise InvalidRequest("'oauth_token_secret' not found in the credentials response.")
+        if not params["oauth_token"]:
+            raise InvalidRequest("'oauth_token' is empty in the credentials response.")
         token = cls(params.pop("oauth_token"), params.pop("oauth_token_secret"))
         if "oauth_callback_confirmed" in params:
             token.callback_confirmed = params.pop("oauth_callback_confirmed")
@@ -494,8 +503,9 @@ def _credentials(obj: Any, what: str) -> None:
         raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
 
 
-def _one_value(name: str, value: Union[str, List[str]]) -> Optional[str]:
-    """A protocol parameter's value; given as a list, it holds one value at most [§3.1]."""
+def _one_value(name: str, value: Any) -> Optional[str]:
+    """A protocol parameter's value as text; given as a list, it holds one value at most [§3.1]."""
+    value = _param_value(value, name)
     if isinstance(value, str):
         return value
     if len(value) > 1:
@@ -564,7 +574,7 @@ def _encode_pairs(pairs: Iterable[Pair]) -> str:
 
 
 def _body_bytes(body: Body) -> bytes:
-    """A body as bytes: str as UTF-8, a file-like object read and rewound."""
+    """A body as bytes: str as UTF-8, a file-like object read (and rewound, if it can be)."""
     if body is None:
         return b""
     if isinstance(body, (bytes, bytearray)):
@@ -572,7 +582,10 @@ def _body_bytes(body: Body) -> bytes:
     if isinstance(body, str):
         return body.encode("utf-8")
     if hasattr(body, "read"):
-        start = body.tell() if hasattr(body, "seek") else None
+        try:
+            start: Optional[int] = body.tell()
+        except (AttributeError, OSError, ValueError):  # a pipe or socket stream
+            start = None
         data = body.read()
         if start is not None:
             body.seek(start)
@@ -680,16 +693,22 @@ def _percent_decode(raw: str, name: str) -> str:
 class Request(Dict[str, Any]):
     """An OAuth request: a dict of its parameters, with its method, URL and body.
 
-    The dict holds the protocol parameters and the form body's parameters; the
-    URL's query parameters are read from ``url`` when signing, so each
-    parameter counts once [§3.4.1.3.1]. Values are text, or lists of text for
-    repeated names; ints are turned into text and ``None`` removes a parameter.
+    Every parameter is signed once [§3.4.1.3.1]: the dict's, the URL's query
+    (read from ``url`` when signing) and, when ``is_form_encoded`` is true,
+    the pairs of the form-encoded ``body`` that the dict does not already
+    hold. Any other body is signed through ``oauth_body_hash``. Values are
+    text, or lists of text for repeated names; ints are turned into text and
+    ``None`` removes a parameter. As in 1.9, ``url`` is only an attribute
+    once a URL is set; the URL must be http or https.
     """
 
     version = OAUTH_VERSION
+    # Like ``url``, ``normalized_url`` is only an attribute once a URL is set (1.9).
     normalized_url: Optional[str]
-    # The URL query that from_request already copied into the dict, if any.
+    # The URL query and the form body that from_request already copied into
+    # the dict, if any: they are not counted again.
     _merged_query: Optional[str] = None
+    _merged_body = False
 
     def __init__(
         self,
@@ -699,7 +718,8 @@ class Request(Dict[str, Any]):
         body: Body = b"",
         is_form_encoded: bool = False,
     ) -> None:
-        self.url = url
+        if url is not None:
+            self.url = url
         self.method = method
         if parameters is not None:
             if type(parameters) is dict and all(type(k) is str and type(v) is str for k, v in parameters.items()):
@@ -716,7 +736,10 @@ class Request(Dict[str, Any]):
             self.normalized_url = None
             return
         url = _text(value, "url")
-        self.normalized_url = base_string_uri(url)
+        normalized_url = base_string_uri(url)
+        if not normalized_url.startswith(("http://", "https://")):
+            raise InvalidRequest(f"The URL {url!r} is not http or https: a Request is an HTTP request.")
+        self.normalized_url = normalized_url
         self.__dict__["url"] = url
 
     @setter
@@ -730,6 +753,9 @@ class Request(Dict[str, Any]):
         key = _text(key, "parameter name")
         if value is None:
             self.pop(key, None)
+        elif isinstance(value, int):
+            # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
+            super().__setitem__(key, value)
         else:
             super().__setitem__(key, _param_value(value, key))
 
@@ -755,7 +781,7 @@ class Request(Dict[str, Any]):
 
     def _query_pairs(self) -> Sequence[Pair]:
         """The URL's query parameters that the dict does not already hold."""
-        url = self.url
+        url = self.__dict__.get("url")
         if not url:
             return []
         cached = self.__dict__.get("_query_cache")
@@ -768,17 +794,38 @@ class Request(Dict[str, Any]):
     def _merge_query(self, query: str) -> None:
         """Record that the URL's query ``query`` is in the dict already, as from_request puts it."""
         self._merged_query = query
-        self.__dict__["_query_cache"] = (self.url, ())
+        self.__dict__["_query_cache"] = (self.__dict__.get("url"), ())
+
+    def _body_pairs(self) -> Sequence[Pair]:
+        """The pairs of a form-encoded body [§3.4.1.3.1]; none for any other body."""
+        if not self.is_form_encoded or self._merged_body or not self.body:
+            return ()
+        return _parse_form(_text(_body_bytes(self.body), "form body"), "form body")
 
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
+        pairs = self._own_pairs()
+        pairs.extend(self._added_pairs(pairs))
+        return pairs
+
+    def _own_pairs(self) -> List[Pair]:
+        """The dict's pairs, without ``oauth_signature``."""
         pairs = [item for item in self.items() if type(item[1]) is str and item[0] != "oauth_signature"]
         if len(pairs) + (type(self.get("oauth_signature")) is str) < len(self):
             pairs = self._expanded_pairs()  # a list of repeated values, or a str subclass
+        return pairs
+
+    def _added_pairs(self, own: List[Pair]) -> List[Pair]:
+        """The pairs of the form body and the URL's query that ``own``, the dict's pairs, leaves out."""
+        added: List[Pair] = []
+        body = self._body_pairs()
+        if body:
+            # 1.9's Client passed the body's pairs as parameters too: each counts once.
+            added.extend(p for p in _without(body, own) if p[0] != "oauth_signature")
         query = self._query_pairs()
         if query:
-            pairs.extend(p for p in query if p[0] != "oauth_signature")
-        return pairs
+            added.extend(p for p in query if p[0] != "oauth_signature")
+        return added
 
     def _expanded_pairs(self) -> List[Pair]:
         """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
@@ -812,21 +859,22 @@ class Request(Dict[str, Any]):
         return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
 
     def to_postdata(self) -> str:
-        """Every parameter, form-encoded for a request body [§3.5.2]."""
-        return _encode_pairs(_pairs_of(self))
+        """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
+        return _encode_pairs(_pairs_of(dict(sorted(self.items(), key=lambda item: item[0]))))
 
     def to_url(self) -> str:
         """The URL with every parameter added to its query [§3.5.3].
 
         The existing query is kept as it is, blank and repeated values included.
         """
-        if not self.url:
-            raise Error("The request has no URL; set request.url first.")
-        query = urlsplit(self.url).query
+        url = self.__dict__.get("url")
+        if not url:
+            raise InvalidRequest("The request has no URL; set request.url first.")
+        query = urlsplit(url).query
         pairs: Iterable[Pair] = _pairs_of(self)
         if query and query == self._merged_query:
             pairs = _without(pairs, _parse_query(query))
-        return _append_query(self.url, _encode_pairs(pairs), query)
+        return _append_query(url, _encode_pairs(pairs), query)
 
     def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
         """Whether signing adds ``oauth_body_hash`` (body hash extension §4.1.1).
@@ -840,6 +888,11 @@ class Request(Dict[str, Any]):
             return body_hash
         return self.method not in ("GET", "HEAD") and bool(_body_bytes(self.body))
 
+    def _read_body(self) -> None:
+        """Read a file-like body once: from now on ``body`` holds its bytes (the file is rewound if it can be)."""
+        if hasattr(self.body, "read"):
+            self.body = _body_bytes(self.body)
+
     def sign_request(
         self,
         signature_method: SignatureMethod,
@@ -852,13 +905,15 @@ class Request(Dict[str, Any]):
 
         ``body_hash`` adds ``oauth_body_hash`` when true, leaves it out when
         false; by default it is added for a non-form body of a method other than
-        GET or HEAD.
+        GET or HEAD. A file-like body is read once, and ``body`` holds its
+        bytes afterwards; a form-encoded body's pairs are signed.
         """
         _credentials(consumer, "consumer")
         if token is not None:
             _credentials(token, "token")
         if not isinstance(signature_method, SignatureMethod):
             raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
+        self._read_body()
         if self._wants_body_hash(body_hash):
             self["oauth_body_hash"] = signature_method.body_hash(self.body)
         if "oauth_consumer_key" not in self:
@@ -924,12 +979,14 @@ class Request(Dict[str, Any]):
             # Frameworks hand over the query and form parameters already parsed
             # (Flask's request.values, Django's QueryDict): count those once.
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
-        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
+        # A body not given stays None, so that a body hash check can say so.
+        request = cls(http_method, url, body=body, is_form_encoded=is_form)
         size = len(request)
         dict.update(request, pairs)  # already text: no need to coerce each value again
         if len(request) < size + len(pairs):  # a name repeats: keep all its values
             dict.update(request, _collect_repeated(pairs))
         request._merge_query(url_query)
+        request._merged_body = True
         return request
 
     @classmethod
@@ -1035,11 +1092,9 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
     url = _text(url, "url")
     try:
         parts = urlsplit(url)
-        if host is not None:
-            authority = urlsplit(f"//{host}")
-            hostname, port = authority.hostname, authority.port
-        else:
-            hostname, port = parts.hostname, parts.port
+        authority = urlsplit(f"//{host}") if host is not None else parts
+        _check_authority(authority.netloc)
+        hostname, port = authority.hostname, authority.port
     except ValueError as exc:
         raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
     scheme, host = parts.scheme.lower(), hostname
@@ -1053,7 +1108,7 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
             raise InvalidRequest(f"The host of {url!r} is not a valid internationalized domain name.") from None
-    if ":" in host:
+    if authority.netloc.rpartition("@")[2].startswith("["):
         host = f"[{host}]"
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{port}"
@@ -1062,6 +1117,40 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
     except UnicodeEncodeError:
         raise InvalidRequest(f"The URL {url!r} holds a lone surrogate.") from None
     return f"{scheme}://{host}{path}"
+
+
+_IPV_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+")
+
+
+def _check_authority(netloc: str) -> None:
+    """Refuse a bracketed host that is not an IP literal, and a port that is not ASCII digits (RFC 3986 §3.2).
+
+    Python 3.11's urlsplit refuses both; 3.9 and 3.10 take ``[zz]``, ``+80``
+    or full-width digits, so they are checked here on every version.
+    """
+    host_port = netloc.rpartition("@")[2]
+    if host_port.startswith("["):
+        literal, _, rest = host_port[1:].partition("]")
+        if not _is_ip_literal(literal):
+            raise ValueError(f"{literal!r} is not an IPv6 address")
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"unexpected {rest!r} after the IPv6 address")
+        port = rest[1:]
+    else:
+        port = host_port.rpartition(":")[2] if ":" in host_port else ""
+    if port and not (port.isascii() and port.isdigit()):
+        raise ValueError(f"the port {port!r} is not a number")
+
+
+def _is_ip_literal(literal: str) -> bool:
+    """Whether ``literal`` may stand in brackets: an IPv6 address or an IPvFuture (RFC 3986 §3.2.2)."""
+    if _IPV_FUTURE.fullmatch(literal):
+        return True
+    try:
+        ipaddress.IPv6Address(literal)
+    except ValueError:
+        return False
+    return True
 
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
@@ -1116,9 +1205,10 @@ def explain(request: Request) -> SignatureBase:
 
 def _base_uri_of(request: Request) -> str:
     """The request's base string URI [§3.4.1.2]; an error if it has no URL."""
-    if not request.normalized_url:
-        raise Error("The request has no URL; set request.url before signing.")
-    return request.normalized_url
+    normalized_url: Optional[str] = request.__dict__.get("normalized_url")
+    if not normalized_url:
+        raise InvalidRequest("The request has no URL; set request.url before signing.")
+    return normalized_url
 
 
 # ---------------------------------------------------------------- signature methods
@@ -1603,7 +1693,9 @@ class Server:
         _credentials(consumer, "consumer")
         if token is not None:
             _credentials(token, "token")
-        pairs = request._signed_pairs()  # refuses a protocol parameter sent twice
+        own = request._own_pairs()  # refuses a protocol parameter sent twice
+        added = request._added_pairs(own)
+        pairs = own + added
         params = self._protocol_parameters(request)
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
@@ -1618,10 +1710,25 @@ class Server:
         self._check_body_hash(request, method, params["oauth_body_hash"])
         if timestamp is not None:
             ttl = self.timestamp_threshold + self.future_threshold + 1
-            token_key = token.key if token else None
-            if not self.nonce_store.add(consumer.key or "", token_key, timestamp, params["oauth_nonce"], ttl):
+            if not self._add_nonce(consumer, token, timestamp, params["oauth_nonce"], ttl):
                 raise NonceUsed("This nonce was already used with this timestamp: the request is a replay.")
-        return request.get_nonoauth_parameters()
+        parameters = request.get_nonoauth_parameters()
+        for name, value in added:
+            if not name.startswith("oauth_"):
+                _add_value(parameters, name, value)
+        return parameters
+
+    def _add_nonce(self, consumer: Consumer, token: Optional[Token], timestamp: int, nonce: str, ttl: int) -> bool:
+        """Record the nonce; a store that fails (Redis down, a timeout) is a 503, its error chained."""
+        try:
+            return self.nonce_store.add(consumer.key or "", token.key if token else None, timestamp, nonce, ttl)
+        except Error:
+            raise
+        except Exception as exc:
+            # The store's own message may name its URL and password: only its type is shown.
+            raise ServiceUnavailable(
+                f"The nonce store failed ({type(exc).__name__}), so replays cannot be refused; retry later."
+            ) from exc
 
     def build_authenticate_header(self, realm: str = "") -> Dict[str, str]:
         """The ``WWW-Authenticate`` header of a 401 response."""
@@ -1660,7 +1767,7 @@ class Server:
         if method is None:
             allowed = ", ".join(sorted(self.signature_methods)) or "none"
             raise UnsupportedSignatureMethod(f"Signature method {name[:40]!r} is not accepted; accepted: {allowed}.")
-        insecure = not (request.normalized_url or "").startswith("https:")
+        insecure = not (request.__dict__.get("normalized_url") or "").startswith("https:")
         if method.name == SignatureMethod_PLAINTEXT.name and insecure and not self.allow_plaintext_over_http:
             raise UnsupportedSignatureMethod("PLAINTEXT is only accepted over https.")
         return method
@@ -1699,6 +1806,11 @@ class Server:
         if request.is_form_encoded:
             raise InvalidRequest("oauth_body_hash must not be sent with a form-encoded body.")
         if not _same(method.body_hash(request.body), body_hash):
+            if request.body is None:
+                raise BodyHashMismatch(
+                    "oauth_body_hash cannot be checked: the request body was not given; "
+                    "pass it as Request.from_request(..., body=raw_body) (from_wsgi reads it for you)."
+                )
             raise BodyHashMismatch("oauth_body_hash does not match the request body.")
 
 
@@ -1797,10 +1909,7 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             if isinstance(self.method, SignatureMethod_PLAINTEXT) and _origin(uri) != call.origin:
                 # A PLAINTEXT signature is the secrets themselves: never for another origin.
                 headers = {k: v for k, v in hop.headers.items() if k.lower() != "authorization"}
-                response: Tuple[httplib2.Response, bytes] = super().request(
-                    uri, hop.method, hop.body, headers, redirections, connection_type
-                )
-                return response
+                return self._send_signed(uri, hop.method, hop.body, headers, redirections, connection_type)
             return self._send(hop, uri, redirections, connection_type)
         placement = placement or self.placement
         if placement not in _PLACEMENTS:
@@ -1924,12 +2033,15 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         self, call: _Call, uri: str, redirections: int, connection_type: Any
     ) -> Tuple[httplib2.Response, bytes]:
         wire_uri, wire_body, wire_headers = self._sign(call, uri)
-        response: Tuple[httplib2.Response, bytes] = super().request(
-            wire_uri,
-            method=call.method,
-            body=wire_body,
-            headers=wire_headers,
-            redirections=redirections,
+        return self._send_signed(wire_uri, call.method, wire_body, wire_headers, redirections, connection_type)
+
+    def _send_signed(
+        self, uri: str, method: str, body: Body, headers: Dict[str, str], redirections: int, connection_type: Any
+    ) -> Tuple[httplib2.Response, bytes]:
+        # Called as 1.9 called it, the URI positional and the rest by name, so
+        # that tests written for 1.9 that patch httplib2.Http.request still work.
+        response: Tuple[httplib2.Response, bytes] = httplib2.Http.request(
+            self, uri, method=method, body=body, headers=headers, redirections=redirections,
             connection_type=connection_type,
         )
         return response

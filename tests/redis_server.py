@@ -9,6 +9,7 @@ port and a ``redis://`` URL. The server keeps nothing on disk (``--save ''``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -107,16 +108,15 @@ def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[str], int, li
             return process, port, log
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A redis-server on 127.0.0.1 for the session; skipped (failed under CI=true) when not installed."""
+@contextlib.contextmanager
+def running_redis_server(directory: Path) -> Iterator[RedisServer]:
+    """Start a redis-server keeping its files in ``directory``; stopped when the block ends."""
     binary = shutil.which("redis-server")
     if binary is None:
         reason = "redis-server is not installed (apt-get install redis-server)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}; CI=true requires it", pytrace=False)
         pytest.skip(reason)
-    directory = tmp_path_factory.mktemp("redis")
     logs: list[str] = []
     for _ in range(PORT_ATTEMPTS):
         process, port, log = _start(binary, directory)
@@ -134,3 +134,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server on 127.0.0.1 for the session; skipped (failed under CI=true) when not installed."""
+    with running_redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server

@@ -605,7 +605,8 @@ def make_error(cls: Type[oauth.Error]) -> oauth.Error:
 
 def test_every_error_class_is_listed() -> None:
     """1.9 had Error and MissingSignature only; this keeps the table below complete."""
-    assert {c for c in all_subclasses(oauth.Error) if c.__module__ == oauth.__name__} == set(ERRORS)
+    ours = {c for c in all_subclasses(oauth.Error) if c.__module__ == oauth.__name__}
+    assert {c for c in ours if not c.__name__.startswith("_")} == set(ERRORS)
 
 
 @pytest.mark.parametrize("cls", list(ERRORS), ids=lambda c: c.__name__)
