@@ -15,6 +15,7 @@ of being rewritten, so what runs is what a reader copies.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -642,3 +643,18 @@ def test_differences_are_one_bullet_per_line() -> None:
     continued = [line for line in bullets if not line.startswith("- ")]
     assert continued == [], "a bullet spans lines"
     assert len(bullets) >= 20
+
+
+def test_command_line_section_matches_the_cli() -> None:
+    """Every flag the Command line section names exists, and so does the file it says login writes."""
+    import oauth2.cli
+
+    text = section_text("Command line")
+    parser = oauth2.cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    known = {option for command in commands.values() for action in command._actions for option in action.option_strings}
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text))  # short ones are curl's and python's too
+    assert named and named <= known, sorted(named - known)
+    assert f"`./{oauth2.cli.DEFAULT_CREDENTIALS}`" in text
+    for variable in [*oauth2.cli.ENVIRONMENT.values(), oauth2.cli.RSA_PASSWORD_VARIABLE]:
+        assert f"`{variable}`" in text
