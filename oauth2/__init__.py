@@ -45,6 +45,67 @@ if TYPE_CHECKING:
 
 __version__ = "2.0.0"
 
+# What help() and ``from oauth2 import *`` show: 1.9's names, then this library's additions.
+__all__ = [
+    # python-oauth2 1.9
+    "OAUTH_VERSION",
+    "HTTP_METHOD",
+    "SIGNATURE_METHOD",
+    "Error",
+    "MissingSignature",
+    "to_unicode",
+    "to_utf8",
+    "to_unicode_if_string",
+    "to_utf8_if_string",
+    "to_unicode_optional_iterator",
+    "to_utf8_optional_iterator",
+    "escape",
+    "generate_timestamp",
+    "generate_nonce",
+    "generate_verifier",
+    "setter",
+    "build_authenticate_header",
+    "build_xoauth_string",
+    "Consumer",
+    "Token",
+    "Request",
+    "SignatureMethod",
+    "SignatureMethod_HMAC_SHA1",
+    "SignatureMethod_PLAINTEXT",
+    "Server",
+    "Client",
+    # added
+    "FORM_CONTENT_TYPE",
+    "InvalidRequest",
+    "MissingParameter",
+    "UnsupportedSignatureMethod",
+    "VersionRejected",
+    "TimestampRefused",
+    "NonceUsed",
+    "ConsumerKeyRejected",
+    "TokenRejected",
+    "InvalidSignature",
+    "BodyHashMismatch",
+    "ServiceUnavailable",
+    "CallbackNotConfirmed",
+    "ProviderError",
+    "parse_authorization_header",
+    "base_string_uri",
+    "normalize_parameters",
+    "signature_base_string",
+    "SignatureBase",
+    "explain",
+    "SignatureMethod_HMAC_SHA256",
+    "SignatureMethod_HMAC_SHA512",
+    "SignatureMethod_RSA_SHA1",
+    "SignatureMethod_RSA_SHA256",
+    "SignatureMethod_RSA_SHA512",
+    "build_xoauth2_string",
+    "NonceStore",
+    "MemoryNonceStore",
+    "RedisNonceStore",
+]
+
 OAUTH_VERSION = "1.0"  # Hi Blaine!
 HTTP_METHOD = "GET"
 SIGNATURE_METHOD = "PLAINTEXT"
@@ -696,10 +757,16 @@ class Request(Dict[str, Any]):
     Every parameter is signed once [§3.4.1.3.1]: the dict's, the URL's query
     (read from ``url`` when signing) and, when ``is_form_encoded`` is true,
     the pairs of the form-encoded ``body`` that the dict does not already
-    hold. Any other body is signed through ``oauth_body_hash``. Values are
-    text, or lists of text for repeated names; ints are turned into text and
-    ``None`` removes a parameter. As in 1.9, ``url`` is only an attribute
-    once a URL is set; the URL must be http or https.
+    hold. Values are text, or lists of text for repeated names; an int is
+    kept as given and signed as its digits, and ``None`` removes a
+    parameter. As in 1.9, ``url`` is only an attribute once a URL is set;
+    the URL must be http or https.
+
+    ``body`` and ``is_form_encoded`` matter only to ``sign_request``. Any
+    non-form, non-empty body of a method other than GET or HEAD is covered
+    by ``oauth_body_hash`` (the body hash extension), computed from ``body``
+    (bytes, text as UTF-8, or a binary file, read once);
+    ``sign_request(..., body_hash=...)`` forces it on or off for such a body.
     """
 
     version = OAUTH_VERSION
@@ -1516,21 +1583,45 @@ def _pem_bytes(source: KeyMaterial) -> bytes:
 
 
 class SignatureMethod_RSA_SHA1(_RSA):
-    """RSA-SHA1 [§3.4.3]; needs ``pip install 'oauth2[rsa]'``."""
+    """RSA-SHA1 [§3.4.3]; needs ``pip install 'oauth2[rsa]'``.
+
+    Signs with ``private_key``: PEM text or bytes, PKCS#1 (``BEGIN RSA PRIVATE
+    KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``), encrypted ones with
+    ``password=``, or a ``cryptography`` RSA private key. Verifies with
+    ``public_key`` or ``public_key_for(consumer)``: a PEM public key
+    (``BEGIN PUBLIC KEY``), a PEM X.509 certificate, or a ``cryptography``
+    RSA public or private key.
+    """
 
     name = "RSA-SHA1"
     hash_name = "SHA1"
 
 
 class SignatureMethod_RSA_SHA256(_RSA):
-    """RSA-SHA256: §3.4.3 with SHA-256; needs ``pip install 'oauth2[rsa]'``."""
+    """RSA-SHA256: §3.4.3 with SHA-256; needs ``pip install 'oauth2[rsa]'``.
+
+    Signs with ``private_key``: PEM text or bytes, PKCS#1 (``BEGIN RSA PRIVATE
+    KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``), encrypted ones with
+    ``password=``, or a ``cryptography`` RSA private key. Verifies with
+    ``public_key`` or ``public_key_for(consumer)``: a PEM public key
+    (``BEGIN PUBLIC KEY``), a PEM X.509 certificate, or a ``cryptography``
+    RSA public or private key.
+    """
 
     name = "RSA-SHA256"
     hash_name = "SHA256"
 
 
 class SignatureMethod_RSA_SHA512(_RSA):
-    """RSA-SHA512: §3.4.3 with SHA-512; needs ``pip install 'oauth2[rsa]'``."""
+    """RSA-SHA512: §3.4.3 with SHA-512; needs ``pip install 'oauth2[rsa]'``.
+
+    Signs with ``private_key``: PEM text or bytes, PKCS#1 (``BEGIN RSA PRIVATE
+    KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``), encrypted ones with
+    ``password=``, or a ``cryptography`` RSA private key. Verifies with
+    ``public_key`` or ``public_key_for(consumer)``: a PEM public key
+    (``BEGIN PUBLIC KEY``), a PEM X.509 certificate, or a ``cryptography``
+    RSA public or private key.
+    """
 
     name = "RSA-SHA512"
     hash_name = "SHA512"
@@ -1635,12 +1726,22 @@ _PROTOCOL = (*_REQUIRED, "oauth_token", "oauth_timestamp", "oauth_nonce", "oauth
 class Server:
     """Verifies signed requests, as a provider does [§3.2].
 
-    ``signature_methods`` is the allow-list (a dict by name, as in 1.9, or an
-    iterable of methods); ``add_signature_method`` extends it. By default a
-    request is refused when its timestamp is more than ``timestamp_threshold``
-    seconds (300) in the past or ``future_threshold`` seconds (the same) in
-    the future, when its nonce was already used (in-memory store), and when it
-    uses PLAINTEXT over plain http.
+    ``Server(signature_methods=None, *, nonce_store=None, timestamp_threshold=None,
+    future_threshold=None, clock=time.time, allow_plaintext_over_http=False,
+    require_body_hash=False)``:
+
+    * ``signature_methods``: the allow-list, a dict by name (as in 1.9) or an
+      iterable of methods; none by default. ``add_signature_method`` extends it.
+    * ``timestamp_threshold``: how many seconds a timestamp may lie in the past
+      (300); ``future_threshold``: in the future (the same by default).
+    * ``clock``: the time the timestamps are compared with, in seconds.
+    * ``nonce_store``: where accepted nonces are remembered, so that a replay is
+      refused [§3.3]; a ``MemoryNonceStore`` by default, a ``RedisNonceStore``
+      for several processes.
+    * ``allow_plaintext_over_http``: accept PLAINTEXT signatures over plain
+      http, which expose the secrets (refused by default, §3.4.4).
+    * ``require_body_hash``: refuse a request with a non-form body that carries
+      no ``oauth_body_hash``; by default the hash is checked only when present.
     """
 
     timestamp_threshold = 300  # In seconds, five minutes.
@@ -1853,6 +1954,18 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         body_hash: Optional[bool] = None,
         **kwargs: Any,
     ) -> None:
+        """A client signing as ``consumer`` and, once it has one, ``token``.
+
+        ``placement`` is where the OAuth parameters go: ``"header"`` (the
+        Authorization header, the default), ``"query"`` or ``"body"`` (1.9's
+        places for GET and form POSTs) [§3.5]. ``realm`` is sent in the header
+        when set (1.9 always sent ``scheme://host``). ``body_hash`` forces
+        ``oauth_body_hash`` on (True) or off (False); by default only a
+        non-form body of a method other than GET or HEAD gets one. Every
+        other keyword goes to ``httplib2.Http``: ``timeout``, ``ca_certs``,
+        ``disable_ssl_certificate_validation``, ``proxy_info``, ``cache``.
+        Raises ValueError for a consumer or token of the wrong type.
+        """
         if consumer is not None and not isinstance(consumer, Consumer):
             raise ValueError("Invalid consumer.")
         if token is not None and not isinstance(token, Token):

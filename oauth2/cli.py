@@ -10,11 +10,13 @@ import argparse
 import http.client
 import json
 import os
+import re
 import shlex
 import sys
 import tempfile
+import urllib.parse
 import webbrowser
-from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
 
 import httplib2
 
@@ -26,6 +28,10 @@ ENVIRONMENT = {
     "token": "OAUTH_TOKEN",
     "token_secret": "OAUTH_TOKEN_SECRET",
 }
+RSA_PASSWORD_VARIABLE = "OAUTH_RSA_KEY_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+
+#: What ``oauth2 login`` writes, and ``sign`` and ``request`` read, in the current directory.
+DEFAULT_CREDENTIALS = "oauth2-credentials.json"
 
 METHODS: Dict[str, Callable[..., oauth2.SignatureMethod]] = {
     m.name: m
@@ -40,32 +46,205 @@ METHODS: Dict[str, Callable[..., oauth2.SignatureMethod]] = {
     )
 }
 
+#: How to fix an argument that is not UTF-8, for the arguments where there is more to say.
+_ENCODING_ADVICE = {
+    "DATA": "percent-encode it (caf%C3%A9) or read the body from a file with @FILE",
+    "URL": "percent-encode it (caf%C3%A9)",
+}
+
 
 class UsageError(Exception):
     """A command line that cannot be carried out as given (exit status 2)."""
 
 
+class Body(NamedTuple):
+    """The DATA argument, read: its bytes, and the file they came from (None for text or stdin)."""
+
+    content: bytes
+    path: Optional[str]
+
+
+def warn(args: argparse.Namespace, message: str) -> None:
+    """One warning line on stderr; the command goes on."""
+    print(f"oauth2 {args.command}: warning: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- the arguments
+
+
+def check_utf8(args: argparse.Namespace) -> None:
+    """Refuse an argument that is not UTF-8 (Python hands it over with surrogate escapes)."""
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for text in values:
+            if isinstance(text, str) and not _is_utf8(text):
+                name = {"method": "METHOD", "url": "URL", "data": "DATA", "header": "-H"}.get(
+                    dest, "--" + dest.replace("_", "-")
+                )
+                advice = _ENCODING_ADVICE.get(name, "give it in UTF-8")
+                raise UsageError(f"{name} is not valid UTF-8: {advice}")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def checked_url(url: str, what: str = "URL") -> str:
+    """``url`` if it is an absolute http(s) URL without spaces or control characters."""
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise UsageError(f"{what} contains a space or a control character: percent-encode it (%20)")
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:
+        raise UsageError(f"{what} is not a valid URL: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"{what} must be an absolute URL starting with http:// or https://, not {url!r}")
+    return url
+
+
+def check_sign_options(args: argparse.Namespace) -> None:
+    """Refuse a timestamp that is not a number of seconds and an empty nonce."""
+    if args.timestamp is not None and not re.fullmatch(r"[0-9]+", args.timestamp):
+        raise UsageError(f"--timestamp must be whole seconds since 1970 (digits only), not {args.timestamp!r}")
+    if args.nonce is not None and not args.nonce:
+        raise UsageError("--nonce must not be empty: leave it out for a random one")
+
+
+def parse_headers(headers: Optional[List[str]]) -> Dict[str, str]:
+    """The ``-H 'Name: value'`` arguments as a dict."""
+    parsed = {}
+    for header in headers or []:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"-H wants 'Name: value', not {header!r}")
+        parsed[name.strip()] = value.strip()
+    return parsed
+
+
+def read_body(data: Optional[str], form: bool) -> Optional[Body]:
+    """DATA as curl reads it: the text itself, ``@FILE``'s content, or ``-`` for standard input.
+
+    As with ``curl -d``, line breaks in form data from a file or stdin are
+    dropped (a file saved by an editor ends with one); other bodies are sent
+    byte for byte, as with ``curl --data-binary``.
+    """
+    if data is None:
+        return None
+    if data == "-":
+        content, path = sys.stdin.buffer.read(), None
+    elif data.startswith("@"):
+        path = data[1:]
+        try:
+            with open(path, "rb") as f:
+                content = f.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read the body from {path}: {exc.strerror}") from None
+    else:
+        return Body(data.encode("utf-8"), None)
+    if form:
+        content = content.replace(b"\r", b"").replace(b"\n", b"")
+    return Body(content, path)
+
+
+def body_text(body: Body, why: str) -> str:
+    """The body as text, which form data and a query must be."""
+    try:
+        return body.content.decode("utf-8")
+    except UnicodeDecodeError:
+        source = f"@{body.path}" if body.path else "standard input"
+        raise UsageError(f"DATA from {source} is not UTF-8 text, as {why} must be") from None
+
+
+def is_form(headers: Dict[str, str]) -> bool:
+    """Whether the Content-Type header, if any, says form data (the default for DATA, as in curl)."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), oauth2.FORM_CONTENT_TYPE)
+    return content_type.split(";")[0].strip().lower() == oauth2.FORM_CONTENT_TYPE
+
+
+def with_query(url: str, body: Body) -> str:
+    """``url`` with DATA added to its query, as ``curl -G`` does for a GET or HEAD."""
+    data = body_text(body, "DATA on a GET or HEAD (it goes into the query)")
+    if any(c.isspace() for c in data):
+        raise UsageError("DATA on a GET or HEAD goes into the query: percent-encode its spaces (%20)")
+    parts = urllib.parse.urlsplit(url)
+    query = f"{parts.query}&{data}" if parts.query else data
+    return urllib.parse.urlunsplit(parts._replace(query=query))
+
+
+def prepare(args: argparse.Namespace) -> Tuple[str, str, Optional[Body], Dict[str, str]]:
+    """The method, URL, body and headers the arguments describe; DATA on GET or HEAD moves to the query."""
+    method = args.method.upper()
+    url = checked_url(args.url)
+    headers = parse_headers(args.header)
+    body = read_body(args.data, is_form(headers))
+    if body is not None and method in ("GET", "HEAD"):
+        return method, with_query(url, body), None, headers
+    if body is not None and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = oauth2.FORM_CONTENT_TYPE
+    return method, url, body, headers
+
+
 # ---------------------------------------------------------------- credentials
 
 
-def load_credentials(args: argparse.Namespace) -> Dict[str, str]:
-    """Consumer and token from the flags, else the environment, else the credentials file."""
-    stored: Dict[str, str] = {}
-    if args.credentials and os.path.exists(args.credentials):
-        try:
-            with open(args.credentials, encoding="utf-8") as f:
-                stored = json.load(f)
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read the credentials file {args.credentials}: {exc}") from None
-        if not isinstance(stored, dict):
-            raise UsageError(f"the credentials file {args.credentials} is not a JSON object")
-    found = {}
+def read_credentials_file(path: str) -> Dict[str, str]:
+    """The credentials ``oauth2 login`` saved in ``path``."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            stored = json.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"the credentials file {path} does not exist: run 'oauth2 login' to create it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the credentials file {path}: {exc.strerror}") from None
+    except ValueError:
+        raise UsageError(f"the credentials file {path} is not UTF-8 JSON") from None
+    if not isinstance(stored, dict):
+        raise UsageError(f"the credentials file {path} is not a JSON object")
+    return {name: str(stored[name]) for name in ENVIRONMENT if stored.get(name)}
+
+
+def load_credentials(args: argparse.Namespace, *, creating: bool = False) -> Dict[str, str]:
+    """Consumer and token, each from the first of: flags, ``--credentials FILE``, OAUTH_* variables, the default file.
+
+    ``--credentials FILE`` must exist unless ``creating``; the default file,
+    ``./oauth2-credentials.json``, is read when it exists. A file's token is
+    used only with the consumer it was issued to, the file's own.
+    """
+    flags = {name: getattr(args, name) for name in ENVIRONMENT if getattr(args, name, None)}
+    environment = {}
     for name, variable in ENVIRONMENT.items():
-        value = getattr(args, name, None) or os.environ.get(variable) or stored.get(name)
+        value = os.environ.get(variable)
         if value:
-            found[name] = str(value)
-    if "consumer_key" not in found:
-        raise UsageError("no consumer key: use --consumer-key, OAUTH_CONSUMER_KEY or --credentials")
+            if not _is_utf8(value):
+                raise UsageError(f"the environment variable {variable} is not valid UTF-8")
+            environment[name] = value
+    explicit: Dict[str, str] = {}
+    default: Dict[str, str] = {}
+    if args.credentials is not None:
+        if not creating or os.path.exists(args.credentials):
+            explicit = read_credentials_file(args.credentials)
+    elif os.path.exists(DEFAULT_CREDENTIALS):
+        default = read_credentials_file(DEFAULT_CREDENTIALS)
+    layers = [flags, explicit, environment, default]
+    consumer_key = next((layer["consumer_key"] for layer in layers if "consumer_key" in layer), None)
+    if consumer_key is None:
+        raise UsageError(
+            f"no consumer key: use --consumer-key, OAUTH_CONSUMER_KEY, --credentials FILE "
+            f"or ./{DEFAULT_CREDENTIALS} (written by 'oauth2 login')"
+        )
+    for path, stored in ((args.credentials, explicit), (DEFAULT_CREDENTIALS, default)):
+        if "token" in stored and stored.get("consumer_key") != consumer_key:
+            warn(args, f"not using the token in {path}: it was issued to the consumer {stored.get('consumer_key')}, "
+                       f"not {consumer_key}")
+            stored.pop("token")
+            stored.pop("token_secret", None)
+    found: Dict[str, str] = {}
+    for layer in reversed(layers):
+        found.update(layer)
     return found
 
 
@@ -85,8 +264,13 @@ def save_credentials(path: str, credentials: Dict[str, str], force: bool) -> Non
         raise
 
 
-def credentials_of(found: Dict[str, str]) -> Tuple[oauth2.Consumer, Optional[oauth2.Token]]:
-    """The Consumer, and the Token if there is one, from loaded credentials."""
+def credentials_of(
+    args: argparse.Namespace, found: Dict[str, str], method: oauth2.SignatureMethod
+) -> Tuple[oauth2.Consumer, Optional[oauth2.Token]]:
+    """The Consumer, and the Token if there is one; warns when a secret the method needs is missing."""
+    if "consumer_secret" not in found and not method.name.startswith("RSA"):
+        warn(args, f"no consumer secret (--consumer-secret or OAUTH_CONSUMER_SECRET): {method.name} "
+                   "signs with an empty one, which the provider will refuse unless it is really empty")
     consumer = oauth2.Consumer(found["consumer_key"], found.get("consumer_secret", ""))
     token = oauth2.Token(found["token"], found.get("token_secret", "")) if "token" in found else None
     return consumer, token
@@ -94,52 +278,144 @@ def credentials_of(found: Dict[str, str]) -> Tuple[oauth2.Consumer, Optional[oau
 
 def signature_method(args: argparse.Namespace) -> oauth2.SignatureMethod:
     """The signature method the flags ask for, with its RSA key when it needs one."""
-    make = METHODS[args.signature_method]
-    if not args.signature_method.startswith("RSA"):
-        return make()
+    name = args.signature_method
+    if not name.startswith("RSA"):
+        if args.rsa_key or args.rsa_key_password:
+            option = "--rsa-key" if args.rsa_key else "--rsa-key-password"
+            raise UsageError(f"{option} is for the RSA signature methods, not {name}: "
+                             "add --signature-method RSA-SHA1 (or RSA-SHA256, RSA-SHA512)")
+        return METHODS[name]()
     if not args.rsa_key:
-        raise UsageError(f"{args.signature_method} needs --rsa-key FILE (a PEM private key)")
+        raise UsageError(f"{name} needs --rsa-key FILE (a PEM private key)")
+    password = args.rsa_key_password or os.environ.get(RSA_PASSWORD_VARIABLE)
+    return METHODS[name](load_rsa_key(args.rsa_key, password))
+
+
+def load_rsa_key(path: str, password: Optional[str]) -> Any:
+    """The RSA private key in the PEM file ``path``, loaded now so that its errors speak of the flags."""
     try:
-        with open(args.rsa_key, "rb") as f:
-            return make(f.read())
+        with open(path, "rb") as f:
+            pem = f.read()
     except OSError as exc:
-        raise UsageError(f"cannot read {args.rsa_key}: {exc.strerror}") from None
-
-
-def form_pairs(data: Optional[str]) -> List[Tuple[str, str]]:
-    """The pairs of a form-encoded DATA argument."""
-    if not data:
-        return []
+        raise UsageError(f"cannot read the RSA key {path}: {exc.strerror}") from None
+    if b"PRIVATE KEY-----" not in pem:
+        if b"-----BEGIN CERTIFICATE-----" in pem or b"PUBLIC KEY-----" in pem:
+            raise UsageError(f"{path} holds a public key or certificate: --rsa-key needs the private key "
+                             "(PEM, PKCS#1 or PKCS#8), which stays with the consumer")
+        raise UsageError(f"{path} is not a PEM private key (PKCS#1 or PKCS#8)")
     try:
-        return list(oauth2._parse_form(data, "form data"))
-    except oauth2.InvalidRequest as exc:
-        raise UsageError(str(exc)) from None
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+    except ImportError:
+        raise UsageError("the RSA signature methods need the cryptography package: pip install 'oauth2[rsa]'") from None
+    encrypted = b"ENCRYPTED" in pem
+    if encrypted and password is None:
+        raise UsageError(f"the RSA key {path} is encrypted: give its password in {RSA_PASSWORD_VARIABLE} "
+                         "or with --rsa-key-password")
+    if password is not None and not encrypted:
+        raise UsageError(f"the RSA key {path} is not encrypted: drop --rsa-key-password and {RSA_PASSWORD_VARIABLE}")
+    try:
+        key = serialization.load_pem_private_key(pem, password.encode("utf-8") if password is not None else None)
+    except (TypeError, ValueError):
+        problem = "the password is wrong, or the key is damaged" if encrypted else "it is damaged"
+        raise UsageError(f"cannot load the RSA key {path}: {problem}") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise UsageError(f"{path} is not an RSA key: the RSA signature methods need an RSA private key")
+    return key
+
+
+def http_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """httplib2's TLS options from ``--ca-certs`` and ``--insecure``."""
+    if args.ca_certs is not None and not os.path.isfile(args.ca_certs):
+        raise UsageError(f"--ca-certs: {args.ca_certs} is not a file (give a PEM bundle of CA certificates)")
+    if args.insecure:
+        warn(args, "--insecure: the server's TLS certificate is not checked, so anyone on the way can read "
+                   "and change this exchange")
+    return {"timeout": args.timeout, "ca_certs": args.ca_certs, "disable_ssl_certificate_validation": args.insecure}
+
+
+def read_pin(out: TextIO, prompt: str) -> str:
+    """A PIN from standard input, asked again after an empty line; UsageError at end of input."""
+    while True:
+        out.write(prompt)
+        out.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise UsageError("no PIN given")
+        if line.strip():
+            return line.strip()
+
+
+def problem_of(response: httplib2.Response, content: bytes) -> Optional[str]:
+    """The ``oauth_problem`` of an answer (OAuth Problem Reporting), from its header or form body."""
+    authenticate = response.get("www-authenticate")
+    if authenticate:
+        try:
+            problem = dict(oauth2.parse_authorization_header(authenticate)[0]).get("oauth_problem")
+        except oauth2.Error:
+            problem = None
+        if problem:
+            return problem
+    if response.get("content-type", "").split(";")[0].strip().lower() == oauth2.FORM_CONTENT_TYPE:
+        values = urllib.parse.parse_qs(content.decode("utf-8", "replace")).get("oauth_problem")
+        if values:
+            return values[0]
+    return None
+
+
+def describe_provider_error(error: oauth2.ProviderError) -> str:
+    """A provider's error answer, its form fields percent-decoded."""
+    try:
+        fields = dict(urllib.parse.parse_qsl(error.body.strip(), strict_parsing=True))
+        detail = fields.get("detail") or fields.get("oauth_problem_advice") or ""
+    except ValueError:  # not form data: the body is the explanation
+        detail = error.body
+    lines = detail.strip().splitlines()
+    problem = f" {error.oauth_problem}" if error.oauth_problem else ""
+    return f"the provider answered {error.status}{problem}" + (f": {lines[0]}" if lines else "")
 
 
 # ------------------------------------------------------------------- commands
 
 
-def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
-    """Print the Authorization header, the signed URL or a curl command."""
-    consumer, token = credentials_of(load_credentials(args))
-    method = args.method.upper()
-    pairs = form_pairs(args.data)
-    params: Dict[str, object] = {"oauth_version": "1.0"}
-    if args.timestamp:
+def _sign_args(
+    args: argparse.Namespace,
+    consumer: oauth2.Consumer,
+    token: Optional[oauth2.Token],
+    method: str,
+    url: str,
+    body: Optional[Body],
+    form: bool,
+    signer: oauth2.SignatureMethod,
+) -> oauth2.Request:
+    """The signed request ``oauth2 sign`` prints: form pairs signed, any other body by its hash."""
+    params: Dict[str, Any] = {"oauth_version": "1.0"}
+    if args.timestamp is not None:
         params["oauth_timestamp"] = args.timestamp
-    if args.nonce:
+    if args.nonce is not None:
         params["oauth_nonce"] = args.nonce
     if args.callback:
         params["oauth_callback"] = args.callback
     if args.verifier:
         params["oauth_verifier"] = args.verifier
+    content = body.content if body is not None else b""
+    if body is not None and form:
+        params.update(urllib.parse.parse_qs(body_text(body, "form data"), keep_blank_values=True))
     request = oauth2.Request.from_consumer_and_token(
-        consumer, token, method, args.url, parameters=params, is_form_encoded=bool(pairs)
+        consumer, token, method, url, parameters=params, body=content, is_form_encoded=form
     )
-    for name, value in pairs:
-        oauth2._add_value(request, name, value)
-    sign_method = signature_method(args)
-    request.sign_request(sign_method, consumer, token)
+    request.sign_request(signer, consumer, token)
+    return request
+
+
+def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
+    """Print the Authorization header, the signed URL or a curl command."""
+    check_sign_options(args)
+    method, url, body, headers = prepare(args)
+    signer = signature_method(args)
+    consumer, token = credentials_of(args, load_credentials(args), signer)
+    form = body is not None and is_form(headers)
+    request = _sign_args(args, consumer, token, method, url, body, form, signer)
 
     if args.explain:
         steps = oauth2.explain(request)
@@ -156,76 +432,81 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
         out.write(request.to_url() + "\n")
     else:
         command = ["curl", "-X", method, "-H", f"Authorization: {header}"]
-        if pairs:
-            command += ["-H", f"Content-Type: {oauth2.FORM_CONTENT_TYPE}", "--data-raw", args.data]
-        out.write(" ".join(shlex.quote(part) for part in [*command, args.url]) + "\n")
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
+        if body is not None and body.path is not None and not form:
+            command += ["--data-binary", "@" + body.path]
+        elif body is not None:
+            command += ["--data-raw", body_text(body, "a body shown in a curl command")]
+        out.write(" ".join(shlex.quote(part) for part in [*command, url]) + "\n")
     return 0
 
 
 def cmd_request(args: argparse.Namespace, out: TextIO) -> int:
     """Send a signed request and print the response, like curl."""
-    consumer, token = credentials_of(load_credentials(args))
-    headers = {}
-    for header in args.header or []:
-        name, sep, value = header.partition(":")
-        if not sep:
-            raise UsageError(f"-H wants 'Name: value', not {header!r}")
-        headers[name.strip()] = value.strip()
-    if args.data is not None and not any(k.lower() == "content-type" for k in headers):
-        headers["Content-Type"] = oauth2.FORM_CONTENT_TYPE
-    client = oauth2.Client(consumer, token, placement=args.placement, realm=args.realm, timeout=args.timeout)
-    client.set_signature_method(signature_method(args))
+    method, url, body, headers = prepare(args)
+    signer = signature_method(args)
+    consumer, token = credentials_of(args, load_credentials(args), signer)
+    client = oauth2.Client(consumer, token, placement=args.placement, realm=args.realm, **http_options(args))
+    client.set_signature_method(signer)
     client.follow_redirects = not args.no_redirects
-    body = (args.data or "").encode("utf-8")
-    response, content = client.request(args.url, args.method.upper(), body=body, headers=headers)
+    response, content = client.request(url, method, body=body.content if body else b"", headers=headers)
     if args.include:
         out.write(f"HTTP {response.status} {response.reason}\n")
         for name, value in response.items():
             # httplib2 adds "status", "content-location" and "-x-..." entries of its own.
-            added = name == "status" or name.startswith("-") or (name == "content-location" and value == args.url)
+            added = name == "status" or name.startswith("-") or (name == "content-location" and value == url)
             if not added:
                 out.write(f"{name}: {value}\n")
         out.write("\n")
     out.flush()
+    if content and not content.endswith(b"\n") and out.isatty():
+        content += b"\n"  # so that the shell prompt starts on a line of its own
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
         buffer.write(content)
         buffer.flush()
     else:
         out.write(content.decode("utf-8", "replace"))
+    if not 200 <= response.status < 300:
+        print(f"oauth2 request: HTTP {response.status} {problem_of(response, content) or response.reason}",
+              file=sys.stderr)
     return 0 if response.status < 400 else 1
 
 
 def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
     """The three-legged PIN (oob) flow; saves the token credentials to a 0600 file."""
-    found = load_credentials(args)
-    if os.path.exists(args.credentials) and not args.force and "token" in found:
-        raise UsageError(f"{args.credentials} already holds a token; pass --force to replace it")
-    directory = os.path.dirname(os.path.abspath(args.credentials))
+    path = args.credentials or DEFAULT_CREDENTIALS
+    urls = [checked_url(getattr(args, name), "--" + name.replace("_", "-"))
+            for name in ("request_token_url", "authorize_url", "access_token_url")]
+    if os.path.exists(path) and not args.force and "token" in read_credentials_file(path):
+        raise UsageError(f"{path} already holds a token; pass --force to replace it")
+    directory = os.path.dirname(os.path.abspath(path))
     if not os.access(directory, os.W_OK):
         raise UsageError(f"cannot write the credentials file in {directory}")
-    consumer, _ = credentials_of({k: v for k, v in found.items() if k.startswith("consumer")})
-    client = oauth2.Client(consumer, timeout=args.timeout)
-    client.set_signature_method(signature_method(args))
+    signer = signature_method(args)
+    found = load_credentials(args, creating=True)
+    consumer, _ = credentials_of(args, {k: v for k, v in found.items() if k.startswith("consumer")}, signer)
+    client = oauth2.Client(consumer, **http_options(args))
+    client.set_signature_method(signer)
     try:
-        client.fetch_request_token(args.request_token_url, callback=args.callback,
-                                   require_callback_confirmed=not args.oauth10)
+        client.fetch_request_token(urls[0], callback=args.callback, require_callback_confirmed=not args.oauth10)
     except oauth2.CallbackNotConfirmed:
         raise UsageError("the provider did not confirm the callback; for an OAuth 1.0 provider use --oauth10") from None
-    url = client.authorization_url(args.authorize_url)
+    url = client.authorization_url(urls[1])
     out.write(f"Open this URL, authorize the application, and come back with the PIN:\n  {url}\n")
     if args.open:
         webbrowser.open(url)
-    out.write("PIN: ")
-    out.flush()
-    pin = sys.stdin.readline().strip()
-    if not pin:
-        raise UsageError("no PIN given")
-    token = client.fetch_access_token(args.access_token_url, pin)
+    pin = read_pin(out, "PIN: ")
+    token = client.fetch_access_token(urls[2], pin)
     saved = {"consumer_key": consumer.key or "", "consumer_secret": consumer.secret or "",
              "token": token.key or "", "token_secret": token.secret or "", **token.extra}
-    save_credentials(args.credentials, saved, force=True)
-    out.write(f"Access token {token.key} saved to {args.credentials}\n")
+    save_credentials(path, saved, force=True)
+    out.write(f"Access token {token.key} saved to {path}\n")
+    if args.credentials is None:
+        out.write("'oauth2 sign' and 'oauth2 request' use it when run in this directory.\n")
+    else:
+        out.write(f"Pass --credentials {shlex.quote(path)} to 'oauth2 sign' and 'oauth2 request' to use it.\n")
     return 0
 
 
@@ -245,6 +526,12 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"   signature base string: {entry.base_string}\n")
             last = len(provider.log)
 
+        def answer(response: httplib2.Response, content: bytes) -> str:
+            if response.status != 200:
+                problem = problem_of(response, content) or response.reason
+                raise oauth2.Error(f"the protected resource answered {response.status} {problem}")
+            return content.decode()
+
         out.write(f"Embedded OAuth 1.0a provider on {provider.base_url}\n")
         out.write(f"Consumer key: {provider.consumer.key} (the secret stays secret)\n")
         client = oauth2.Client(provider.consumer)
@@ -254,25 +541,25 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         url = client.authorization_url(provider.authorize_url)
         out.write(f"\n== 2. Authorize: the user opens {url}\n")
         if args.interactive:
-            out.write("   Open it in a browser and type the PIN it shows: ")
-            out.flush()
-            pin = sys.stdin.readline().strip()
+            pin = read_pin(out, "   Open it in a browser and type the PIN it shows: ")
         else:
             _, page = httplib2.Http(timeout=10).request(url)
             pin = page.decode().rsplit(" ", 1)[-1].strip()
             out.write(f"   The user approves; the provider shows the PIN {pin}\n")
 
-        access_token = client.fetch_access_token(provider.access_token_url, pin)
+        try:
+            access_token = client.fetch_access_token(provider.access_token_url, pin)
+        except oauth2.ProviderError:
+            show("3. Access token: refused")
+            raise
         show(f"3. Access token: {access_token.key} for {access_token.extra.get('screen_name')}")
 
-        response, content = client.request(provider.resource_url + "?count=2&q=caf%C3%A9", "GET")
-        show(f"4. Protected resource: HTTP {response.status} {content.decode()}")
+        content = answer(*client.request(provider.resource_url + "?count=2&q=caf%C3%A9", "GET"))
+        show(f"4. Protected resource: HTTP 200 {content}")
 
-        response, content = client.request(provider.resource_url, "POST", body="status=Hello%20from%20oauth2",
-                                           headers={"Content-Type": oauth2.FORM_CONTENT_TYPE})
-        show(f"5. Form POST: HTTP {response.status} {content.decode()}")
-        if response.status != 200:
-            raise oauth2.Error(f"the protected resource answered {response.status}")
+        content = answer(*client.request(provider.resource_url, "POST", body="status=Hello%20from%20oauth2",
+                                         headers={"Content-Type": oauth2.FORM_CONTENT_TYPE}))
+        show(f"5. Form POST: HTTP 200 {content}")
     out.write("\nDone: every request was signed by oauth2.Client and verified by oauth2.Server.\n")
     return 0
 
@@ -280,9 +567,22 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 # ------------------------------------------------------------------- parsing
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors that point to ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the error on one line, and where to read the usage, then exit with status 2."""
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def add_credentials(parser: argparse.ArgumentParser) -> None:
     """Add the credential and signature flags every command shares."""
-    group = parser.add_argument_group("credentials (else from OAUTH_* variables or --credentials)")
+    group = parser.add_argument_group(
+        "credentials",
+        "Each from the first that gives it: these flags, the --credentials file, the variables "
+        "OAUTH_CONSUMER_KEY, OAUTH_CONSUMER_SECRET, OAUTH_TOKEN and OAUTH_TOKEN_SECRET, and "
+        f"./{DEFAULT_CREDENTIALS} (written by 'oauth2 login') if it exists.",
+    )
     group.add_argument("--consumer-key")
     group.add_argument("--consumer-secret")
     group.add_argument("--token")
@@ -290,39 +590,54 @@ def add_credentials(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--credentials", metavar="FILE", help="JSON file written by 'oauth2 login'")
     group.add_argument("--signature-method", choices=sorted(METHODS), default="HMAC-SHA1")
     group.add_argument("--rsa-key", metavar="FILE", help="PEM private key for the RSA methods")
+    group.add_argument("--rsa-key-password", metavar="PASSWORD",
+                       help=f"password of an encrypted --rsa-key (safer: the {RSA_PASSWORD_VARIABLE} variable)")
     group.add_argument("--realm")
+
+
+def add_tls(parser: argparse.ArgumentParser) -> None:
+    """Add the network flags of the commands that send requests."""
+    parser.add_argument("--timeout", type=float, default=30)
+    parser.add_argument("--ca-certs", metavar="FILE", help="PEM CA certificates to trust instead of the default ones")
+    parser.add_argument("--insecure", action="store_true", help="do not check the server's TLS certificate")
+
+
+def add_request_arguments(parser: argparse.ArgumentParser) -> None:
+    """METHOD, URL, DATA and -H, shared by ``sign`` and ``request``."""
+    parser.add_argument("method", metavar="METHOD")
+    parser.add_argument("url", metavar="URL")
+    parser.add_argument("data", metavar="DATA", nargs="?",
+                        help="the body: form data ('status=hello') unless -H gives another Content-Type; "
+                             "@FILE reads it from a file, - from standard input; on GET and HEAD it goes "
+                             "into the query (as with curl -G)")
+    parser.add_argument("-H", "--header", action="append", help="an extra header, 'Name: value'")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per command."""
-    parser = argparse.ArgumentParser(prog="oauth2", description="OAuth 1.0a (RFC 5849) from the command line.")
+    parser = Parser(prog="oauth2", description="OAuth 1.0a (RFC 5849) from the command line.")
     parser.add_argument("--version", action="version", version=f"oauth2 {oauth2.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sign = commands.add_parser("sign", help="print a signed request", description=cmd_sign.__doc__)
-    sign.add_argument("method", metavar="METHOD")
-    sign.add_argument("url", metavar="URL")
-    sign.add_argument("data", metavar="DATA", nargs="?", help="form data, e.g. 'status=hello&lat=1'")
+    add_request_arguments(sign)
     sign.add_argument("--output", choices=["header", "url", "curl"], default="header")
     sign.add_argument("--explain", action="store_true", help="also print how the signature is made (no secrets)")
-    sign.add_argument("--timestamp", help="fixed oauth_timestamp (default: now)")
+    sign.add_argument("--timestamp", help="fixed oauth_timestamp, in seconds (default: now)")
     sign.add_argument("--nonce", help="fixed oauth_nonce (default: random)")
     sign.add_argument("--callback", help="oauth_callback to sign")
     sign.add_argument("--verifier", help="oauth_verifier to sign")
     add_credentials(sign)
-    sign.set_defaults(run=cmd_sign)
+    sign.set_defaults(run=cmd_sign, parser=sign)
 
     request = commands.add_parser("request", help="send a signed request", description=cmd_request.__doc__)
-    request.add_argument("method", metavar="METHOD")
-    request.add_argument("url", metavar="URL")
-    request.add_argument("data", metavar="DATA", nargs="?", help="the request body (form data by default)")
-    request.add_argument("-H", "--header", action="append", help="an extra header, 'Name: value'")
+    add_request_arguments(request)
     request.add_argument("-i", "--include", action="store_true", help="print the status line and headers")
     request.add_argument("--placement", choices=["header", "query", "body"], default="header")
     request.add_argument("--no-redirects", action="store_true")
-    request.add_argument("--timeout", type=float, default=30)
+    add_tls(request)
     add_credentials(request)
-    request.set_defaults(run=cmd_request)
+    request.set_defaults(run=cmd_request, parser=request)
 
     login = commands.add_parser("login", help="three-legged PIN login", description=cmd_login.__doc__)
     login.add_argument("--request-token-url", required=True)
@@ -332,27 +647,33 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--open", action="store_true", help="open the authorization URL in a browser")
     login.add_argument("--force", action="store_true", help="replace an existing credentials file")
     login.add_argument("--oauth10", action="store_true", help="accept a provider that does not confirm the callback")
-    login.add_argument("--timeout", type=float, default=30)
+    add_tls(login)
     add_credentials(login)
-    login.set_defaults(run=cmd_login, credentials="oauth2-credentials.json")
+    login.set_defaults(run=cmd_login, parser=login)
 
     demo = commands.add_parser("demo", help="run the whole flow against an embedded provider",
                                description=cmd_demo.__doc__)
     demo.add_argument("--interactive", action="store_true", help="type the PIN yourself")
-    demo.set_defaults(run=cmd_demo)
+    demo.set_defaults(run=cmd_demo, parser=demo)
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
+def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    out = out if out is not None else sys.stdout
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     run: Callable[[argparse.Namespace, TextIO], int] = args.run
     try:
+        check_utf8(args)
         return run(args, out)
     except UsageError as exc:
         print(f"oauth2 {args.command}: {exc}", file=sys.stderr)
         return 2
+    except oauth2.ProviderError as exc:
+        print(f"oauth2 {args.command}: {describe_provider_error(exc)}", file=sys.stderr)
+        return 1
     except (oauth2.Error, OSError, httplib2.HttpLib2Error, http.client.HTTPException, TypeError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"oauth2 {args.command}: {message}", file=sys.stderr)

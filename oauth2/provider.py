@@ -26,6 +26,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import oauth2
 
+__all__ = ["Provider", "Verified"]
+
 StartResponse = Callable[[str, List[Tuple[str, str]]], Any]
 
 

@@ -156,3 +156,61 @@ def test_client_pickles_as_httplib2_http_does() -> None:
     client = oauth.Client(oauth.Consumer("k", "s"), oauth.Token("t", "u"), timeout=5, realm="r")
     copy = pickle.loads(pickle.dumps(client))
     assert (copy.consumer.key, copy.token.key, copy.timeout, copy.realm) == ("k", "t", 5, "r")
+
+
+@pytest.mark.parametrize("module", [oauth, oauth2.provider, oauth2.clients.imap, oauth2.clients.smtp])
+def test_star_import_gives_exactly_all(module: Any) -> None:
+    """``__all__`` names only what exists, and ``from module import *`` gives just that."""
+    assert len(set(module.__all__)) == len(module.__all__)
+    assert [name for name in module.__all__ if not hasattr(module, name)] == []
+    namespace: Dict[str, Any] = {}
+    exec(f"from {module.__name__} import *", namespace)  # noqa: S102 - the statement under test
+    namespace.pop("__builtins__")
+    assert sorted(namespace) == sorted(module.__all__)
+
+
+@pytest.mark.parametrize("module", [oauth, oauth2.provider, oauth2.clients.imap, oauth2.clients.smtp])
+def test_all_holds_every_public_class_and_function(module: Any) -> None:
+    """Nothing public defined in the module is left out of ``help()`` and ``import *``."""
+    defined = {name for name, value in vars(module).items() if not name.startswith("_")
+               and (inspect.isclass(value) or inspect.isfunction(value) or callable(value))
+               and getattr(value, "__module__", None) == module.__name__}
+    assert sorted(defined - set(module.__all__)) == []
+
+
+def test_all_holds_every_1_9_name() -> None:
+    names_1_9 = {name.split(".")[0] for name in API_1_9} | {"OAUTH_VERSION", "HTTP_METHOD", "SIGNATURE_METHOD",
+                                                             "MissingSignature", "SignatureMethod_HMAC_SHA1",
+                                                             "SignatureMethod_PLAINTEXT"}
+    assert sorted(names_1_9 - set(oauth.__all__)) == []
+
+
+def keyword_options(function: Callable[..., Any]) -> List[str]:
+    """The named parameters of ``function``, but ``self`` and ``**kwargs``."""
+    return [p.name for p in inspect.signature(function).parameters.values()
+            if p.name != "self" and p.kind != p.VAR_KEYWORD]
+
+
+def test_client_init_has_its_own_docstring_naming_every_option() -> None:
+    doc = inspect.getdoc(oauth.Client.__init__) or ""
+    assert doc != inspect.getdoc(httplib2.Http.__init__)
+    assert [name for name in keyword_options(oauth.Client.__init__) if f"``{name}``" not in doc] == []
+    assert "httplib2.Http" in doc and "``timeout``" in doc
+
+
+def test_server_docstring_names_every_option() -> None:
+    doc = inspect.getdoc(oauth.Server) or ""
+    assert [name for name in keyword_options(oauth.Server.__init__) if f"``{name}``" not in doc] == []
+
+
+def test_request_docstring_says_when_body_and_is_form_encoded_are_used() -> None:
+    doc = inspect.getdoc(oauth.Request) or ""
+    assert "``body`` and ``is_form_encoded``" in doc and "``oauth_body_hash``" in doc
+
+
+@pytest.mark.parametrize("cls", [oauth.SignatureMethod_RSA_SHA1, oauth.SignatureMethod_RSA_SHA256,
+                                 oauth.SignatureMethod_RSA_SHA512])
+def test_rsa_docstrings_name_the_key_forms(cls: type) -> None:
+    doc = inspect.getdoc(cls) or ""
+    for form in ("PKCS#1", "PKCS#8", "``password=``", "X.509 certificate", "``public_key_for(consumer)``"):
+        assert form in doc, form

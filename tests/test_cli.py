@@ -6,7 +6,11 @@ our ``Server``; requests it sends go to the embedded provider on 127.0.0.1.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
+import http.server
+import io
 import json
 import os
 import re
@@ -20,14 +24,16 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import oauthlib.oauth1
 import pytest
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 
 import oauth2 as oauth
+import oauth2.cli
 from oauth2.provider import Provider
 
 CLI = [sys.executable, "-m", "oauth2"]
@@ -324,7 +330,8 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
     saved = json.loads(credentials.read_text())
     assert (saved["consumer_key"], saved["consumer_secret"]) == (CONSUMER.key, CONSUMER.secret)
     assert saved["screen_name"] == "alice"
-    assert out == f"Access token {saved['token']} saved to {credentials}\n"
+    assert out == (f"Access token {saved['token']} saved to {credentials}\n"
+                   f"Pass --credentials {credentials} to 'oauth2 sign' and 'oauth2 request' to use it.\n")
     transcript.append(out)
     assert saved["token_secret"] not in "".join(transcript) and secrets_in("".join(transcript)) == []
     assert params_signed_last(provider)["oauth_verifier"] == pin.group(1)
@@ -407,24 +414,23 @@ def test_version(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (0, f"oauth2 {oauth.__version__}\n")
 
 
-@pytest.mark.parametrize("args", [
-    ["sign", "GET", "http://example.com/", "--bogus"],
-    ["sign", "GET", "http://example.com/", "--output", "xml"],
-    ["sign", "GET"],
-    ["request", "GET", "http://example.com/", "--timeout", "soon"],
-    ["login", "--authorize-url", "http://example.com/"],
-    ["frobnicate"],
-    [],
+@pytest.mark.parametrize(("args", "expected"), [
+    (["sign", "GET", "http://example.com/", "--bogus"], "oauth2 sign: unrecognized arguments: --bogus"),
+    (["sign", "GET", "http://example.com/", "--output", "xml"], "oauth2 sign: argument --output: invalid choice"),
+    (["sign", "GET"], "oauth2 sign: the following arguments are required: URL"),
+    (["request", "GET", "http://example.com/", "--timeout", "soon"], "oauth2 request: argument --timeout: invalid"),
+    (["login", "--authorize-url", "http://example.com/"], "oauth2 login: the following arguments are required: "),
+    (["frobnicate"], "oauth2: argument COMMAND: invalid choice: 'frobnicate'"),
+    ([], "oauth2: the following arguments are required: COMMAND"),
 ])
-def test_bad_flags_exit_2_with_usage_and_one_error_line(tmp_path: Path, args: list[str]) -> None:
+def test_bad_flags_exit_2_with_one_line_pointing_to_help(tmp_path: Path, args: list[str], expected: str) -> None:
     result = oauth2_cli(*args, cwd=tmp_path, env=CREDENTIALS_ENV)
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    *usage, error = result.stderr.splitlines()
-    assert usage and usage[0].startswith("usage: oauth2")
-    assert all(line.startswith(" ") for line in usage[1:]), usage
-    assert re.match(r"oauth2( \w+)?: error: ", error), error
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(expected), line
+    prog = expected.split(":")[0]
+    assert line.endswith(f" (see '{prog} --help')"), line
 
 
 @pytest.mark.parametrize(("args", "env", "expected"), [
@@ -493,7 +499,423 @@ def test_broken_server_exits_1_with_one_line(tmp_path: Path, reply: bytes) -> No
     assert_one_line_error(result, 1, "request")
 
 
-def test_invalid_url_exits_1_with_one_line(tmp_path: Path) -> None:
-    result = oauth2_cli("sign", "GET", "example.com/photos", cwd=tmp_path, env=CREDENTIALS_ENV)
-    assert "not absolute" in assert_one_line_error(result, 1, "sign")
+@pytest.mark.parametrize(("url", "expected"), [
+    ("example.com/photos", "URL must be an absolute URL starting with http:// or https://"),
+    ("ftp://example.com/photos", "URL must be an absolute URL starting with http:// or https://"),
+    ("http://example.com/my photos", "URL contains a space or a control character: percent-encode it (%20)"),
+])
+def test_invalid_url_exits_2_with_one_line(tmp_path: Path, url: str, expected: str) -> None:
+    result = oauth2_cli("sign", "GET", url, cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert assert_one_line_error(result, 2, "sign").startswith(f"oauth2 sign: {expected}")
     assert result.stdout == ""
+
+
+# ------------------------------------------------------- in-process runs (issue 16)
+
+
+class Run(NamedTuple):
+    """What ``main`` returned and printed."""
+
+    status: int
+    out: str
+    err: str
+
+
+class UserAtTheKeyboard(io.StringIO):
+    """Standard input typed by a user: each answer in turn, ``PIN`` being the one the page printed last shows."""
+
+    def __init__(self, transcript: io.StringIO, answers: list[str]) -> None:
+        super().__init__()
+        self.transcript = transcript
+        self.answers = list(answers)
+
+    def readline(self, size: int | None = -1) -> str:
+        if not self.answers:
+            return ""  # end of input
+        answer = self.answers.pop(0)
+        if answer != "PIN":
+            return answer
+        urls = re.findall(r"http://127\.0\.0\.1:\d+/authorize\?\S+", self.transcript.getvalue())
+        status, page = send("GET", urls[-1], {})
+        assert status == 200, page
+        return page.decode().rsplit(" ", 1)[-1]
+
+
+class Terminal(io.StringIO):
+    """Standard output as a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Run]]:
+    """``main`` run in ``tmp_path`` with no OAUTH_* variable but ``env``, stdin answering ``answers``."""
+    for name in list(os.environ):
+        if name.startswith("OAUTH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, env: dict[str, str] | None = None, answers: list[str] | None = None,
+            stdin: bytes = b"", out: io.StringIO | None = None) -> Run:
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        out = out if out is not None else io.StringIO()
+        fake_stdin = UserAtTheKeyboard(out, answers or [])
+        fake_stdin.buffer = io.BytesIO(stdin)  # type: ignore[misc]
+        monkeypatch.setattr(sys, "stdin", fake_stdin)
+        err = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", err)
+        status = oauth2.cli.main(list(args), out)
+        for name in env or {}:
+            monkeypatch.delenv(name)
+        return Run(status, out.getvalue(), err.getvalue())
+
+    yield run
+
+
+def token_env(provider: Provider) -> dict[str, str]:
+    """The test consumer and a fresh access token of ``provider`` as OAUTH_* variables."""
+    token = access_token_for(provider)
+    return {**CREDENTIALS_ENV, "OAUTH_TOKEN": token.key or "", "OAUTH_TOKEN_SECRET": token.secret or ""}
+
+
+def one_error_line(run: Run, status: int, command: str) -> str:
+    """The single stderr line of a failed run, without its ``oauth2 COMMAND: `` prefix."""
+    assert run.status == status, run
+    (line,) = run.err.splitlines()
+    assert line.startswith(f"oauth2 {command}: "), line
+    assert secrets_in(run.out + run.err) == []
+    return line[len(f"oauth2 {command}: "):]
+
+
+# 1. --credentials FILE
+
+
+@pytest.mark.parametrize("command", ["sign", "request"])
+def test_missing_credentials_file_is_an_error_naming_it(cli: Callable[..., Run], command: str) -> None:
+    run = cli(command, "GET", "http://127.0.0.1:9/resource", "--credentials", "nowhere.json", env=CREDENTIALS_ENV)
+    assert one_error_line(run, 2, command) == (
+        "the credentials file nowhere.json does not exist: run 'oauth2 login' to create it")
+    assert run.out == ""
+
+
+# 2. login, then sign and request in the same directory
+
+
+def test_login_then_request_in_the_same_directory(cli: Callable[..., Run], tmp_path: Path,
+                                                   provider: Provider) -> None:
+    consumer_env = {k: v for k, v in CREDENTIALS_ENV.items() if k.startswith("OAUTH_CONSUMER")}
+    login = cli("login", "--request-token-url", provider.request_token_url, "--authorize-url",
+                provider.authorize_url, "--access-token-url", provider.access_token_url,
+                env=consumer_env, answers=["PIN"])
+    assert login.status == 0, login
+    saved = json.loads((tmp_path / "oauth2-credentials.json").read_text())
+    assert login.out.endswith(f"Access token {saved['token']} saved to oauth2-credentials.json\n"
+                              "'oauth2 sign' and 'oauth2 request' use it when run in this directory.\n")
+
+    # With the consumer still in the environment, as during login, and without it.
+    for env in (consumer_env, {}):
+        run = cli("request", "GET", provider.resource_url + "?q=1", env=env)
+        assert (run.status, run.err) == (0, ""), run
+        assert json.loads(run.out) == {"user": "alice", "method": "GET", "parameters": {"q": "1"}}
+        assert provider.log[-1].error is None
+
+    signed = cli("sign", "GET", provider.resource_url)
+    assert header_params(signed.out.strip().split(": ", 1)[1])["oauth_token"] == saved["token"]
+
+
+def test_flags_come_before_the_environment_and_the_default_file(cli: Callable[..., Run], tmp_path: Path) -> None:
+    (tmp_path / "oauth2-credentials.json").write_text(json.dumps(
+        {"consumer_key": "file-consumer", "consumer_secret": "f", "token": "file-token", "token_secret": "g"}))
+    env = {"OAUTH_CONSUMER_KEY": "env-consumer", "OAUTH_CONSUMER_SECRET": "e"}
+
+    def signed_with(*args: str, env: dict[str, str]) -> tuple[dict[str, str], str]:
+        run = cli("sign", "GET", "http://example.com/", *args, env=env)
+        assert run.status == 0, run
+        return header_params(run.out.strip().split(": ", 1)[1]), run.err
+
+    params, err = signed_with(env={})
+    assert (params["oauth_consumer_key"], params["oauth_token"]) == ("file-consumer", "file-token")
+    assert err == ""
+    # Another consumer: the file's token is not its token.
+    params, err = signed_with(env=env)
+    assert params["oauth_consumer_key"] == "env-consumer" and "oauth_token" not in params
+    assert err == ("oauth2 sign: warning: not using the token in oauth2-credentials.json: it was issued to the "
+                   "consumer file-consumer, not env-consumer\n")
+    params, _ = signed_with("--consumer-key", "flag-consumer", "--consumer-secret", "x", "--token", "flag-token",
+                            env=env)
+    assert (params["oauth_consumer_key"], params["oauth_token"]) == ("flag-consumer", "flag-token")
+
+
+# 3. arguments that are not UTF-8
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--consumer-secret", "s\udcff"], "--consumer-secret is not valid UTF-8: give it in UTF-8"),
+    (["status=caf\udce9"], "DATA is not valid UTF-8: percent-encode it (caf%C3%A9) or read the body from a "
+                           "file with @FILE"),
+    (["-H", "X-A: \udcff"], "-H is not valid UTF-8: give it in UTF-8"),
+    (["--rsa-key-password", "p\udcff"], "--rsa-key-password is not valid UTF-8: give it in UTF-8"),
+])
+def test_non_utf8_arguments_are_named(cli: Callable[..., Run], args: list[str], expected: str) -> None:
+    run = cli("sign", "POST", "http://example.com/", *args, env=CREDENTIALS_ENV)
+    assert one_error_line(run, 2, "sign") == expected
+    assert "\\udc" not in run.err and "\udcff" not in run.err
+
+
+def test_non_utf8_argument_from_a_shell(tmp_path: Path) -> None:
+    """The bytes a shell passes for $'s\\xff', through Python's own decoding of argv."""
+    result = subprocess.run([*CLI, "sign", "GET", "http://example.com/", "--consumer-secret", b"s\xff"],
+                            cwd=tmp_path, env=environment(CREDENTIALS_ENV), capture_output=True, timeout=60,
+                            check=False)
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr == b"oauth2 sign: --consumer-secret is not valid UTF-8: give it in UTF-8\n"
+
+
+# 4. and 8. RSA keys
+
+
+@pytest.fixture(scope="module")
+def rsa_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An RSA key as PEM files: plain, encrypted (password 'pw'), its public key and a certificate."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from tls_certs import self_signed_certificate
+
+    directory = tmp_path_factory.mktemp("rsa")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    files = {
+        "plain": key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption()),
+        "encrypted": key.private_bytes(serialization.Encoding.PEM, pkcs8,
+                                       serialization.BestAvailableEncryption(b"pw")),
+        "public": key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo),
+        "certificate": self_signed_certificate(key, "cli-consumer"),
+    }
+    for name, pem in files.items():
+        (directory / f"{name}.pem").write_bytes(pem)
+    return {name: directory / f"{name}.pem" for name in files}
+
+
+def rsa_verifies(run: Run, certificate: Path) -> bool:
+    """Whether the header ``sign`` printed verifies with the certificate, at the fixed timestamp."""
+    authorization = run.out.strip().split(": ", 1)[1]
+    server = oauth.Server([oauth.SignatureMethod_RSA_SHA256(public_key=certificate.read_bytes())],
+                          clock=lambda: int(TIMESTAMP))
+    request = oauth.Request.from_request("GET", "http://example.com/", headers={"Authorization": authorization})
+    return server.verify_request(request, CONSUMER, None) == {}
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_encrypted_rsa_key_with_its_password(cli: Callable[..., Run], rsa_files: dict[str, Path], how: str) -> None:
+    args = ["sign", "GET", "http://example.com/", "--signature-method", "RSA-SHA256",
+            "--rsa-key", str(rsa_files["encrypted"]), "--consumer-key", CONSUMER.key or "", *FIXED]
+    by_flag = how == "flag"
+    run = cli(*args, *(["--rsa-key-password", "pw"] if by_flag else []),
+              env={} if by_flag else {"OAUTH_RSA_KEY_PASSWORD": "pw"})
+    assert (run.status, run.err) == (0, "")  # no warning: RSA needs no consumer secret
+    assert rsa_verifies(run, rsa_files["certificate"])
+
+
+@pytest.mark.parametrize(("key", "extra", "expected"), [
+    ("encrypted", [], "the RSA key {path} is encrypted: give its password in OAUTH_RSA_KEY_PASSWORD or with "
+                      "--rsa-key-password"),
+    ("encrypted", ["--rsa-key-password", "wrong"],
+     "cannot load the RSA key {path}: the password is wrong, or the key is damaged"),
+    ("plain", ["--rsa-key-password", "pw"],
+     "the RSA key {path} is not encrypted: drop --rsa-key-password and OAUTH_RSA_KEY_PASSWORD"),
+    ("public", [], "{path} holds a public key or certificate: --rsa-key needs the private key (PEM, PKCS#1 or "
+                   "PKCS#8), which stays with the consumer"),
+    ("certificate", [], "{path} holds a public key or certificate: --rsa-key needs the private key (PEM, PKCS#1 or "
+                        "PKCS#8), which stays with the consumer"),
+])
+def test_rsa_key_errors_speak_of_the_flags(cli: Callable[..., Run], rsa_files: dict[str, Path], key: str,
+                                           extra: list[str], expected: str) -> None:
+    run = cli("sign", "GET", "http://example.com/", "--signature-method", "RSA-SHA1", "--rsa-key",
+              str(rsa_files[key]), *extra, env=CREDENTIALS_ENV)
+    message = one_error_line(run, 2, "sign")
+    assert message == expected.format(path=rsa_files[key])
+    assert "password=" not in message
+
+
+# 5. DATA on GET and HEAD
+
+
+def test_data_on_get_goes_into_the_query(cli: Callable[..., Run], provider: Provider) -> None:
+    run = cli("request", "GET", provider.resource_url + "?a=1", "q=caf%C3%A9&n=2", env=token_env(provider))
+    assert run.status == 0, run
+    assert json.loads(run.out) == {"user": "alice", "method": "GET", "parameters": {"a": "1", "q": "café", "n": "2"}}
+
+    url = "http://example.com/photos"
+    for method in ("GET", "HEAD"):
+        curl = shlex.split(cli("sign", method, url, "size=large", "--output", "curl", env=CREDENTIALS_ENV).out)
+        assert curl[-1] == url + "?size=large"
+        assert "--data-raw" not in curl and f"Content-Type: {FORM}" not in curl
+
+
+# 6. the status line of an error answer
+
+
+def test_request_error_status_on_stderr(cli: Callable[..., Run], provider: Provider) -> None:
+    refused = cli("request", "GET", provider.resource_url, env={**CREDENTIALS_ENV, "OAUTH_TOKEN": "no-such-token"})
+    assert refused.status == 1
+    assert refused.err == "oauth2 request: HTTP 401 token_rejected\n"
+    assert refused.out.startswith("oauth_problem=token_rejected&")
+
+    missing = cli("request", "GET", provider.base_url + "/nowhere", env=token_env(provider))
+    assert (missing.status, missing.out, missing.err) == (1, "not found\n", "oauth2 request: HTTP 404 Not Found\n")
+
+
+def test_request_ends_the_body_with_a_newline_on_a_terminal(cli: Callable[..., Run], provider: Provider) -> None:
+    env = token_env(provider)
+    piped = cli("request", "GET", provider.resource_url, env=env)
+    assert piped.status == 0 and piped.out.endswith("}")  # byte for byte into a pipe or a file
+    terminal = cli("request", "GET", provider.resource_url, env=env, out=Terminal())
+    assert terminal.out == piped.out + "\n"
+    included = cli("request", "-i", "GET", provider.resource_url, env=env, out=Terminal())
+    assert included.out.startswith("HTTP 200 OK\n") and included.out.endswith(piped.out + "\n")
+
+
+# 8. options refused, and a missing secret
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--timestamp", "abc"], "--timestamp must be whole seconds since 1970 (digits only), not 'abc'"),
+    (["--nonce", ""], "--nonce must not be empty: leave it out for a random one"),
+    (["--rsa-key", "key.pem"], "--rsa-key is for the RSA signature methods, not HMAC-SHA1: add --signature-method "
+                               "RSA-SHA1 (or RSA-SHA256, RSA-SHA512)"),
+])
+def test_bad_option_values_are_refused(cli: Callable[..., Run], args: list[str], expected: str) -> None:
+    run = cli("sign", "GET", "http://example.com/", *args, env=CREDENTIALS_ENV)
+    assert one_error_line(run, 2, "sign") == expected
+    assert run.out == ""
+
+
+def test_consumer_key_without_secret_warns(cli: Callable[..., Run]) -> None:
+    run = cli("sign", "GET", "http://example.com/", "--consumer-key", "k", *FIXED)
+    assert run.status == 0
+    assert run.err == ("oauth2 sign: warning: no consumer secret (--consumer-secret or OAUTH_CONSUMER_SECRET): "
+                       "HMAC-SHA1 signs with an empty one, which the provider will refuse unless it is really empty\n")
+    assert run.out.startswith("Authorization: OAuth ")
+
+
+# 9. -H on sign, @FILE and -, TLS
+
+
+def test_sign_json_body_is_covered_by_its_hash(cli: Callable[..., Run], tmp_path: Path) -> None:
+    body = '{"status": "caf\\u00e9"}\n'
+    (tmp_path / "body.json").write_text(body)
+    url = "https://api.example.com/statuses"
+    json_header = ["-H", "Content-Type: application/json"]
+    header = cli("sign", "POST", url, "@body.json", *json_header, *FIXED, env=CREDENTIALS_ENV)
+    assert header.status == 0, header
+    authorization = header.out.strip().split(": ", 1)[1]
+    params = header_params(authorization)
+    assert params["oauth_body_hash"] == base64.b64encode(hashlib.sha1(body.encode()).digest()).decode()
+    headers = {"Authorization": authorization, "Content-Type": "application/json"}
+    assert verify_with_server("POST", url, headers, body, CONSUMER, TOKEN, now=int(TIMESTAMP)) == {}
+
+    curl = shlex.split(cli("sign", "POST", url, "@body.json", *json_header, "--output", "curl",
+                           env=CREDENTIALS_ENV).out)
+    assert curl[5:] == ["-H", "Content-Type: application/json", "--data-binary", "@body.json", url]
+    inline = shlex.split(cli("sign", "POST", url, body, *json_header, "--output", "curl", env=CREDENTIALS_ENV).out)
+    assert inline[5:] == ["-H", "Content-Type: application/json", "--data-raw", body, url]
+
+
+def test_request_body_from_a_file_and_from_stdin(cli: Callable[..., Run], tmp_path: Path,
+                                                  provider: Provider) -> None:
+    env = token_env(provider)
+    (tmp_path / "form.txt").write_text("status=Hello%20there&lat=1.5\n")  # as an editor saves it
+    from_file = cli("request", "POST", provider.resource_url, "@form.txt", env=env)
+    assert from_file.status == 0, from_file
+    assert json.loads(from_file.out)["parameters"] == {"status": "Hello there", "lat": "1.5"}
+
+    from_stdin = cli("request", "PUT", provider.resource_url, "-", "-H", "Content-Type: application/json",
+                     env=env, stdin=b'{"a": [1, 2]}')
+    assert from_stdin.status == 0, from_stdin
+    assert json.loads(from_stdin.out) == {"user": "alice", "method": "PUT", "parameters": {}}
+    assert provider.log[-1].error is None
+    assert "oauth_body_hash" in provider.log[-1].base_string
+
+    missing = cli("request", "POST", provider.resource_url, "@nowhere.txt", env=env)
+    assert one_error_line(missing, 2, "request") == "cannot read the body from nowhere.txt: No such file or directory"
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        body = json.dumps({"signed": self.headers.get("Authorization", "").startswith("OAuth ")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        """Keep the test output clean."""
+
+
+@pytest.fixture
+def https_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An https server on 127.0.0.1 with a self-signed certificate; yields its URL and the certificate."""
+    from tls_certs import server_context, write_self_signed_cert
+
+    cert, key = write_self_signed_cert(tmp_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    server.daemon_threads = True
+    server.socket = server_context(cert, key).wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/hello", cert
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def test_request_tls_ca_certs_and_insecure(cli: Callable[..., Run], https_server: tuple[str, Path]) -> None:
+    url, cert = https_server
+    untrusted = cli("request", "GET", url, env=CREDENTIALS_ENV)
+    assert "certificate verify failed" in one_error_line(untrusted, 1, "request")
+
+    trusted = cli("request", "GET", url, "--ca-certs", str(cert), env=CREDENTIALS_ENV)
+    assert (trusted.status, trusted.err, json.loads(trusted.out)) == (0, "", {"signed": True})
+
+    insecure = cli("request", "GET", url, "--insecure", env=CREDENTIALS_ENV)
+    assert (insecure.status, json.loads(insecure.out)) == (0, {"signed": True})
+    assert insecure.err.startswith("oauth2 request: warning: --insecure: the server's TLS certificate is not checked")
+
+    missing = cli("request", "GET", url, "--ca-certs", "nowhere.pem", env=CREDENTIALS_ENV)
+    assert one_error_line(missing, 2, "request").startswith("--ca-certs: nowhere.pem is not a file")
+
+
+# 10. the interactive demo, and the provider's errors decoded
+
+
+def test_demo_interactive_asks_again_after_an_empty_pin(cli: Callable[..., Run]) -> None:
+    run = cli("demo", "--interactive", answers=["\n", "  \n", "PIN"])
+    assert (run.status, run.err) == (0, ""), run
+    assert run.out.count("type the PIN it shows: ") == 3
+    assert re.search(r"^== 3\. Access token: \S+ for alice$", run.out, re.M), run.out
+    assert run.out.rstrip().endswith("verified by oauth2.Server.")
+
+
+def test_demo_interactive_wrong_pin_is_explained_decoded(cli: Callable[..., Run]) -> None:
+    run = cli("demo", "--interactive", answers=["wrong\n"])
+    assert one_error_line(run, 1, "demo") == (
+        "the provider answered 401 token_rejected: The verifier does not match the request token.")
+    assert "== 3. Access token: refused" in run.out
+    assert "%20" not in run.err
+
+
+def test_demo_interactive_without_a_pin(cli: Callable[..., Run]) -> None:
+    assert one_error_line(cli("demo", "--interactive", answers=["\n"]), 2, "demo") == "no PIN given"
+
+
+def test_login_asks_again_after_an_empty_pin(cli: Callable[..., Run], provider: Provider) -> None:
+    run = cli("login", "--request-token-url", provider.request_token_url, "--authorize-url", provider.authorize_url,
+              "--access-token-url", provider.access_token_url, env=CREDENTIALS_ENV, answers=["\n", "PIN"])
+    assert (run.status, run.err) == (0, ""), run
+    assert run.out.count("PIN: ") == 2

@@ -15,7 +15,11 @@ of being rewritten, so what runs is what a reader copies.
 
 from __future__ import annotations
 
+import argparse
+import ast
+import builtins
 import contextlib
+import importlib
 import io
 import json
 import re
@@ -54,8 +58,9 @@ NEEDS_ACCOUNT = "<!-- needs-account -->"
 TWITTER_CONSUMER = ("your-twitter-consumer-key", "your-twitter-consumer-secret")
 FLOW_CONSUMER = ("my_key_from_twitter", "my_secret_from_twitter")
 
-#: The mailbox of the IMAP and SMTP sections; the XOAUTH URLs name it.
-MAIL_ACCOUNT = Account(email="your_users_email@gmail.com")
+#: The mailbox of the IMAP and SMTP sections, with their placeholder credentials; the XOAUTH URLs name it.
+MAIL_ACCOUNT = Account(email="your_users_email@gmail.com", consumer_key="your-consumer-key",
+                       consumer_secret="your-consumer-secret", token_key="your-token", token_secret="your-token-secret")
 
 
 # ------------------------------------------------------------------ README parsing
@@ -408,8 +413,8 @@ def rsa_namespace(env: Env) -> dict[str, Any]:
     client.set_signature_method(oauth.SignatureMethod_RSA_SHA1(env.rsa.private_pem))
     token = authorized_client(provider, client)
     (env.tmp_path / "private.pem").write_bytes(env.rsa.private_pem)
-    return {"oauth": oauth, "token": token, "rsa_provider": provider,
-            "CERTS": {"jira-consumer": env.rsa.certificate_pem}}
+    (env.tmp_path / "jira-consumer.crt").write_bytes(env.rsa.certificate_pem)
+    return {"token": token, "rsa_provider": provider}
 
 
 def check_rsa_client(ran: Ran) -> None:
@@ -438,12 +443,8 @@ def check_rsa_server(ran: Ran) -> None:
 
 
 def mail_namespace(env: Env) -> dict[str, Any]:
-    """The credentials the mail test servers know, and a TLS context trusting their certificate."""
-    return {
-        "consumer": oauth.Consumer(MAIL_ACCOUNT.consumer_key, MAIL_ACCOUNT.consumer_secret),
-        "token": oauth.Token(MAIL_ACCOUNT.token_key, MAIL_ACCOUNT.token_secret),
-        "loopback_tls": env.tls,
-    }
+    """A TLS context trusting the mail test servers' certificate."""
+    return {"loopback_tls": env.tls}
 
 
 def check_imap(ran: Ran) -> None:
@@ -506,7 +507,8 @@ SECTIONS: dict[str, Section] = {
     "Signature methods": Section(
         blocks=(
             Run({'"private.pem"': lambda env: repr(str(env.tmp_path / "private.pem"))}, check=check_rsa_client),
-            Run(check=check_rsa_server),
+            Run({'"jira-consumer.crt"': lambda env: repr(str(env.tmp_path / "jira-consumer.crt"))},
+                check=check_rsa_server),
         ),
         namespace=rsa_namespace,
     ),
@@ -643,3 +645,62 @@ def test_differences_are_one_bullet_per_line() -> None:
     continued = [line for line in bullets if not line.startswith("- ")]
     assert continued == [], "a bullet spans lines"
     assert len(bullets) >= 20
+
+
+def test_command_line_section_matches_the_cli() -> None:
+    """Every flag the Command line section names exists, and so does the file it says login writes."""
+    import oauth2.cli
+
+    text = section_text("Command line")
+    parser = oauth2.cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    known = {option for command in commands.values() for action in command._actions for option in action.option_strings}
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text))  # short ones are curl's and python's too
+    assert named and named <= known, sorted(named - known)
+    assert f"`./{oauth2.cli.DEFAULT_CREDENTIALS}`" in text
+    for variable in [*oauth2.cli.ENVIRONMENT.values(), oauth2.cli.RSA_PASSWORD_VARIABLE]:
+        assert f"`{variable}`" in text
+
+
+def free_names(code: str) -> set[str]:
+    """The names a block uses without defining or importing them (builtins aside)."""
+    bound, used = set(), set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return used - bound - set(dir(builtins))
+
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.language == "python"], ids=lambda b: f"line{b.line}")
+def test_each_block_runs_alone_or_says_what_it_continues(block: Block) -> None:
+    """A reader copies one block: what it does not define, its first line names, as the block it continues."""
+    names = free_names(block.code)
+    if not names:
+        return
+    first = block.code.splitlines()[0]
+    assert first.startswith("# Continues "), f"README.md line {block.line} uses {sorted(names)} without saying whence"
+    assert [name for name in sorted(names) if f"`{name}`" not in first] == [], first
+
+
+@pytest.mark.parametrize(("alias", "module"), [("imaplib", "oauth2.clients.imap"), ("smtplib", "oauth2.clients.smtp")])
+def test_mail_modules_have_what_readme_uses(alias: str, module: str) -> None:
+    """``import oauth2.clients.smtp as smtplib``: every ``smtplib.X`` README names is there (and likewise IMAP)."""
+    imported = importlib.import_module(module)
+    used = set(re.findall(rf"\b{alias}\.([A-Za-z_][\w.]*[A-Za-z_])", README_TEXT))
+    assert used
+    missing = []
+    for dotted in used:
+        target: Any = imported
+        for part in dotted.split("."):
+            target = getattr(target, part, None)
+        if target is None:
+            missing.append(dotted)
+    assert missing == []

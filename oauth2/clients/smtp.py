@@ -15,12 +15,15 @@ from __future__ import annotations
 import base64
 import binascii
 import smtplib
+from smtplib import SMTPAuthenticationError, SMTPException, SMTPNotSupportedError
 from typing import Optional, Tuple
 
 import oauth2
 from oauth2.clients import _xoauth_string
 
-__all__ = ["SMTP", "SMTP_SSL", "XOAuthSMTPMixin"]
+# The errors these classes raise are re-exported, so that code written as
+# ``import oauth2.clients.smtp as smtplib`` can catch ``smtplib.SMTPAuthenticationError``.
+__all__ = ["SMTP", "SMTP_SSL", "XOAuthSMTPMixin", "SMTPException", "SMTPAuthenticationError", "SMTPNotSupportedError"]
 
 _AUTH_OK = 235
 _CHALLENGE = 334
@@ -51,12 +54,12 @@ class XOAuthSMTPMixin(smtplib.SMTP):
     def _sasl_login(self, mechanism: str, initial_response: str) -> Tuple[int, bytes]:
         self.ehlo_or_helo_if_needed()
         if not self.has_extn("auth"):
-            raise smtplib.SMTPNotSupportedError(
+            raise SMTPNotSupportedError(
                 f"SMTP AUTH extension not supported by server, so {mechanism} cannot be used."
             )
         offered = self.esmtp_features["auth"].upper().split()
         if mechanism not in offered:
-            raise smtplib.SMTPNotSupportedError(
+            raise SMTPNotSupportedError(
                 f"SMTP AUTH mechanism {mechanism} not offered by the server (it offers: {' '.join(offered)})."
             )
         encoded = base64.b64encode(initial_response.encode("utf-8")).decode("ascii")
@@ -68,11 +71,11 @@ class XOAuthSMTPMixin(smtplib.SMTP):
             details = _decode_challenge(reply)
             code, reply = self.docmd("")
             if code != _AUTH_OK:
-                raise smtplib.SMTPAuthenticationError(
+                raise SMTPAuthenticationError(
                     code, reply + b" (error details from the server: " + details + b")"
                 )
         if code != _AUTH_OK:
-            raise smtplib.SMTPAuthenticationError(code, reply)
+            raise SMTPAuthenticationError(code, reply)
         return code, reply
 
 
