@@ -100,6 +100,8 @@ __all__ = [
     "SignatureMethod_RSA_SHA1",
     "SignatureMethod_RSA_SHA256",
     "SignatureMethod_RSA_SHA512",
+    "sign",
+    "Signed",
     "build_xoauth2_string",
     "NonceStore",
     "MemoryNonceStore",
@@ -1627,6 +1629,96 @@ class SignatureMethod_RSA_SHA512(_RSA):
     hash_name = "SHA512"
 
 
+# ------------------------------------------------------------ signing for the wire
+
+
+class Signed(NamedTuple):
+    """A request as it goes on the wire once signed, and the signed :class:`Request` it was made from."""
+
+    uri: str
+    headers: Dict[str, str]
+    body: Body
+    request: Request
+
+
+_PLACEMENTS = ("header", "query", "body")
+
+
+def sign(
+    method: str,
+    uri: str,
+    consumer: Consumer,
+    token: Optional[Token] = None,
+    *,
+    headers: Optional[Mapping[str, str]] = None,
+    body: Body = None,
+    signature_method: Optional[SignatureMethod] = None,
+    placement: str = "header",
+    realm: Optional[str] = None,
+    body_hash: Optional[bool] = None,
+    parameters: Optional[Mapping[str, Any]] = None,
+    nonce: Optional[str] = None,
+    timestamp: Optional[Union[str, int]] = None,
+) -> Signed:
+    """Sign one HTTP request and return the URI, headers and body to send [§3.4, §3.5].
+
+    The one signing step under every shell (the Client, the requests and
+    httpx auths, the CLI, OAuth Echo, XOAUTH); no I/O. A body whose
+    ``Content-Type`` in ``headers`` is ``application/x-www-form-urlencoded``
+    is signed through its pairs [§3.4.1.3.1]; any other non-empty body of a
+    method other than GET or HEAD through ``oauth_body_hash`` (``body_hash``
+    forces it on or off). ``parameters`` are more protocol parameters to
+    sign and send (``oauth_callback``, ``oauth_verifier``).
+
+    ``placement`` is where the OAuth parameters go: ``"header"``, the
+    Authorization header [§3.5.1]; ``"query"`` [§3.5.3]; or ``"body"``, a
+    form body only [§3.5.2]. When the caller already wrote a protocol
+    parameter into the form body or the query (1.9's way to send
+    ``oauth_callback``), the others join it there. The caller's headers and
+    body are returned as given, but for the OAuth parameters, a stale
+    ``Authorization``, and a file body, which is read once and returned as
+    its bytes. ``nonce`` and ``timestamp`` default to fresh ones; HMAC-SHA1
+    signs unless ``signature_method`` says otherwise.
+    """
+    if placement not in _PLACEMENTS:
+        raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+    _credentials(consumer, "consumer")
+    # Body placement makes the body longer than the caller's Content-Length says.
+    dropped = ("authorization", "content-length") if placement == "body" else ("authorization",)
+    wire_headers = {k: v for k, v in (headers or {}).items() if k.lower() not in dropped}
+    is_form = _media_type(_header_map(wire_headers).get("content-type")) == FORM_CONTENT_TYPE
+    if placement == "body" and not is_form:
+        raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
+
+    params: Dict[str, Any] = {
+        "oauth_consumer_key": consumer.key,
+        "oauth_timestamp": str(timestamp) if timestamp is not None else Request.make_timestamp(),
+        "oauth_nonce": nonce if nonce is not None else Request.make_nonce(),
+        "oauth_version": OAUTH_VERSION,
+        **(parameters or {}),
+    }
+    if token is not None:
+        params["oauth_token"] = token.key
+        if token.verifier:
+            params["oauth_verifier"] = token.verifier
+    request = Request(method, uri, params, body=body if body is not None else b"", is_form_encoded=is_form)
+    request.sign_request(signature_method or SignatureMethod_HMAC_SHA1(), consumer, token, body_hash=body_hash)
+    wire_body = request.body if hasattr(body, "read") else body
+
+    # RFC 5849 §3.5: each protocol parameter in one place, once.
+    in_body = [(k, v) for k, v in request._body_pairs() if k.startswith("oauth_")]
+    in_query = any(k.startswith("oauth_") for k, _ in request._query_pairs())
+    placement = "body" if in_body else "query" if in_query else placement
+    if placement == "header":
+        wire_headers.update(request.to_header(realm=realm or ""))
+        return Signed(uri, wire_headers, wire_body, request)
+    oauth = _encode_pairs(_without([(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")], in_body))
+    if placement == "query":
+        return Signed(_append_query(uri, oauth), wire_headers, wire_body, request)
+    form = b"&".join(part for part in (_body_bytes(request.body), oauth.encode("ascii")) if part)
+    return Signed(uri, wire_headers, form, request)
+
+
 def build_xoauth_string(
     url: str, consumer: Consumer, token: Optional[Token] = None, signature_method: Optional[SignatureMethod] = None
 ) -> str:
@@ -1634,8 +1726,7 @@ def build_xoauth_string(
 
     Signed with HMAC-SHA1 unless another method is given.
     """
-    request = Request.from_consumer_and_token(consumer, token, "GET", url)
-    request.sign_request(signature_method or SignatureMethod_HMAC_SHA1(), consumer, token)
+    request = sign("GET", url, consumer, token, signature_method=signature_method).request
     params = ",".join(f'{k}="{escape(v)}"' for k, v in sorted(_pairs_of(request)))
     return f"GET {url} {params}"
 
@@ -1931,7 +2022,6 @@ class _Call(NamedTuple):
     origin: Tuple[str, Optional[str], Optional[int]]
 
 
-_PLACEMENTS = ("header", "query", "body")
 _FORM_BODY = re.compile(rb"[A-Za-z0-9*._~%+-]*=[A-Za-z0-9*._~%+=-]*(?:&[A-Za-z0-9*._~%+-]*(?:=[A-Za-z0-9*._~%+=-]*)?)*")
 
 
@@ -2127,10 +2217,9 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         """
         if self.consumer is None:
             raise Error("The client has no consumer to sign with.")
-        request = Request.from_consumer_and_token(self.consumer, self.token, method, url)
-        request.sign_request(self.method, self.consumer, self.token)
-        authorization = request.to_header(realm=realm if realm is not None else self.realm or "")["Authorization"]
-        return {"X-Auth-Service-Provider": url, "X-Verify-Credentials-Authorization": authorization}
+        signed = sign(method, url, self.consumer, self.token, signature_method=self.method,
+                      realm=realm if realm is not None else self.realm)
+        return {"X-Auth-Service-Provider": url, "X-Verify-Credentials-Authorization": signed.headers["Authorization"]}
 
     def _redirected(self, call: _Call, method: str, body: Body) -> _Call:
         """The call as httplib2 redirects it: a 302/303 becomes a GET without a body."""
@@ -2163,50 +2252,22 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         """Sign one hop; returns the URI, body and headers to send."""
         if self.consumer is None:
             raise Error("The client has no consumer to sign with.")
-        # Body placement makes the body longer than the caller's Content-Length says.
-        dropped = ("authorization", "content-length") if call.placement == "body" else ("authorization",)
-        headers = {k: v for k, v in call.headers.items() if k.lower() not in dropped}
-        body = call.body
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        content_type = _header_map(headers).get("content-type")
-        is_form = _media_type(content_type) == FORM_CONTENT_TYPE
+        headers = dict(call.headers)
+        body = call.body.encode("utf-8") if isinstance(call.body, str) else call.body
         # As in 1.9, a POST without a Content-Type is form data, but only if it
         # is: any other body is sent untouched.
         if (
-            content_type is None
+            _header_map(headers).get("content-type") is None
             and call.method == "POST"
             and isinstance(body, bytes)
             and ((not body and call.placement == "body") or _FORM_BODY.fullmatch(body))
         ):
             headers["Content-Type"] = FORM_CONTENT_TYPE
-            is_form = True
-        if call.placement == "body" and not is_form:
-            raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
-
-        form_pairs = _parse_form(_text(body, "form body"), "form body") if is_form and body else ()
-        request = Request.from_consumer_and_token(
-            self.consumer, self.token, call.method, uri, parameters=call.parameters, body=body, is_form_encoded=is_form
+        signed = sign(
+            call.method, uri, self.consumer, self.token, headers=headers, body=body, signature_method=self.method,
+            placement=call.placement, realm=call.realm, body_hash=call.body_hash, parameters=call.parameters,
         )
-        for name, value in form_pairs:
-            _add_value(request, name, value)
-        request.sign_request(self.method, self.consumer, self.token, body_hash=call.body_hash)
-
-        # 1.9 callers sent oauth_callback by writing it into the form body or the
-        # URL: the other protocol parameters join it there, and nothing is sent
-        # twice (RFC 5849 §3.5: one place, each parameter once).
-        in_body = [(k, v) for k, v in form_pairs if k.startswith("oauth_")]
-        in_query = any(k.startswith("oauth_") for k, _ in request._query_pairs())
-        placement = "body" if in_body else "query" if in_query else call.placement
-        if placement == "header":
-            headers.update(request.to_header(realm=call.realm or ""))
-            return uri, body, headers
-        oauth = _encode_pairs(_without([(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")], in_body))
-        if placement == "query":
-            uri = _append_query(uri, oauth)
-        else:
-            body = b"&".join(p for p in (_body_bytes(body), oauth.encode("ascii")) if p)
-        return uri, body, headers
+        return signed.uri, signed.body, signed.headers
 
 
 def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:

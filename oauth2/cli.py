@@ -385,27 +385,16 @@ def _sign_args(
     method: str,
     url: str,
     body: Optional[Body],
-    form: bool,
+    headers: Dict[str, str],
     signer: oauth2.SignatureMethod,
-) -> oauth2.Request:
+) -> oauth2.Signed:
     """The signed request ``oauth2 sign`` prints: form pairs signed, any other body by its hash."""
-    params: Dict[str, Any] = {"oauth_version": "1.0"}
-    if args.timestamp is not None:
-        params["oauth_timestamp"] = args.timestamp
-    if args.nonce is not None:
-        params["oauth_nonce"] = args.nonce
-    if args.callback:
-        params["oauth_callback"] = args.callback
-    if args.verifier:
-        params["oauth_verifier"] = args.verifier
-    content = body.content if body is not None else b""
-    if body is not None and form:
-        params.update(urllib.parse.parse_qs(body_text(body, "form data"), keep_blank_values=True))
-    request = oauth2.Request.from_consumer_and_token(
-        consumer, token, method, url, parameters=params, body=content, is_form_encoded=form
+    extra = {"oauth_callback": args.callback, "oauth_verifier": args.verifier}
+    return oauth2.sign(
+        method, url, consumer, token, headers=headers, body=body.content if body is not None else None,
+        signature_method=signer, placement="query" if args.output == "url" else "header", realm=args.realm,
+        parameters={name: value for name, value in extra.items() if value}, nonce=args.nonce, timestamp=args.timestamp,
     )
-    request.sign_request(signer, consumer, token)
-    return request
 
 
 def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
@@ -415,23 +404,22 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
     signer = signature_method(args)
     consumer, token = credentials_of(args, load_credentials(args), signer)
     form = body is not None and is_form(headers)
-    request = _sign_args(args, consumer, token, method, url, body, form, signer)
+    signed = _sign_args(args, consumer, token, method, url, body, headers, signer)
 
     if args.explain:
-        steps = oauth2.explain(request)
+        steps = oauth2.explain(signed.request)
         out.write("parameters:\n")
         for name, value in sorted(steps.parameters):
             out.write(f"  {name}={value}\n")
         out.write(f"normalized parameters: {steps.normalized_parameters}\n")
         out.write(f"base string URI: {steps.base_string_uri}\n")
         out.write(f"signature base string: {steps.base_string}\n")
-    header = request.to_header(realm=args.realm or "")["Authorization"]
     if args.output == "header":
-        out.write(f"Authorization: {header}\n")
+        out.write(f"Authorization: {signed.headers['Authorization']}\n")
     elif args.output == "url":
-        out.write(request.to_url() + "\n")
+        out.write(signed.uri + "\n")
     else:
-        command = ["curl", "-X", method, "-H", f"Authorization: {header}"]
+        command = ["curl", "-X", method, "-H", f"Authorization: {signed.headers['Authorization']}"]
         for name, value in headers.items():
             command += ["-H", f"{name}: {value}"]
         if body is not None and body.path is not None and not form:
