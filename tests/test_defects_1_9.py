@@ -11,7 +11,6 @@ elsewhere; C6, C7 and C8 are checked here at the Request level.
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
 import hashlib
 import hmac
@@ -253,8 +252,7 @@ def test_S10_callback_in_header_of_non_form_post() -> None:
 def test_S11_request_without_url_fails_clearly() -> None:
     """1.9: get_normalized_parameters() raised a bare AttributeError('url'), signing a ValueError."""
     request = oauth.Request("GET", None, {"oauth_nonce": "n"})
-    with contextlib.suppress(oauth.Error, ValueError):
-        request.get_normalized_parameters()
+    assert request.get_normalized_parameters() == "oauth_nonce=n"
     with pytest.raises(oauth.Error, match="URL"):
         request.sign_request(HMAC_SHA1, CONSUMER, None)
     with pytest.raises(oauth.Error, match="URL"):
