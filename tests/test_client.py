@@ -33,14 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from oauthlib.oauth1.rfc5849 import utils as oauthlib_utils
-from oauthlib_provider import (  # noqa: F401  (provider_fixture is the "provider" fixture)
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
-    USER_CREDENTIALS,
-    OAuthlibProvider,
-    RecordedRequest,
-    provider_fixture,
-)
+from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider, RecordedRequest
 from readme_1_9 import TerminalUser, twitter_three_legged
 
 import oauth2 as oauth

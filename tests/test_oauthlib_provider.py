@@ -18,13 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from oauthlib.oauth1 import SIGNATURE_RSA_SHA256, SIGNATURE_TYPE_BODY, SIGNATURE_TYPE_QUERY, Client
-from oauthlib_provider import (  # noqa: F401  (provider_fixture is the "provider" fixture)
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
-    OTHER_CONSUMER_KEY,
-    OAuthlibProvider,
-    provider_fixture,
-)
+from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, OTHER_CONSUMER_KEY, OAuthlibProvider
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from docs_support import IMAPEndpoints, browse_pin, imap_server_process, send, serving
 from imap_server import INBOX_MESSAGES
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
-from redis_server import RedisServer, redis_server  # noqa: F401 - the fixture, requested by name
+from redis_server import RedisServer
 from smtp_server import SMTPServers, running_smtp_servers
 from tls_certs import client_context, self_signed_certificate, write_self_signed_cert
 from xoauth_verifier import Account
