@@ -23,9 +23,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import oauthlib.oauth1
 import pytest
-from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
+from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 
 import oauth2 as oauth
 from oauth2.provider import Provider
@@ -81,27 +80,6 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], status: int,
 def header_params(authorization: str) -> dict[str, str]:
     """The decoded parameters of an OAuth Authorization header."""
     return dict(oauth.parse_authorization_header(authorization)[0])
-
-
-def oauthlib_steps(method: str, url: str, authorization: str | None = None,
-                   data: str | None = None) -> tuple[list[tuple[str, str]], str, str, str]:
-    """Collected parameters, normalized string, base string URI and base string, as oauthlib computes them."""
-    headers = {"Authorization": authorization} if authorization else {}
-    if data:
-        headers["Content-Type"] = FORM
-    params = oauthlib_signature.collect_parameters(
-        uri_query=urllib.parse.urlsplit(url).query, body=data or None, headers=headers
-    )
-    normalized = oauthlib_signature.normalize_parameters(params)
-    uri = oauthlib_signature.base_string_uri(url)
-    return params, normalized, uri, oauthlib_signature.signature_base_string(method, uri, normalized)
-
-
-def oauthlib_hmac_sha1(base_string: str, consumer: oauth.Consumer, token: oauth.Token | None) -> str:
-    """oauthlib's HMAC-SHA1 signature of ``base_string``."""
-    signer = oauthlib.oauth1.Client("unused", client_secret=consumer.secret,
-                                    resource_owner_secret=token.secret if token else None)
-    return oauthlib_signature.sign_hmac_sha1_with_client(base_string, signer)
 
 
 def verify_with_server(method: str, url: str, headers: dict[str, str], body: str | None,

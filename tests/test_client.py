@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import builtins
-import functools
 import hashlib
 import http.client
 import io
@@ -35,6 +34,7 @@ from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from oauthlib.oauth1.rfc5849 import utils as oauthlib_utils
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider, RecordedRequest
 from readme_1_9 import TerminalUser, twitter_three_legged
+from tls_certs import rsa_key, rsa_pems
 
 import oauth2 as oauth
 
@@ -167,17 +167,6 @@ def ticking_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     ticks = itertools.count(int(time.time()) - 60)
     monkeypatch.setattr(oauth.Request, "make_timestamp", classmethod(lambda cls: str(next(ticks))))
-
-
-@functools.cache
-def rsa_key_pair() -> tuple[str, str]:
-    """A fresh RSA key pair as (private PEM, public PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
 
 
 # ----------------------------------------------------------------- three-legged
@@ -1057,10 +1046,10 @@ SIGNATURE_METHODS: dict[str, Callable[[str], oauth.SignatureMethod]] = {
 
 @pytest.mark.parametrize("name", SIGNATURE_METHODS)
 def test_signature_methods(provider: OAuthlibProvider, name: str) -> None:
-    private, public = rsa_key_pair()
-    provider.rsa_keys[CONSUMER_KEY] = public
+    pems = rsa_pems(rsa_key())
+    provider.rsa_keys[CONSUMER_KEY] = pems["spki"].decode()
     client = resource_client(provider)
-    client.set_signature_method(SIGNATURE_METHODS[name](private))
+    client.set_signature_method(SIGNATURE_METHODS[name](pems["pkcs8"].decode()))
     client.request(provider.url("/resource/x?a=1&a=2"), "POST", body="b=caf%C3%A9&c=")
     client.request(provider.url("/resource/j"), "PUT", body=b"[]", headers={"Content-Type": JSON})
     form, json_put = provider.requests
@@ -1070,7 +1059,7 @@ def test_signature_methods(provider: OAuthlibProvider, name: str) -> None:
 
 
 def test_rsa_sha1_wrong_key_is_refused(provider: OAuthlibProvider) -> None:
-    private, _ = rsa_key_pair()
+    private = rsa_pems(rsa_key())["pkcs8"].decode()
     other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
     provider.rsa_keys[CONSUMER_KEY] = other.public_bytes(serialization.Encoding.PEM,
                                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()

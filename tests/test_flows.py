@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
-import oauthlib.oauth1
 import pytest
-from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
+from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider
 from readme_1_9 import TerminalUser, twitter_three_legged
 
@@ -173,18 +172,6 @@ def authorized_client(e: Endpoints) -> tuple[oauth.Client, oauth.Token]:
     client.fetch_request_token(e.request_token_url)
     page = browse(client.authorization_url(e.authorize_url))
     return client, client.fetch_access_token(e.access_token_url, e.pin_of(page))
-
-
-def oauthlib_hmac_sha1(method: str, url: str, authorization: str, consumer_secret: str, token_secret: str) -> str:
-    """The HMAC-SHA1 signature oauthlib computes for a request signed in its Authorization header."""
-    params = oauthlib_signature.collect_parameters(
-        uri_query=urllib.parse.urlsplit(url).query, headers={"Authorization": authorization}
-    )
-    base = oauthlib_signature.signature_base_string(
-        method, oauthlib_signature.base_string_uri(url), oauthlib_signature.normalize_parameters(params)
-    )
-    signer = oauthlib.oauth1.Client("unused", client_secret=consumer_secret, resource_owner_secret=token_secret)
-    return oauthlib_signature.sign_hmac_sha1_with_client(base, signer)
 
 
 # ------------------------------------------------------------------ request token
@@ -347,9 +334,8 @@ def test_echo_headers_verify_with_server_oauthlib_and_provider(endpoints: Endpoi
 
     sent = dict(oauth.parse_authorization_header(authorization)[0])
     assert sent["oauth_token"] == access.key
-    assert oauthlib_hmac_sha1(
-        "GET", url, authorization, endpoints.consumer.secret or "", access.secret or ""
-    ) == sent["oauth_signature"]
+    base_string = oauthlib_steps("GET", url, authorization).base_string
+    assert oauthlib_hmac_sha1(base_string, endpoints.consumer, access) == sent["oauth_signature"]
 
     # The delegate forwards the header to the service provider, which accepts it once.
     page = browse(url, {"Authorization": authorization})

@@ -15,10 +15,9 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from oauthlib.oauth1 import SIGNATURE_RSA_SHA256, SIGNATURE_TYPE_BODY, SIGNATURE_TYPE_QUERY, Client
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, OTHER_CONSUMER_KEY, OAuthlibProvider
+from tls_certs import rsa_key, rsa_pems
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
@@ -224,11 +223,9 @@ def test_other_methods(provider: OAuthlibProvider, method: str) -> None:
 
 
 def test_rsa_sha256(provider: OAuthlibProvider) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-    provider.rsa_keys[CONSUMER_KEY] = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pems = rsa_pems(rsa_key())
+    private_pem = pems["pkcs8"].decode()
+    provider.rsa_keys[CONSUMER_KEY] = pems["spki"].decode()
     client = Client(CONSUMER_KEY, signature_method=SIGNATURE_RSA_SHA256, rsa_key=private_pem)
     assert signed(client, provider.url("/two_legged?q=1")).status == 200
     client = Client(OTHER_CONSUMER_KEY, signature_method=SIGNATURE_RSA_SHA256, rsa_key=private_pem)

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tls_certs import self_signed_certificate
+from tls_certs import rsa_pems, self_signed_certificate
 
 import oauth2 as oauth
 from oauth2.provider import Provider
@@ -81,23 +81,6 @@ class Material(NamedTuple):
     ec_pems: Pems
 
 
-def rsa_pems(key: RSAKey) -> Pems:
-    """``key`` in every PEM form the RSA methods accept."""
-    private = key.private_bytes
-    public = key.public_key().public_bytes
-    pem, no_encryption = serialization.Encoding.PEM, serialization.NoEncryption()
-    return {
-        "pkcs1": private(pem, serialization.PrivateFormat.TraditionalOpenSSL, no_encryption),
-        "pkcs8": private(pem, serialization.PrivateFormat.PKCS8, no_encryption),
-        "encrypted_pkcs8": private(
-            pem, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(PASSWORD.encode("utf-8"))
-        ),
-        "spki": public(pem, serialization.PublicFormat.SubjectPublicKeyInfo),
-        "pkcs1_public": public(pem, serialization.PublicFormat.PKCS1),
-        "certificate": self_signed_certificate(key, "consumer.example"),
-    }
-
-
 @pytest.fixture(scope="module")
 def material() -> Material:
     """Two RSA keys (1024 bits keeps generation fast) and an EC key, with their PEMs."""
@@ -113,7 +96,7 @@ def material() -> Material:
         ),
         "certificate": self_signed_certificate(ec_key, "ec.example"),
     }
-    return Material(a, b, rsa_pems(a), rsa_pems(b), ec_key, ec_pems)
+    return Material(a, b, rsa_pems(a, PASSWORD), rsa_pems(b, PASSWORD), ec_key, ec_pems)
 
 
 @pytest.fixture(scope="module")
