@@ -6,7 +6,6 @@ our ``Server``; requests it sends go to the embedded provider on 127.0.0.1.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback import send
 from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 
 import oauth2 as oauth
@@ -90,19 +90,6 @@ def verify_with_server(method: str, url: str, headers: dict[str, str], body: str
     return server.verify_request(request, consumer, token)
 
 
-def send(method: str, url: str, headers: dict[str, str], body: str | None = None) -> tuple[int, bytes]:
-    """Send one request, as curl or a browser would (no redirects followed); returns the status and body."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
-    try:
-        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        connection.request(method, target, body=body.encode() if body else None, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
 def closed_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (it was free a moment ago)."""
     with socket.socket() as s:
@@ -122,9 +109,9 @@ def access_token_for(provider: Provider) -> oauth.Token:
     """Token credentials issued by ``provider`` to the test consumer, via the library's flow helpers."""
     client = oauth.Client(provider.consumer)
     client.fetch_request_token(provider.request_token_url)
-    status, page = send("GET", client.authorization_url(provider.authorize_url), {})
-    assert status == 200, page
-    return client.fetch_access_token(provider.access_token_url, page.decode().rsplit(" ", 1)[-1].strip())
+    page = send("GET", client.authorization_url(provider.authorize_url))
+    assert page.status == 200, page
+    return client.fetch_access_token(provider.access_token_url, page.body.decode().rsplit(" ", 1)[-1].strip())
 
 
 def login_args(provider: Provider, credentials: Path) -> list[str]:
@@ -194,9 +181,9 @@ def test_sign_output_curl_is_accepted_by_the_provider(tmp_path: Path, provider: 
     assert name == "Authorization" and header_params(authorization)["oauth_nonce"] == nonce
 
     # Do what curl does with those arguments.
-    status, body = send("POST", provider.resource_url, {"Authorization": authorization, "Content-Type": FORM}, data)
-    assert status == 200, body
-    assert json.loads(body) == {
+    reply = send("POST", provider.resource_url, {"Authorization": authorization, "Content-Type": FORM}, data)
+    assert reply.status == 200, reply
+    assert reply.json() == {
         "user": "alice", "method": "POST", "parameters": {"status": "Hello world", "lang": "fr"}
     }
 
@@ -287,9 +274,9 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
         url = transcript[1].strip()
         assert url.startswith(provider.authorize_url + "?oauth_token=")
         # The user opens the URL and reads the PIN off the page.
-        status, page = send("GET", url, {})
-        assert status == 200, page
-        pin = re.search(r"Your PIN: (\w+)", page.decode())
+        page = send("GET", url)
+        assert page.status == 200, page
+        pin = re.search(r"Your PIN: (\w+)", page.body.decode())
         assert pin, page
         # Read the prompt here: communicate() reads the pipe itself, past this buffered reader.
         transcript.append(login.stdout.read(len("PIN: ")))
@@ -311,8 +298,8 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
     assert signed.returncode == 0, signed.stderr
     authorization = signed.stdout.strip().split(": ", 1)[1]
     assert header_params(authorization)["oauth_token"] == saved["token"]
-    status, body = send("GET", provider.resource_url, {"Authorization": authorization})
-    assert status == 200, body
+    reply = send("GET", provider.resource_url, {"Authorization": authorization})
+    assert reply.status == 200, reply
 
     before = credentials.read_bytes()
     requests_before = len(provider.log)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import builtins
 import hashlib
-import http.client
 import io
 import itertools
 import json
@@ -23,13 +22,14 @@ import time
 import types
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import httplib2
 import oauthlib.oauth1
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from loopback import send
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from oauthlib.oauth1.rfc5849 import utils as oauthlib_utils
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider, RecordedRequest
@@ -60,29 +60,9 @@ def _no_nonce_is_ever_reused(provider: OAuthlibProvider) -> Iterator[None]:
 # ----------------------------------------------------------------------- helpers
 
 
-class Page(NamedTuple):
-    """A response as a browser sees it, before following any redirect."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def browse(url: str) -> Page:
-    """GET ``url`` as the user's browser would (unsigned, redirects not followed)."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
-    try:
-        connection.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
-        response = connection.getresponse()
-        return Page(response.status, dict(response.getheaders()), response.read())
-    finally:
-        connection.close()
-
-
 def authorize(url: str) -> str:
     """Let the user allow the request token at the provider's authorize ``url``; return the verifier."""
-    page = browse(url)
+    page = send("GET", url)
     if page.status == 302:
         # A callback URL: the provider sends the browser back there with the verifier.
         returned = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.headers["Location"]).query))

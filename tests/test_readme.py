@@ -34,8 +34,9 @@ import pytest
 import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from docs_support import IMAPEndpoints, browse_pin, imap_server_process, send, serving
+from docs_support import IMAPEndpoints, browse_pin, imap_server_process
 from imap_server import INBOX_MESSAGES
+from loopback import send, serving
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from redis_server import RedisServer
 from smtp_server import SMTPServers, running_smtp_servers
