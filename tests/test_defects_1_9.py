@@ -21,34 +21,15 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
-from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server
+from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server, signed
 from oauthlib.oauth1.rfc5849 import signature as rfc
 from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 
 import oauth2 as oauth
-
-
-def signed(
-    http_method: str,
-    url: str,
-    parameters: Optional[Mapping[str, Any]] = None,
-    *,
-    body: Any = b"",
-    method: oauth.SignatureMethod = HMAC_SHA1,
-    token: Optional[oauth.Token] = TOKEN,
-    is_form_encoded: bool = False,
-) -> oauth.Request:
-    """A request signed by CONSUMER (and ``token``) at NOW, as a client builds it."""
-    request = oauth.Request.from_consumer_and_token(
-        CONSUMER, token, http_method, url, {"oauth_timestamp": str(NOW), **(parameters or {})},
-        body=body, is_form_encoded=is_form_encoded,
-    )
-    request.sign_request(method, CONSUMER, token)
-    return request
 
 
 def names_of(normalized: str) -> List[str]:
