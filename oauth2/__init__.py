@@ -2025,7 +2025,7 @@ class _Call(NamedTuple):
 _FORM_BODY = re.compile(rb"[A-Za-z0-9*._~%+-]*=[A-Za-z0-9*._~%+=-]*(?:&[A-Za-z0-9*._~%+-]*(?:=[A-Za-z0-9*._~%+=-]*)?)*")
 
 
-class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hints
+class Client(httplib2.Http):
     """An ``httplib2.Http`` that signs every request it sends, redirects included.
 
     ``Client(consumer, token=None, **httplib2_options)`` as in 1.9. The OAuth

@@ -3,7 +3,9 @@
 import os
 
 from hypothesis import settings
-from redis_server import redis_server  # noqa: F401  (a session fixture for every module)
+
+# The modules whose fixtures any test may request by name.
+pytest_plugins = ["redis_server", "oauthlib_provider", "xoauth_verifier"]
 
 # CI runs the same examples every time, so a red run can be reproduced.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

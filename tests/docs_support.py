@@ -1,8 +1,7 @@
-"""What ``test_readme.py`` and ``test_examples.py`` share: loopback HTTP and an IMAP server process.
+"""What ``test_readme.py`` and ``test_examples.py`` share: the user's PIN and an IMAP server process.
 
-* ``send`` sends one HTTP request exactly as given; ``serving`` serves a WSGI
-  app on 127.0.0.1 in a thread; ``browse_pin`` is the user approving an
-  authorization at the embedded Provider.
+* ``browse_pin`` is the user approving an authorization at the embedded
+  Provider (over ``loopback.send``).
 * ``imap_server_process`` runs the IMAP test servers (``imap_server.py``) in
   a child process: Twisted's reactor runs once per process, and
   ``test_imap.py`` may already own it in this pytest worker. The child,
@@ -14,82 +13,19 @@
 from __future__ import annotations
 
 import dataclasses
-import http.client
 import json
 import re
 import subprocess
 import sys
-import threading
-import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+from loopback import HOST, TIMEOUT, send
 from xoauth_verifier import Account
 
-HOST = "127.0.0.1"
-
-#: Bounds a hung connection or child so that it fails the test instead of hanging it.
-TIMEOUT = 60
-
-
 # ------------------------------------------------------------------------- HTTP
-
-
-class Reply(NamedTuple):
-    """An HTTP response as received."""
-
-    status: int
-    reason: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body, parsed as JSON."""
-        return json.loads(self.body)
-
-    @property
-    def oauth_problem(self) -> str | None:
-        """The ``oauth_problem`` of the ``WWW-Authenticate`` header, if any."""
-        match = re.search(r'oauth_problem="([^"]*)"', self.headers.get("WWW-Authenticate", ""))
-        return match.group(1) if match else None
-
-
-def send(method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes | str | None = None) -> Reply:
-    """Send one HTTP request exactly as given (no redirects, no retries)."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=TIMEOUT)
-    try:
-        path = parts.path or "/"
-        connection.request(method, f"{path}?{parts.query}" if parts.query else path, body=body,
-                           headers=dict(headers or {}))
-        response = connection.getresponse()
-        return Reply(response.status, response.reason, dict(response.getheaders()), response.read())
-    finally:
-        connection.close()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-        """Keep access-log lines out of the test output."""
-
-
-@contextmanager
-def serving(app: Callable[..., Any]) -> Iterator[str]:
-    """Serve the WSGI ``app`` on 127.0.0.1 (an ephemeral port) in a thread; yields its base URL."""
-    httpd = make_server(HOST, 0, app, handler_class=_QuietHandler)
-    # A short poll interval only makes shutdown() return sooner.
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{HOST}:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 def browse_pin(url: str) -> str:

@@ -3,9 +3,9 @@
 It lets tests drive an OAuth client over real HTTP on 127.0.0.1 against an
 implementation that shares no code with the client under test::
 
-    from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, provider_fixture  # noqa: F401
+    from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET
 
-    def test_something(provider):          # fixture "provider": fresh server per test
+    def test_something(provider):          # fixture "provider" (via conftest.py): fresh server per test
         url = provider.url("/resource/x?a=1")
         ...
         assert provider.requests[-1].valid
@@ -525,10 +525,8 @@ class OAuthlibProvider:
         self.stop()
 
 
-# Named so that test modules import ``provider_fixture`` but take an argument
-# called ``provider``, which keeps ruff's F811 (redefinition) quiet.
-@pytest.fixture(name="provider")
-def provider_fixture() -> Iterator[OAuthlibProvider]:
+@pytest.fixture
+def provider() -> Iterator[OAuthlibProvider]:
     """A running provider with fresh state, stopped after the test."""
     with OAuthlibProvider() as p:
         yield p

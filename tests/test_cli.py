@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-import oauthlib.oauth1
 import pytest
-from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
+from loopback import send
+from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 
 import oauth2 as oauth
 import oauth2.cli
@@ -89,46 +89,12 @@ def header_params(authorization: str) -> dict[str, str]:
     return dict(oauth.parse_authorization_header(authorization)[0])
 
 
-def oauthlib_steps(method: str, url: str, authorization: str | None = None,
-                   data: str | None = None) -> tuple[list[tuple[str, str]], str, str, str]:
-    """Collected parameters, normalized string, base string URI and base string, as oauthlib computes them."""
-    headers = {"Authorization": authorization} if authorization else {}
-    if data:
-        headers["Content-Type"] = FORM
-    params = oauthlib_signature.collect_parameters(
-        uri_query=urllib.parse.urlsplit(url).query, body=data or None, headers=headers
-    )
-    normalized = oauthlib_signature.normalize_parameters(params)
-    uri = oauthlib_signature.base_string_uri(url)
-    return params, normalized, uri, oauthlib_signature.signature_base_string(method, uri, normalized)
-
-
-def oauthlib_hmac_sha1(base_string: str, consumer: oauth.Consumer, token: oauth.Token | None) -> str:
-    """oauthlib's HMAC-SHA1 signature of ``base_string``."""
-    signer = oauthlib.oauth1.Client("unused", client_secret=consumer.secret,
-                                    resource_owner_secret=token.secret if token else None)
-    return oauthlib_signature.sign_hmac_sha1_with_client(base_string, signer)
-
-
 def verify_with_server(method: str, url: str, headers: dict[str, str], body: str | None,
                        consumer: oauth.Consumer, token: oauth.Token | None, now: float) -> dict[str, object]:
     """Verify a request with our Server, whose clock reads ``now``; returns its non-OAuth parameters."""
     server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], clock=lambda: now)
     request = oauth.Request.from_request(method, url, headers=headers, body=body.encode() if body else None)
     return server.verify_request(request, consumer, token)
-
-
-def send(method: str, url: str, headers: dict[str, str], body: str | None = None) -> tuple[int, bytes]:
-    """Send one request, as curl or a browser would (no redirects followed); returns the status and body."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
-    try:
-        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        connection.request(method, target, body=body.encode() if body else None, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
 
 
 def closed_port() -> int:
@@ -150,9 +116,9 @@ def access_token_for(provider: Provider) -> oauth.Token:
     """Token credentials issued by ``provider`` to the test consumer, via the library's flow helpers."""
     client = oauth.Client(provider.consumer)
     client.fetch_request_token(provider.request_token_url)
-    status, page = send("GET", client.authorization_url(provider.authorize_url), {})
-    assert status == 200, page
-    return client.fetch_access_token(provider.access_token_url, page.decode().rsplit(" ", 1)[-1].strip())
+    page = send("GET", client.authorization_url(provider.authorize_url))
+    assert page.status == 200, page
+    return client.fetch_access_token(provider.access_token_url, page.body.decode().rsplit(" ", 1)[-1].strip())
 
 
 def login_args(provider: Provider, credentials: Path) -> list[str]:
@@ -222,9 +188,9 @@ def test_sign_output_curl_is_accepted_by_the_provider(tmp_path: Path, provider: 
     assert name == "Authorization" and header_params(authorization)["oauth_nonce"] == nonce
 
     # Do what curl does with those arguments.
-    status, body = send("POST", provider.resource_url, {"Authorization": authorization, "Content-Type": FORM}, data)
-    assert status == 200, body
-    assert json.loads(body) == {
+    reply = send("POST", provider.resource_url, {"Authorization": authorization, "Content-Type": FORM}, data)
+    assert reply.status == 200, reply
+    assert reply.json() == {
         "user": "alice", "method": "POST", "parameters": {"status": "Hello world", "lang": "fr"}
     }
 
@@ -315,9 +281,9 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
         url = transcript[1].strip()
         assert url.startswith(provider.authorize_url + "?oauth_token=")
         # The user opens the URL and reads the PIN off the page.
-        status, page = send("GET", url, {})
-        assert status == 200, page
-        pin = re.search(r"Your PIN: (\w+)", page.decode())
+        page = send("GET", url)
+        assert page.status == 200, page
+        pin = re.search(r"Your PIN: (\w+)", page.body.decode())
         assert pin, page
         # Read the prompt here: communicate() reads the pipe itself, past this buffered reader.
         transcript.append(login.stdout.read(len("PIN: ")))
@@ -340,8 +306,8 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
     assert signed.returncode == 0, signed.stderr
     authorization = signed.stdout.strip().split(": ", 1)[1]
     assert header_params(authorization)["oauth_token"] == saved["token"]
-    status, body = send("GET", provider.resource_url, {"Authorization": authorization})
-    assert status == 200, body
+    reply = send("GET", provider.resource_url, {"Authorization": authorization})
+    assert reply.status == 200, reply
 
     before = credentials.read_bytes()
     requests_before = len(provider.log)
@@ -536,9 +502,9 @@ class UserAtTheKeyboard(io.StringIO):
         if answer != "PIN":
             return answer
         urls = re.findall(r"http://127\.0\.0\.1:\d+/authorize\?\S+", self.transcript.getvalue())
-        status, page = send("GET", urls[-1], {})
-        assert status == 200, page
-        return page.decode().rsplit(" ", 1)[-1]
+        page = send("GET", urls[-1], {})
+        assert page.status == 200, page.body
+        return page.body.decode().rsplit(" ", 1)[-1]
 
 
 class Terminal(io.StringIO):

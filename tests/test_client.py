@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import base64
 import builtins
-import functools
 import hashlib
-import http.client
 import io
 import itertools
 import json
@@ -24,24 +22,19 @@ import time
 import types
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import httplib2
 import oauthlib.oauth1
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from loopback import send
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from oauthlib.oauth1.rfc5849 import utils as oauthlib_utils
-from oauthlib_provider import (  # noqa: F401  (provider_fixture is the "provider" fixture)
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
-    USER_CREDENTIALS,
-    OAuthlibProvider,
-    RecordedRequest,
-    provider_fixture,
-)
+from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider, RecordedRequest
 from readme_1_9 import TerminalUser, twitter_three_legged
+from tls_certs import rsa_key, rsa_pems
 
 import oauth2 as oauth
 
@@ -67,29 +60,9 @@ def _no_nonce_is_ever_reused(provider: OAuthlibProvider) -> Iterator[None]:
 # ----------------------------------------------------------------------- helpers
 
 
-class Page(NamedTuple):
-    """A response as a browser sees it, before following any redirect."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def browse(url: str) -> Page:
-    """GET ``url`` as the user's browser would (unsigned, redirects not followed)."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
-    try:
-        connection.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
-        response = connection.getresponse()
-        return Page(response.status, dict(response.getheaders()), response.read())
-    finally:
-        connection.close()
-
-
 def authorize(url: str) -> str:
     """Let the user allow the request token at the provider's authorize ``url``; return the verifier."""
-    page = browse(url)
+    page = send("GET", url)
     if page.status == 302:
         # A callback URL: the provider sends the browser back there with the verifier.
         returned = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.headers["Location"]).query))
@@ -174,17 +147,6 @@ def ticking_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     ticks = itertools.count(int(time.time()) - 60)
     monkeypatch.setattr(oauth.Request, "make_timestamp", classmethod(lambda cls: str(next(ticks))))
-
-
-@functools.cache
-def rsa_key_pair() -> tuple[str, str]:
-    """A fresh RSA key pair as (private PEM, public PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
 
 
 # ----------------------------------------------------------------- three-legged
@@ -1064,10 +1026,10 @@ SIGNATURE_METHODS: dict[str, Callable[[str], oauth.SignatureMethod]] = {
 
 @pytest.mark.parametrize("name", SIGNATURE_METHODS)
 def test_signature_methods(provider: OAuthlibProvider, name: str) -> None:
-    private, public = rsa_key_pair()
-    provider.rsa_keys[CONSUMER_KEY] = public
+    pems = rsa_pems(rsa_key())
+    provider.rsa_keys[CONSUMER_KEY] = pems["spki"].decode()
     client = resource_client(provider)
-    client.set_signature_method(SIGNATURE_METHODS[name](private))
+    client.set_signature_method(SIGNATURE_METHODS[name](pems["pkcs8"].decode()))
     client.request(provider.url("/resource/x?a=1&a=2"), "POST", body="b=caf%C3%A9&c=")
     client.request(provider.url("/resource/j"), "PUT", body=b"[]", headers={"Content-Type": JSON})
     form, json_put = provider.requests
@@ -1077,7 +1039,7 @@ def test_signature_methods(provider: OAuthlibProvider, name: str) -> None:
 
 
 def test_rsa_sha1_wrong_key_is_refused(provider: OAuthlibProvider) -> None:
-    private, _ = rsa_key_pair()
+    private = rsa_pems(rsa_key())["pkcs8"].decode()
     other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
     provider.rsa_keys[CONSUMER_KEY] = other.public_bytes(serialization.Encoding.PEM,
                                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()

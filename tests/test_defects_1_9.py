@@ -11,7 +11,6 @@ elsewhere; C6, C7 and C8 are checked here at the Request level.
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
 import hashlib
 import hmac
@@ -22,45 +21,15 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
-from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server
+from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server, signed
 from oauthlib.oauth1.rfc5849 import signature as rfc
+from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 
 import oauth2 as oauth
-
-
-def signed(
-    http_method: str,
-    url: str,
-    parameters: Optional[Mapping[str, Any]] = None,
-    *,
-    body: Any = b"",
-    method: oauth.SignatureMethod = HMAC_SHA1,
-    token: Optional[oauth.Token] = TOKEN,
-    is_form_encoded: bool = False,
-) -> oauth.Request:
-    """A request signed by CONSUMER (and ``token``) at NOW, as a client builds it."""
-    request = oauth.Request.from_consumer_and_token(
-        CONSUMER, token, http_method, url, {"oauth_timestamp": str(NOW), **(parameters or {})},
-        body=body, is_form_encoded=is_form_encoded,
-    )
-    request.sign_request(method, CONSUMER, token)
-    return request
-
-
-def oauthlib_base_string(http_method: str, url: str, headers: Mapping[str, str], form_body: str = "") -> str:
-    """The signature base string oauthlib computes for a received request."""
-    params = rfc.collect_parameters(uri_query=urlsplit(url).query, body=form_body or None, headers=dict(headers))
-    return rfc.signature_base_string(http_method, rfc.base_string_uri(url), rfc.normalize_parameters(params))
-
-
-def oauthlib_hmac_sha1(base_string: str, token_secret: str = "tsecret") -> str:
-    """oauthlib's HMAC-SHA1 signature of ``base_string`` with CONSUMER's secret."""
-    client = SimpleNamespace(client_secret="csecret", resource_owner_secret=token_secret)
-    return rfc.sign_hmac_sha1_with_client(base_string, client)
 
 
 def names_of(normalized: str) -> List[str]:
@@ -188,10 +157,10 @@ def test_S7_tilde_is_not_encoded() -> None:
     header = request.to_header()
     assert 'oauth_callback="http%3A%2F%2Fcb%2F~x"' in header["Authorization"]
     received = oauth.Request.from_request("GET", "http://e/~u?k=a~b", headers=header)
-    base = oauthlib_base_string("GET", "http://e/~u?k=a~b", header)
+    base = oauthlib_steps("GET", "http://e/~u?k=a~b", header["Authorization"]).base_string
     assert oauth.explain(received).base_string == base
     assert "%257E" not in base and "~" in base
-    assert received["oauth_signature"] == oauthlib_hmac_sha1(base)
+    assert received["oauth_signature"] == oauthlib_hmac_sha1(base, CONSUMER, TOKEN)
 
 
 def test_S8_non_ascii_query_body_and_url_match_oauthlib() -> None:
@@ -199,7 +168,8 @@ def test_S8_non_ascii_query_body_and_url_match_oauthlib() -> None:
     url = "http://e/search?q=fn%C3%B8rd"
     request = signed("GET", url)
     received = oauth.Request.from_request("GET", url, headers=request.to_header())
-    assert received["oauth_signature"] == oauthlib_hmac_sha1(oauthlib_base_string("GET", url, request.to_header()))
+    base = oauthlib_steps("GET", url, request.to_header()["Authorization"]).base_string
+    assert received["oauth_signature"] == oauthlib_hmac_sha1(base, CONSUMER, TOKEN)
     assert server().verify_request(received, CONSUMER, TOKEN) == {"q": "fnørd"}
 
     body = "status=u%C3%A9%C2%BFq%E2%80%A6"
@@ -207,7 +177,7 @@ def test_S8_non_ascii_query_body_and_url_match_oauthlib() -> None:
     assert body in request.to_postdata().split("&")
     headers = {**request.to_header(), "Content-Type": FORM}
     received = oauth.Request.from_request("POST", "http://e/update", headers=headers, body=body)
-    base = oauthlib_base_string("POST", "http://e/update", request.to_header(), body)
+    base = oauthlib_steps("POST", "http://e/update", request.to_header()["Authorization"], body).base_string
     assert oauth.explain(received).base_string == base
     assert server().verify_request(received, CONSUMER, TOKEN) == {"status": "ué¿q…"}
 
@@ -253,8 +223,7 @@ def test_S10_callback_in_header_of_non_form_post() -> None:
 def test_S11_request_without_url_fails_clearly() -> None:
     """1.9: get_normalized_parameters() raised a bare AttributeError('url'), signing a ValueError."""
     request = oauth.Request("GET", None, {"oauth_nonce": "n"})
-    with contextlib.suppress(oauth.Error, ValueError):
-        request.get_normalized_parameters()
+    assert request.get_normalized_parameters() == "oauth_nonce=n"
     with pytest.raises(oauth.Error, match="URL"):
         request.sign_request(HMAC_SHA1, CONSUMER, None)
     with pytest.raises(oauth.Error, match="URL"):

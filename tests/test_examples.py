@@ -25,8 +25,9 @@ from typing import Any, Callable, NamedTuple
 
 import oauthlib.oauth1
 import pytest
-from docs_support import TIMEOUT, IMAPEndpoints, Reply, browse_pin, imap_server_process, send, serving
+from docs_support import IMAPEndpoints, browse_pin, imap_server_process
 from imap_server import INBOX_MESSAGES
+from loopback import TIMEOUT, Reply, send, serving
 from tls_certs import write_self_signed_cert
 from xoauth_verifier import Account
 

@@ -12,7 +12,6 @@ OAuth 1.0 quirks come from a canned stdlib endpoint.
 from __future__ import annotations
 
 import builtins
-import http.client
 import json
 import re
 import threading
@@ -20,11 +19,11 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import Any
 
-import oauthlib.oauth1
 import pytest
-from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
+from loopback import Reply, send
+from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider
 from readme_1_9 import TerminalUser, twitter_three_legged
 
@@ -34,34 +33,14 @@ from oauth2.provider import Provider
 CALLBACK = "http://127.0.0.1:9/callback?state=x"
 
 
-class Page(NamedTuple):
-    """An HTTP response as a browser would see it before following any redirect."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def browse(url: str, headers: dict[str, str] | None = None) -> Page:
-    """GET ``url`` as a browser or an OAuth Echo delegate would, without following redirects."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
-    try:
-        connection.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path, headers=headers or {})
-        response = connection.getresponse()
-        return Page(response.status, dict(response.getheaders()), response.read())
-    finally:
-        connection.close()
-
-
-def pin_of_embedded(page: Page) -> str:
+def pin_of_embedded(page: Reply) -> str:
     """The PIN the embedded provider shows on its consent page."""
     match = re.search(r"Your PIN: (\S+)", page.body.decode())
     assert match, page.body
     return match.group(1)
 
 
-def pin_of_oauthlib(page: Page) -> str:
+def pin_of_oauthlib(page: Reply) -> str:
     """The verifier oauthlib's authorization endpoint answers for ``oob``."""
     return dict(urllib.parse.parse_qsl(page.body.decode()))["oauth_verifier"]
 
@@ -82,7 +61,7 @@ class Endpoints:
     authorize_url: str
     access_token_url: str
     resource_url: str
-    pin_of: Callable[[Page], str]
+    pin_of: Callable[[Reply], str]
     last_signed_params: Callable[[], dict[str, str]]
     user_extra: dict[str, str]
     echoed_params: Callable[[bytes], dict[str, str]]
@@ -171,20 +150,8 @@ def authorized_client(e: Endpoints) -> tuple[oauth.Client, oauth.Token]:
     """Run the whole PIN flow with the helpers; return the client and its token credentials."""
     client = oauth.Client(e.consumer)
     client.fetch_request_token(e.request_token_url)
-    page = browse(client.authorization_url(e.authorize_url))
+    page = send("GET", client.authorization_url(e.authorize_url))
     return client, client.fetch_access_token(e.access_token_url, e.pin_of(page))
-
-
-def oauthlib_hmac_sha1(method: str, url: str, authorization: str, consumer_secret: str, token_secret: str) -> str:
-    """The HMAC-SHA1 signature oauthlib computes for a request signed in its Authorization header."""
-    params = oauthlib_signature.collect_parameters(
-        uri_query=urllib.parse.urlsplit(url).query, headers={"Authorization": authorization}
-    )
-    base = oauthlib_signature.signature_base_string(
-        method, oauthlib_signature.base_string_uri(url), oauthlib_signature.normalize_parameters(params)
-    )
-    signer = oauthlib.oauth1.Client("unused", client_secret=consumer_secret, resource_owner_secret=token_secret)
-    return oauthlib_signature.sign_hmac_sha1_with_client(base, signer)
 
 
 # ------------------------------------------------------------------ request token
@@ -198,7 +165,7 @@ def test_fetch_request_token_sends_oob_by_default(endpoints: Endpoints) -> None:
     assert token.callback_confirmed == "true"
     assert endpoints.last_signed_params()["oauth_callback"] == "oob"
     # An oob token gets a PIN page, not a redirect.
-    assert browse(client.authorization_url(endpoints.authorize_url)).status == 200
+    assert send("GET", client.authorization_url(endpoints.authorize_url)).status == 200
 
 
 def test_custom_callback_is_where_the_user_is_sent_back(endpoints: Endpoints) -> None:
@@ -206,7 +173,7 @@ def test_custom_callback_is_where_the_user_is_sent_back(endpoints: Endpoints) ->
     request_token = client.fetch_request_token(endpoints.request_token_url, callback=CALLBACK)
     assert endpoints.last_signed_params()["oauth_callback"] == CALLBACK
 
-    page = browse(client.authorization_url(endpoints.authorize_url))
+    page = send("GET", client.authorization_url(endpoints.authorize_url))
     assert page.status == 302
     location = urllib.parse.urlsplit(page.headers["Location"])
     assert (location.scheme, location.netloc, location.path) == ("http", "127.0.0.1:9", "/callback")
@@ -281,7 +248,7 @@ def test_whole_flow_then_protected_resource(endpoints: Endpoints) -> None:
 def test_wrong_verifier_raises_provider_error(endpoints: Endpoints) -> None:
     client = oauth.Client(endpoints.consumer)
     request_token = client.fetch_request_token(endpoints.request_token_url)
-    browse(client.authorization_url(endpoints.authorize_url))
+    send("GET", client.authorization_url(endpoints.authorize_url))
     with pytest.raises(oauth.ProviderError) as raised:
         client.fetch_access_token(endpoints.access_token_url, "not-the-pin")
     error = raised.value
@@ -347,14 +314,13 @@ def test_echo_headers_verify_with_server_oauthlib_and_provider(endpoints: Endpoi
 
     sent = dict(oauth.parse_authorization_header(authorization)[0])
     assert sent["oauth_token"] == access.key
-    assert oauthlib_hmac_sha1(
-        "GET", url, authorization, endpoints.consumer.secret or "", access.secret or ""
-    ) == sent["oauth_signature"]
+    base_string = oauthlib_steps("GET", url, authorization).base_string
+    assert oauthlib_hmac_sha1(base_string, endpoints.consumer, access) == sent["oauth_signature"]
 
     # The delegate forwards the header to the service provider, which accepts it once.
-    page = browse(url, {"Authorization": authorization})
+    page = send("GET", url, {"Authorization": authorization})
     assert page.status == 200, page.body
-    assert browse(url, {"Authorization": authorization}).status == 401
+    assert send("GET", url, {"Authorization": authorization}).status == 401
 
 
 def test_echo_headers_realm() -> None:
@@ -374,7 +340,7 @@ def test_echo_headers_realm() -> None:
 def test_readme_twitter_example(embedded: Provider, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     # "N": the script compares case-insensitively.
-    user = TerminalUser(lambda: capsys.readouterr().out, lambda url: pin_of_embedded(browse(url)), not_yet="N")
+    user = TerminalUser(lambda: capsys.readouterr().out, lambda url: pin_of_embedded(send("GET", url)), not_yet="N")
     monkeypatch.setattr(builtins, "input", user)
     access_token = twitter_three_legged(embedded.consumer.key or "", embedded.consumer.secret or "",
                                         embedded.request_token_url, embedded.access_token_url,

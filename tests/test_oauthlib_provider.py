@@ -1,4 +1,4 @@
-"""Self-tests of the oauthlib-backed provider, driven by oauthlib's own client and urllib.
+"""Self-tests of the oauthlib-backed provider, driven by oauthlib's own client and http.client.
 
 Nothing here uses the library under test: if these fail, the fault is in the
 provider (or oauthlib), not in oauth2.
@@ -8,62 +8,23 @@ from __future__ import annotations
 
 import http.client
 import json
-import urllib.error
-import urllib.request
-from email.message import Message
-from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from loopback import Reply, send
 from oauthlib.oauth1 import SIGNATURE_RSA_SHA256, SIGNATURE_TYPE_BODY, SIGNATURE_TYPE_QUERY, Client
-from oauthlib_provider import (  # noqa: F401  (provider_fixture is the "provider" fixture)
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
-    OTHER_CONSUMER_KEY,
-    OAuthlibProvider,
-    provider_fixture,
-)
+from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, OTHER_CONSUMER_KEY, OAuthlibProvider
+from tls_certs import rsa_key, rsa_pems
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
 
 
-class Response(NamedTuple):
-    status: int
-    body: bytes
-    headers: Message
-
-    def json(self) -> dict[str, object]:
-        return json.loads(self.body)  # type: ignore[no-any-return]
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # Each hop must be signed for its own URL, so the test follows them by hand.
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def fetch(url: str, method: str = "GET", body: str | None = None,
-          headers: dict[str, str] | None = None) -> Response:
-    data = body.encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with _opener.open(request) as r:
-            return Response(r.status, r.read(), r.headers)
-    except urllib.error.HTTPError as e:
-        with e:
-            return Response(e.code, e.read(), e.headers)
-
-
-def signed(client: Client, url: str, method: str = "GET", body: str | None = None,
-           headers: dict[str, str] | None = None) -> Response:
+def send_signed(client: Client, url: str, method: str = "GET", body: str | None = None,
+                headers: dict[str, str] | None = None) -> Reply:
+    """Sign with oauthlib's ``client`` and send what it signed."""
     uri, signed_headers, signed_body = client.sign(url, method, body, headers)
-    return fetch(uri, method, signed_body, signed_headers)
+    return send(method, uri, signed_headers, signed_body)
 
 
 def three_legged_client(p: OAuthlibProvider, **kwargs: object) -> Client:
@@ -79,14 +40,14 @@ def assert_no_nonce_reused(p: OAuthlibProvider) -> None:
 @pytest.mark.parametrize("callback", ["oob", "http://127.0.0.1:9/callback?state=x"])
 def test_three_legged_flow(provider: OAuthlibProvider, callback: str) -> None:
     client = Client(CONSUMER_KEY, CONSUMER_SECRET, callback_uri=callback)
-    r = signed(client, provider.url("/request_token"), "POST")
+    r = send_signed(client, provider.url("/request_token"), "POST")
     assert r.status == 200, r.body
     issued = parse_qs(r.body.decode())
     assert issued["oauth_callback_confirmed"] == ["true"]
     request_token, request_secret = issued["oauth_token"][0], issued["oauth_token_secret"][0]
     assert provider.request_tokens[request_token]["callback"] == callback
 
-    r = fetch(provider.url(f"/authorize?oauth_token={request_token}"))
+    r = send("GET", provider.url(f"/authorize?oauth_token={request_token}"))
     if callback == "oob":
         assert r.status == 200
         granted = parse_qs(r.body.decode())
@@ -101,7 +62,7 @@ def test_three_legged_flow(provider: OAuthlibProvider, callback: str) -> None:
 
     client = Client(CONSUMER_KEY, CONSUMER_SECRET, resource_owner_key=request_token,
                     resource_owner_secret=request_secret, verifier=verifier)
-    r = signed(client, provider.url("/access_token"), "POST")
+    r = send_signed(client, provider.url("/access_token"), "POST")
     assert r.status == 200, r.body
     access = parse_qs(r.body.decode())
     assert access["user_id"] == ["42"] and access["screen_name"] == ["alice"]
@@ -109,9 +70,9 @@ def test_three_legged_flow(provider: OAuthlibProvider, callback: str) -> None:
 
     client = Client(CONSUMER_KEY, CONSUMER_SECRET, resource_owner_key=access["oauth_token"][0],
                     resource_owner_secret=access["oauth_token_secret"][0])
-    r = signed(client, provider.url("/resource/me"))
+    r = send_signed(client, provider.url("/resource/me"))
     assert r.status == 200, r.body
-    assert r.json()["oauth_params"]["oauth_token"] == access["oauth_token"][0]  # type: ignore[index]
+    assert r.json()["oauth_params"]["oauth_token"] == access["oauth_token"][0]
 
     assert [(q.endpoint, q.method, q.valid) for q in provider.requests] == [
         ("request_token", "POST", True), ("authorize", "GET", True),
@@ -124,7 +85,7 @@ def test_three_legged_flow(provider: OAuthlibProvider, callback: str) -> None:
 @pytest.mark.parametrize("signature_type", ["AUTH_HEADER", SIGNATURE_TYPE_QUERY])
 def test_two_legged_get_with_query(provider: OAuthlibProvider, signature_type: str) -> None:
     client = Client(CONSUMER_KEY, CONSUMER_SECRET, signature_type=signature_type)
-    r = signed(client, provider.url("/two_legged/items?b=2&a=1&a=%C3%A9&empty="))
+    r = send_signed(client, provider.url("/two_legged/items?b=2&a=1&a=%C3%A9&empty="))
     assert r.status == 200, r.body
     echo = r.json()
     assert echo["path"] == "/two_legged/items"
@@ -139,7 +100,7 @@ def test_two_legged_get_with_query(provider: OAuthlibProvider, signature_type: s
 @pytest.mark.parametrize("signature_type", ["AUTH_HEADER", SIGNATURE_TYPE_BODY])
 def test_form_post(provider: OAuthlibProvider, signature_type: str) -> None:
     client = three_legged_client(provider, signature_type=signature_type)
-    r = signed(client, provider.url("/resource/post"), "POST", "status=hello+w%C3%B6rld&x=%2B", FORM)
+    r = send_signed(client, provider.url("/resource/post"), "POST", "status=hello+w%C3%B6rld&x=%2B", FORM)
     assert r.status == 200, r.body
     rec = provider.requests[-1]
     assert rec.valid and rec.body.startswith(b"status=hello+w%C3%B6rld&x=%2B")
@@ -150,7 +111,7 @@ def test_form_post(provider: OAuthlibProvider, signature_type: str) -> None:
 def test_json_post_with_body_hash(provider: OAuthlibProvider) -> None:
     client = Client(CONSUMER_KEY, CONSUMER_SECRET)
     body = json.dumps({"name": "caf\u00e9"}, ensure_ascii=False)
-    r = signed(client, provider.url("/two_legged/json"), "POST", body, JSON)
+    r = send_signed(client, provider.url("/two_legged/json"), "POST", body, JSON)
     assert r.status == 200, r.body
     assert r.json()["body"] == body.encode().decode("latin-1")
     rec = provider.requests[-1]
@@ -158,14 +119,14 @@ def test_json_post_with_body_hash(provider: OAuthlibProvider) -> None:
     assert rec.oauth_params is not None and "oauth_body_hash" in rec.oauth_params
 
     uri, headers, _ = client.sign(provider.url("/two_legged/json"), "POST", body, JSON)
-    r = fetch(uri, "POST", body.replace("caf", "CAF"), headers)
+    r = send("POST", uri, headers, body.replace("caf", "CAF"))
     assert r.status == 401
     assert not provider.requests[-1].valid
     assert "oauth_body_hash mismatch" in str(provider.requests[-1].error)
 
     # A body hash is forbidden on form bodies, whatever it hashes to.
     uri, headers, _ = client.sign(provider.url("/two_legged/json"), "POST", "{}", JSON)
-    r = fetch(uri, "POST", "{}", {**headers, **FORM})
+    r = send("POST", uri, {**headers, **FORM}, "{}")
     assert r.status == 401
     assert provider.requests[-1].error == "oauth_body_hash on a form-encoded request"
 
@@ -173,8 +134,8 @@ def test_json_post_with_body_hash(provider: OAuthlibProvider) -> None:
 def test_replayed_request_rejected(provider: OAuthlibProvider) -> None:
     client = three_legged_client(provider)
     uri, headers, _ = client.sign(provider.url("/resource/once"))
-    assert fetch(uri, headers=headers).status == 200
-    assert fetch(uri, headers=headers).status == 401
+    assert send("GET", uri, headers).status == 200
+    assert send("GET", uri, headers).status == 401
     first, replay = provider.requests
     assert (first.valid, replay.valid) == (True, False)
     assert replay.error == "failed: nonce"
@@ -188,7 +149,7 @@ def test_replayed_request_rejected(provider: OAuthlibProvider) -> None:
     ("unknown-consumer", CONSUMER_SECRET, "failed: client, signature"),
 ])
 def test_wrong_signature_rejected(provider: OAuthlibProvider, key: str, secret: str, failed: str) -> None:
-    r = signed(Client(key, secret), provider.url("/two_legged"))
+    r = send_signed(Client(key, secret), provider.url("/two_legged"))
     assert r.status == 401
     rec = provider.requests[-1]
     assert not rec.valid and rec.error == failed
@@ -198,15 +159,15 @@ def test_wrong_signature_rejected(provider: OAuthlibProvider, key: str, secret: 
 def test_wrong_token_secret_rejected(provider: OAuthlibProvider) -> None:
     token, _ = provider.issue_access_token()
     client = Client(CONSUMER_KEY, CONSUMER_SECRET, resource_owner_key=token, resource_owner_secret="nope")
-    assert signed(client, provider.url("/resource")).status == 401
+    assert send_signed(client, provider.url("/resource")).status == 401
     assert provider.requests[-1].error == "failed: signature"
 
 
 def test_redirect_hop_verified(provider: OAuthlibProvider) -> None:
     client = three_legged_client(provider)
-    r = signed(client, provider.url("/redirect/307?to=/resource/after%3Fx%3D1"), "PUT", '{"a": 1}', JSON)
+    r = send_signed(client, provider.url("/redirect/307?to=/resource/after%3Fx%3D1"), "PUT", '{"a": 1}', JSON)
     assert r.status == 307 and r.headers["Location"] == "/resource/after?x=1"
-    r = signed(client, provider.url(r.headers["Location"]), "PUT", '{"a": 1}', JSON)
+    r = send_signed(client, provider.url(r.headers["Location"]), "PUT", '{"a": 1}', JSON)
     assert r.status == 200, r.body
     hop, final = provider.requests
     assert (hop.endpoint, hop.status, hop.valid) == ("redirect", 307, True)
@@ -214,7 +175,7 @@ def test_redirect_hop_verified(provider: OAuthlibProvider) -> None:
     assert_no_nonce_reused(provider)
 
     # An unverifiable hop is refused instead of redirected.
-    r = signed(Client(CONSUMER_KEY, "wrong"), provider.url("/redirect/302?to=http://example.com/"))
+    r = send_signed(Client(CONSUMER_KEY, "wrong"), provider.url("/redirect/302?to=http://example.com/"))
     assert r.status == 401 and "Location" not in r.headers
     assert provider.requests[-1].error == "failed: signature"
 
@@ -223,22 +184,20 @@ def test_redirect_hop_verified(provider: OAuthlibProvider) -> None:
 def test_other_methods(provider: OAuthlibProvider, method: str) -> None:
     client = three_legged_client(provider)
     body, headers = (None, None) if method in ("HEAD", "DELETE", "OPTIONS") else ("{}", JSON)
-    r = signed(client, provider.url("/resource/x"), method, body, headers)
+    r = send_signed(client, provider.url("/resource/x"), method, body, headers)
     assert r.status == 200
     assert r.body == b"" if method == "HEAD" else r.json()["method"] == method
     assert (provider.requests[-1].method, provider.requests[-1].valid) == (method, True)
 
 
 def test_rsa_sha256(provider: OAuthlibProvider) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-    provider.rsa_keys[CONSUMER_KEY] = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pems = rsa_pems(rsa_key())
+    private_pem = pems["pkcs8"].decode()
+    provider.rsa_keys[CONSUMER_KEY] = pems["spki"].decode()
     client = Client(CONSUMER_KEY, signature_method=SIGNATURE_RSA_SHA256, rsa_key=private_pem)
-    assert signed(client, provider.url("/two_legged?q=1")).status == 200
+    assert send_signed(client, provider.url("/two_legged?q=1")).status == 200
     client = Client(OTHER_CONSUMER_KEY, signature_method=SIGNATURE_RSA_SHA256, rsa_key=private_pem)
-    assert signed(client, provider.url("/two_legged?q=1")).status == 401
+    assert send_signed(client, provider.url("/two_legged?q=1")).status == 401
     assert [q.valid for q in provider.requests] == [True, False]
 
 

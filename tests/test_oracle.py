@@ -30,14 +30,15 @@ from urllib.parse import parse_qsl, quote, urlparse, urlsplit, urlunsplit
 
 import httplib2
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oauthlib import oauth1
 from oauthlib.common import Request as OauthlibRequest
 from oauthlib.common import urldecode
 from oauthlib.oauth1.rfc5849 import signature, utils
+from tls_certs import rsa_key, rsa_pems
 
 import oauth2 as oauth
 
@@ -73,34 +74,22 @@ RSA_HASHES: Dict[str, Callable[[], hashes.HashAlgorithm]] = {
 
 
 @functools.cache
-def rsa_key() -> rsa.RSAPrivateKey:
-    """A 2048-bit RSA key, made once per test process."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@functools.cache
-def rsa_pems() -> Tuple[str, str]:
-    """``rsa_key()`` as PEM: the private key in PKCS#8, the public key in SubjectPublicKeyInfo."""
-    private = rsa_key().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    public = rsa_key().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private.decode("ascii"), public.decode("ascii")
+def rsa_key_pems() -> Dict[str, bytes]:
+    """``rsa_key()`` in PEM, made once for every signature that needs it (a certificate is among them)."""
+    return rsa_pems(rsa_key())
 
 
 def our_method(name: str, *, signer: bool) -> oauth.SignatureMethod:
     """Our signature method ``name``, holding the private key (signer) or the public key as PEM (verifier)."""
     if name in RSA_HASHES:
         # A key object, not PEM, for the signer: loading a private PEM costs tens of milliseconds.
-        return OURS[name](private_key=rsa_key()) if signer else OURS[name](public_key=rsa_pems()[1])
+        return OURS[name](private_key=rsa_key()) if signer else OURS[name](public_key=rsa_key_pems()["spki"].decode())
     return OURS[name]()
 
 
 def _cryptography_rsa(name: str, base_string: str, client: oauth1.Client) -> str:
     """An oauthlib signature callback: RSASSA-PKCS1-v1_5 [§3.4.3] by cryptography, not PyJWT."""
-    assert client.rsa_key == rsa_pems()[0]
+    assert client.rsa_key == rsa_key_pems()["pkcs8"].decode()
     raw = rsa_key().sign(base_string.encode("utf-8"), padding.PKCS1v15(), RSA_HASHES[name]())
     return base64.b64encode(raw).decode("ascii")
 
@@ -452,7 +441,7 @@ def sign_with_oauthlib(call: TheirCall, name: str) -> Wire:
         verifier=call.verifier,
         signature_method=name,
         signature_type=call.placement,
-        rsa_key=rsa_pems()[0] if name in RSA_HASHES else None,
+        rsa_key=rsa_key_pems()["pkcs8"].decode() if name in RSA_HASHES else None,
         realm=call.realm,
         nonce=call.nonce,
         timestamp=str(call.timestamp),

@@ -7,10 +7,11 @@ environment through PYTHONPATH.
 
 from __future__ import annotations
 
+import ast
+import configparser
 import email
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import venv
@@ -18,14 +19,17 @@ import zipfile
 
 import httplib2
 import pytest
+from packaging.requirements import Requirement
+
+import oauth2
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+PYTHON_VERSION = "Programming Language :: Python :: 3."
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     pytest.importorskip("setuptools")
-    pytest.importorskip("wheel")
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(out),
@@ -43,16 +47,48 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
         entry_points = archive.read(next(n for n in names if n.endswith("/entry_points.txt"))).decode()
     assert "oauth2/py.typed" in names
     assert {"oauth2/__init__.py", "oauth2/clients/imap.py", "oauth2/clients/smtp.py", "oauth2/cli.py"} <= set(names)
-    assert not any(n.startswith("tests/") for n in names)
+    assert not any(n.startswith(("tests/", "tools/")) for n in names)
+    assert metadata["Version"] == oauth2.__version__
     assert metadata["Requires-Python"] == ">=3.9"
+    assert metadata["License-Expression"] == "MIT"
+    assert "LICENSE" in metadata.get_all("License-File")
     requires = metadata.get_all("Requires-Dist")
     assert [r for r in requires if "extra ==" not in r] == ["httplib2>=0.19"]
-    assert {"rsa", "redis", "test"} <= set(metadata.get_all("Provides-Extra"))
+    assert set(metadata.get_all("Provides-Extra")) == {"rsa", "redis", "requests", "httpx", "test", "dev"}
+    extras = {
+        extra: {r.name: str(r.specifier) for r in map(Requirement, requires) if r.marker and r.marker.evaluate(
+            {"extra": extra})}
+        for extra in metadata.get_all("Provides-Extra")
+    }
+    assert extras["requests"] == {"requests": ">=2.25"}
+    assert extras["httpx"] == {"httpx": ">=0.23"}
+    # The public test extra holds what the tests import, not the tools that check the code.
+    assert {"requests", "httpx", "uvicorn", "starlette", "oauthlib", "pytest"} <= extras["test"].keys()
+    assert not {"ruff", "mypy", "types-httplib2", "setuptools"} & extras["test"].keys()
+    assert {"ruff", "mypy", "types-httplib2"} <= extras["dev"].keys()
     assert "OAuth 1.0a" in metadata["Summary"]
-    # What .ci/run tests, the oldest and the newest claimed version, and nothing newer.
-    claimed = [c for c in metadata.get_all("Classifier") if re.fullmatch(r".*:: Python :: 3\.\d+", c)]
-    assert claimed[0].endswith(":: 3.9") and claimed[-1].endswith(":: 3.13")
+    claimed = {c.rsplit(" :: ", 1)[1] for c in metadata.get_all("Classifier") if c.startswith(PYTHON_VERSION)}
+    assert claimed == {"3.9", "3.10", "3.11", "3.12", "3.13"}
     assert "oauth2 = oauth2.cli:main" in entry_points
+
+
+def test_setup_py_only_calls_setup() -> None:
+    """The metadata is in pyproject.toml alone: setup.py is a shim for tools that still run it."""
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    assert [(ast.unparse(call.func), call.args, call.keywords) for call in calls] == [("setup", [], [])]
+
+
+def test_one_test_command() -> None:
+    """README's test command, and tox, run the same checks: tools/check.py."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = readme.split("<!-- test-command -->", 1)[1].split("<!-- /test-command -->", 1)[0]
+    assert "pip install -q -e '.[test,dev]' && .venv/bin/python tools/check.py" in command
+    tox = configparser.ConfigParser()
+    tox.read(ROOT / "tox.ini", encoding="utf-8")
+    assert tox["testenv"]["commands"] == "python tools/check.py {posargs}"
+    assert tox["testenv"]["extras"].split() == ["test", "dev"]
+    assert "py314" not in tox["tox"]["envlist"]
 
 
 def test_wheel_installs_in_a_clean_venv(wheel: pathlib.Path, tmp_path: pathlib.Path) -> None:

@@ -38,10 +38,11 @@ import pytest
 import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from docs_support import IMAPEndpoints, browse_pin, imap_server_process, send, serving
+from docs_support import IMAPEndpoints, browse_pin, imap_server_process
 from imap_server import INBOX_MESSAGES
+from loopback import send, serving
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
-from redis_server import RedisServer, redis_server  # noqa: F401 - the fixture, requested by name
+from redis_server import RedisServer
 from smtp_server import SMTPServers, running_smtp_servers
 from tls_certs import client_context, self_signed_certificate, write_self_signed_cert
 from xoauth_verifier import Account

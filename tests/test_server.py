@@ -13,20 +13,17 @@ import hmac
 import json
 import multiprocessing
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from email.message import Message
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
-from wsgiref import simple_server
 
 import pytest
 import redis
+from loopback import Reply, send, serving
 from oauthlib.oauth1 import (
     SIGNATURE_HMAC_SHA1,
     SIGNATURE_HMAC_SHA256,
@@ -45,7 +42,6 @@ if TYPE_CHECKING:
 
 #: The server's clock in most tests; requests are timestamped against it.
 NOW = 1_700_000_000
-HOST = "127.0.0.1"
 REALM = "provider-tests"
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -925,13 +921,6 @@ def test_two_processes_verifying_one_request_against_one_redis(redis_server: Red
 # ------------------------------------------------------------------ WSGI over HTTP
 
 
-class QuietHandler(simple_server.WSGIRequestHandler):
-    """wsgiref's handler without the access log on stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Drop the line."""
-
-
 @dataclass
 class ProtectedApp:
     """A WSGI app behind oauth2.Server: echoes the verified request, or the error."""
@@ -977,47 +966,9 @@ def serve() -> Iterator[Callable[..., str]]:
     with ExitStack() as stack:
 
         def start(trust_forwarded: bool = False) -> str:
-            app = ProtectedApp(oauth.Server([HMAC_SHA1, HMAC_SHA256]), trust_forwarded)
-            httpd = simple_server.make_server(HOST, 0, app, handler_class=QuietHandler)
-            # shutdown() waits for serve_forever to notice it between polls.
-            thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-            thread.start()
-            stack.callback(httpd.server_close)
-            stack.callback(thread.join)
-            stack.callback(httpd.shutdown)
-            return f"http://{HOST}:{httpd.server_port}"
+            return stack.enter_context(serving(ProtectedApp(oauth.Server([HMAC_SHA1, HMAC_SHA256]), trust_forwarded)))
 
         yield start
-
-
-# Loopback traffic must not go through an HTTP proxy from the environment.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An HTTP response."""
-
-    status: int
-    headers: Message
-    body: bytes
-
-    def json(self) -> Any:
-        """The body as JSON."""
-        return json.loads(self.body)
-
-
-def send(
-    url: str, method: str = "GET", headers: Optional[Mapping[str, str]] = None, body: Optional[bytes] = None
-) -> Reply:
-    """Send one request with urllib; error statuses are returned, not raised."""
-    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
-    try:
-        with OPENER.open(request, timeout=30) as response:
-            return Reply(response.status, response.headers, response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return Reply(error.code, error.headers, error.read())
 
 
 def assert_refused(reply: Reply, status: int, problem: str) -> str:
@@ -1036,14 +987,14 @@ def test_lti_launch_and_its_replay(serve: Callable[..., str]) -> None:
     uri, headers, body = client.sign(launch_url, "POST", body=LTI_PARAMS, headers={"Content-Type": FORM})
     wire_body = body.encode("utf-8")
 
-    reply = send(uri, "POST", headers, wire_body)
+    reply = send("POST", uri, headers, wire_body)
     assert reply.status == 200, reply.body
     echo = reply.json()
     assert echo["params"] == dict(LTI_PARAMS)
     assert echo["token"] is None
     assert base64.b64decode(echo["body"]) == wire_body
 
-    text = assert_refused(send(uri, "POST", headers, wire_body), 401, "nonce_used")
+    text = assert_refused(send("POST", uri, headers, wire_body), 401, "nonce_used")
     assert "nonce" in text
 
 
@@ -1055,7 +1006,7 @@ def test_json_api_call_with_body_hash(serve: Callable[..., str], method: str) ->
     uri, headers, signed_body = client.sign(url, method, body=body, headers={"Content-Type": JSON})
     assert "oauth_body_hash" in headers["Authorization"]
 
-    reply = send(uri, method, headers, signed_body.encode("utf-8"))
+    reply = send(method, uri, headers, signed_body.encode("utf-8"))
     assert reply.status == 200, reply.body
     echo = reply.json()
     assert echo["params"] == {"expand": "owner"}
@@ -1064,7 +1015,7 @@ def test_json_api_call_with_body_hash(serve: Callable[..., str], method: str) ->
 
     uri, headers, signed_body = client.sign(url, method, body=body, headers={"Content-Type": JSON})
     swapped = signed_body.replace('"price": 10', '"price": 0').encode("utf-8")
-    text = assert_refused(send(uri, method, headers, swapped), 401, "signature_invalid")
+    text = assert_refused(send(method, uri, headers, swapped), 401, "signature_invalid")
     with pytest.raises(oauth.BodyHashMismatch) as caught:
         oauth.Server([HMAC_SHA1]).verify_request(
             oauth.Request.from_request(method, uri, headers=headers, body=swapped), CONSUMER, TOKEN
@@ -1080,13 +1031,13 @@ def test_get_signed_with_our_request_in_the_query(serve: Callable[..., str], tok
     signed_url = request.to_url()
     assert "oauth_signature=" in urlsplit(signed_url).query
 
-    reply = send(signed_url)
+    reply = send("GET", signed_url)
     assert reply.status == 200, reply.body
     echo = reply.json()
     assert echo["params"] == {"q": "café au lait", "tag": ["a", "b"], "empty": ""}
     assert echo["token"] == (token.key if token else None)
 
-    assert_refused(send(signed_url.replace("tag=b", "tag=c")), 401, "signature_invalid")
+    assert_refused(send("GET", signed_url.replace("tag=b", "tag=c")), 401, "signature_invalid")
 
 
 @pytest.mark.parametrize(
@@ -1097,7 +1048,7 @@ def test_get_signed_with_our_request_in_the_query(serve: Callable[..., str], tok
 def test_percent_encoded_paths_verify(serve: Callable[..., str], path: str) -> None:
     client = oauthlib_client(SIGNATURE_TYPE_AUTH_HEADER, TOKEN, timestamp=None)
     uri, headers, _ = client.sign(serve() + path + "?x=1", "GET")
-    reply = send(uri, headers=headers)
+    reply = send("GET", uri, headers)
     assert reply.status == 200, reply.body
     assert reply.json()["params"] == {"x": "1"}
 
@@ -1108,9 +1059,9 @@ def test_unknown_credentials_and_an_unsigned_request_over_http(serve: Callable[.
                                      (CONSUMER, OTHER_TOKEN, "token_rejected")]:
         request = oauth.Request.from_consumer_and_token(consumer, token, "GET", base + "/api")
         request.sign_request(HMAC_SHA1, consumer, token)
-        assert_refused(send(request.to_url()), 401, problem)
+        assert_refused(send("GET", request.to_url()), 401, problem)
     request = oauth.Request.from_consumer_and_token(CONSUMER, TOKEN, "GET", base + "/api")
-    assert_refused(send(base + "/api", headers=request.to_header()), 400, "parameter_absent")
+    assert_refused(send("GET", base + "/api", request.to_header()), 400, "parameter_absent")
 
 
 @pytest.mark.parametrize("trusted", [True, False], ids=["trust_forwarded", "direct"])
@@ -1121,7 +1072,7 @@ def test_forwarded_scheme_and_host(serve: Callable[..., str], trusted: bool) -> 
     _, headers, _ = client.sign(public_url, "GET")
     proxy_headers = {**headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "lms.example.com"}
 
-    reply = send(base + "/lti/launch?context=42", headers=proxy_headers)
+    reply = send("GET", base + "/lti/launch?context=42", proxy_headers)
     if trusted:
         assert reply.status == 200, reply.body
         assert reply.json()["url"] == public_url
@@ -1135,7 +1086,7 @@ def test_trusted_forwarded_headers_replace_the_direct_url(serve: Callable[..., s
     client = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET)
     uri, headers, _ = client.sign(base + "/lti/launch", "GET")
     spoofed = {**headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "lms.example.com"}
-    assert_refused(send(uri, headers=spoofed), 401, "signature_invalid")
+    assert_refused(send("GET", uri, spoofed), 401, "signature_invalid")
 
 
 def test_from_wsgi_prefers_the_raw_request_target() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -24,13 +25,14 @@ import traceback
 import urllib.request
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type, Union
 
+import at_now
 import pytest
 from cryptography.exceptions import InvalidSignature as CryptographyInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tls_certs import self_signed_certificate
+from tls_certs import rsa_pems, self_signed_certificate
 
 import oauth2 as oauth
 from oauth2.provider import Provider
@@ -81,23 +83,6 @@ class Material(NamedTuple):
     ec_pems: Pems
 
 
-def rsa_pems(key: RSAKey) -> Pems:
-    """``key`` in every PEM form the RSA methods accept."""
-    private = key.private_bytes
-    public = key.public_key().public_bytes
-    pem, no_encryption = serialization.Encoding.PEM, serialization.NoEncryption()
-    return {
-        "pkcs1": private(pem, serialization.PrivateFormat.TraditionalOpenSSL, no_encryption),
-        "pkcs8": private(pem, serialization.PrivateFormat.PKCS8, no_encryption),
-        "encrypted_pkcs8": private(
-            pem, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(PASSWORD.encode("utf-8"))
-        ),
-        "spki": public(pem, serialization.PublicFormat.SubjectPublicKeyInfo),
-        "pkcs1_public": public(pem, serialization.PublicFormat.PKCS1),
-        "certificate": self_signed_certificate(key, "consumer.example"),
-    }
-
-
 @pytest.fixture(scope="module")
 def material() -> Material:
     """Two RSA keys (1024 bits keeps generation fast) and an EC key, with their PEMs."""
@@ -113,7 +98,7 @@ def material() -> Material:
         ),
         "certificate": self_signed_certificate(ec_key, "ec.example"),
     }
-    return Material(a, b, rsa_pems(a), rsa_pems(b), ec_key, ec_pems)
+    return Material(a, b, rsa_pems(a, PASSWORD), rsa_pems(b, PASSWORD), ec_key, ec_pems)
 
 
 @pytest.fixture(scope="module")
@@ -131,22 +116,8 @@ def server(*methods: oauth.SignatureMethod) -> oauth.Server:
     return oauth.Server(list(methods))
 
 
-def signed(
-    method: oauth.SignatureMethod,
-    *,
-    http_method: str = "GET",
-    parameters: Optional[Dict[str, str]] = None,
-    body: bytes = b"",
-    form: bool = False,
-    consumer: oauth.Consumer = CONSUMER,
-    token: Optional[oauth.Token] = TOKEN,
-) -> oauth.Request:
-    """A fresh request to ``URL`` signed with ``method``."""
-    request = oauth.Request.from_consumer_and_token(
-        consumer, token, http_method, URL, parameters=parameters, body=body, is_form_encoded=form
-    )
-    request.sign_request(method, consumer, token)
-    return request
+# This module's credentials and URL, signed at the real time: its servers keep it.
+signed = functools.partial(at_now.signed, url=URL, consumer=CONSUMER, token=TOKEN, timestamp=None)
 
 
 def received(request: oauth.Request, transport: str) -> oauth.Request:
@@ -219,7 +190,7 @@ def test_method_names(cls: Type[oauth.SignatureMethod], name: str) -> None:
 
 
 def test_signed_request_names_its_method(methods: Dict[str, SignerVerifier]) -> None:
-    assert {name: signed(pair.signer)["oauth_signature_method"] for name, pair in methods.items()} == {
+    assert {name: signed(method=pair.signer)["oauth_signature_method"] for name, pair in methods.items()} == {
         name: name for name in ALL_NAMES
     }
 
@@ -229,7 +200,7 @@ def test_signed_request_names_its_method(methods: Dict[str, SignerVerifier]) -> 
 TRANSPORTS: Dict[str, Dict[str, Any]] = {
     "header": {"http_method": "GET"},
     "url": {"http_method": "GET", "parameters": {"q": "a b&c"}},
-    "body": {"http_method": "POST", "parameters": {"status": "hello wörld"}, "form": True},
+    "body": {"http_method": "POST", "parameters": {"status": "hello wörld"}, "is_form_encoded": True},
 }
 
 
@@ -238,7 +209,7 @@ TRANSPORTS: Dict[str, Dict[str, Any]] = {
 def test_round_trip_through_server(name: str, transport: str, methods: Dict[str, SignerVerifier]) -> None:
     signer, verifier = methods[name]
     options = TRANSPORTS[transport]
-    request = signed(signer, **options)
+    request = signed(method=signer, **options)
     assert type(request["oauth_signature"]) is str
 
     verified = server(verifier).verify_request(received(request, transport), CONSUMER, TOKEN)
@@ -281,7 +252,7 @@ def test_tampered_request_is_refused(
     name: str, tamper: Callable[[oauth.Request], None], methods: Dict[str, SignerVerifier]
 ) -> None:
     signer, verifier = methods[name]
-    request = received(signed(signer), "header")
+    request = received(signed(method=signer), "header")
     tamper(request)
 
     assert not verifier.check(request, CONSUMER, TOKEN, request["oauth_signature"])
@@ -303,7 +274,7 @@ BAD_SIGNATURES: Dict[str, Callable[[str], str]] = {
 @pytest.mark.parametrize("name", ALL_NAMES)
 def test_bad_signature_is_refused(name: str, bad: str, methods: Dict[str, SignerVerifier]) -> None:
     signer, verifier = methods[name]
-    request = signed(signer)
+    request = signed(method=signer)
     forged = BAD_SIGNATURES[bad](request["oauth_signature"])
     assert forged != request["oauth_signature"]
     request["oauth_signature"] = forged
@@ -321,7 +292,7 @@ def test_wrong_secret_is_refused(
     name: str, consumer_secret: str, token_secret: str, methods: Dict[str, SignerVerifier]
 ) -> None:
     signer, verifier = methods[name]
-    request = signed(signer, consumer=oauth.Consumer(CONSUMER.key or "", consumer_secret),
+    request = signed(method=signer, consumer=oauth.Consumer(CONSUMER.key or "", consumer_secret),
                      token=oauth.Token(TOKEN.key or "", token_secret))
     with pytest.raises(oauth.InvalidSignature):
         server(verifier).verify_request(received(request, "header"), CONSUMER, TOKEN)
@@ -330,7 +301,7 @@ def test_wrong_secret_is_refused(
 @pytest.mark.parametrize("name", ALL_NAMES)
 def test_signing_is_deterministic(name: str, methods: Dict[str, SignerVerifier]) -> None:
     signer, _ = methods[name]
-    request = signed(signer)
+    request = signed(method=signer)
     first = request["oauth_signature"]
 
     # oauth_signature is not part of what is signed, so signing again changes nothing.
@@ -344,7 +315,7 @@ def test_signing_is_deterministic(name: str, methods: Dict[str, SignerVerifier])
 
 
 def test_hmac_variants_share_the_base_string_and_differ_in_the_digest() -> None:
-    request = signed(oauth.SignatureMethod_HMAC_SHA1())
+    request = signed(method=oauth.SignatureMethod_HMAC_SHA1())
     bases = {name: cls().signing_base(request, CONSUMER, TOKEN) for name, (cls, _) in HMAC_METHODS.items()}
     key, raw = bases["HMAC-SHA1"]
 
@@ -377,7 +348,7 @@ def test_hmac_equals_the_standard_library_for_any_secrets(
 
 
 def test_plaintext_signature_is_the_encoded_secrets() -> None:
-    request = signed(oauth.SignatureMethod_PLAINTEXT())
+    request = signed(method=oauth.SignatureMethod_PLAINTEXT())
     assert request["oauth_signature"] == f"{oauth.escape(CONSUMER_SECRET)}&{oauth.escape(TOKEN_SECRET)}"
 
 
@@ -399,7 +370,7 @@ def test_rsa_signs_with_a_pem_private_key(name: str, form: str, as_text: bool, m
     pem: Union[str, bytes] = material.pems_a[form].decode("ascii") if as_text else material.pems_a[form]
     password = PASSWORD if form == "encrypted_pkcs8" else None
 
-    request = signed(cls(private_key=pem, password=password))
+    request = signed(method=cls(private_key=pem, password=password))
 
     assert request["oauth_signature"] == rsa_signature(material.a, request, hash_cls)
     assert verifies(material.a.public_key(), request, request["oauth_signature"], hash_cls)
@@ -407,7 +378,7 @@ def test_rsa_signs_with_a_pem_private_key(name: str, form: str, as_text: bool, m
 
 @pytest.mark.parametrize("password", [PASSWORD, PASSWORD.encode("utf-8")], ids=["str", "bytes"])
 def test_rsa_password_as_str_or_bytes(password: Union[str, bytes], material: Material) -> None:
-    request = signed(oauth.SignatureMethod_RSA_SHA256(material.pems_a["encrypted_pkcs8"], password=password))
+    request = signed(method=oauth.SignatureMethod_RSA_SHA256(material.pems_a["encrypted_pkcs8"], password=password))
     assert request["oauth_signature"] == rsa_signature(material.a, request, hashes.SHA256)
 
 
@@ -417,14 +388,14 @@ def test_rsa_password_bytes_that_are_not_utf8(material: Material) -> None:
     pem = material.a.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(password)
     )
-    request = signed(oauth.SignatureMethod_RSA_SHA1(pem, password=password))
+    request = signed(method=oauth.SignatureMethod_RSA_SHA1(pem, password=password))
     assert request["oauth_signature"] == rsa_signature(material.a, request, hashes.SHA1)
 
 
 @pytest.mark.parametrize("name", RSA_METHODS)
 def test_rsa_signs_with_a_key_object(name: str, material: Material) -> None:
     cls, hash_cls = RSA_METHODS[name]
-    request = signed(cls(private_key=material.a))
+    request = signed(method=cls(private_key=material.a))
     assert request["oauth_signature"] == rsa_signature(material.a, request, hash_cls)
     # The digest really is the one the name says.
     others = [h for n, (_, h) in RSA_METHODS.items() if n != name]
@@ -433,7 +404,7 @@ def test_rsa_signs_with_a_key_object(name: str, material: Material) -> None:
 
 def test_rsa_signing_base_holds_no_key(material: Material) -> None:
     method = oauth.SignatureMethod_RSA_SHA1(private_key=material.a)
-    request = signed(method)
+    request = signed(method=method)
     assert method.signing_base(request, CONSUMER, TOKEN) == (b"", oauth.explain(request).base_string.encode())
 
 
@@ -453,7 +424,7 @@ def test_rsa_verifies_with_a_pem_public_key_or_certificate(
     cls, _ = RSA_METHODS[name]
     assert PUBLIC_FORMS[form].encode() in material.pems_a[form]
     pem: Union[str, bytes] = material.pems_a[form].decode("ascii") if as_text else material.pems_a[form]
-    request = received(signed(cls(private_key=material.a)), "header")
+    request = received(signed(method=cls(private_key=material.a)), "header")
 
     assert cls(public_key=pem).check(request, CONSUMER, TOKEN, request["oauth_signature"])
     server(cls(public_key=pem)).verify_request(request, CONSUMER, TOKEN)
@@ -462,14 +433,14 @@ def test_rsa_verifies_with_a_pem_public_key_or_certificate(
 @pytest.mark.parametrize("name", RSA_METHODS)
 def test_rsa_verifies_with_a_public_key_object(name: str, material: Material) -> None:
     cls, _ = RSA_METHODS[name]
-    request = received(signed(cls(private_key=material.pems_a["pkcs1"])), "url")
+    request = received(signed(method=cls(private_key=material.pems_a["pkcs1"])), "url")
     server(cls(public_key=material.a.public_key())).verify_request(request, CONSUMER, TOKEN)
 
 
 def test_rsa_private_key_object_as_public_key_is_no_type_error(material: Material) -> None:
     # Handing the key pair to the verifier is an easy slip: it may be accepted
     # (its public half verifies) or refused, but as an oauth.Error.
-    request = signed(oauth.SignatureMethod_RSA_SHA1(private_key=material.a))
+    request = signed(method=oauth.SignatureMethod_RSA_SHA1(private_key=material.a))
     try:
         accepted = oauth.SignatureMethod_RSA_SHA1(public_key=material.a).check(
             request, CONSUMER, TOKEN, request["oauth_signature"]
@@ -490,8 +461,10 @@ def test_rsa_public_key_for_chooses_the_key_per_consumer(material: Material) -> 
         return public[consumer.key or ""]
 
     verifier = server(oauth.SignatureMethod_RSA_SHA256(public_key_for=lookup))
-    from_alice = received(signed(oauth.SignatureMethod_RSA_SHA256(material.a), consumer=alice, token=None), "header")
-    from_bob = received(signed(oauth.SignatureMethod_RSA_SHA256(material.b), consumer=bob, token=None), "header")
+    from_alice = received(signed(method=oauth.SignatureMethod_RSA_SHA256(material.a), consumer=alice, token=None),
+                          "header")
+    from_bob = received(signed(method=oauth.SignatureMethod_RSA_SHA256(material.b), consumer=bob, token=None),
+                        "header")
 
     verifier.verify_request(from_alice, alice, None)
     verifier.verify_request(from_bob, bob, None)
@@ -499,7 +472,7 @@ def test_rsa_public_key_for_chooses_the_key_per_consumer(material: Material) -> 
 
     confused = server(oauth.SignatureMethod_RSA_SHA256(public_key_for=lambda consumer: public["bob-app"]))
     with pytest.raises(oauth.InvalidSignature):
-        confused.verify_request(received(signed(oauth.SignatureMethod_RSA_SHA256(material.a), consumer=alice,
+        confused.verify_request(received(signed(method=oauth.SignatureMethod_RSA_SHA256(material.a), consumer=alice,
                                                 token=None), "header"), alice, None)
 
 
@@ -507,7 +480,7 @@ def test_rsa_public_key_for_chooses_the_key_per_consumer(material: Material) -> 
 @pytest.mark.parametrize("name", RSA_METHODS)
 def test_rsa_wrong_key_or_certificate_is_invalid_signature(name: str, wrong: str, material: Material) -> None:
     cls, hash_cls = RSA_METHODS[name]
-    request = received(signed(cls(private_key=material.a)), "header")
+    request = received(signed(method=cls(private_key=material.a)), "header")
     verifier = cls(public_key=material.pems_b[wrong])
 
     assert not verifies(material.b.public_key(), request, request["oauth_signature"], hash_cls)
@@ -555,7 +528,7 @@ def test_rsa_signing_key_errors_are_clear_oauth_errors(name: str, case: str, mat
     make, expected = PRIVATE_KEY_ERRORS[case]
     given = make(material)
     with pytest.raises(oauth.Error) as raised:
-        signed(cls(**given))
+        signed(method=cls(**given))
     assert expected in str(raised.value)
     assert_tells_nothing(raised.value, {**given, "right password": PASSWORD, "full key": material.pems_a["pkcs1"]})
 
@@ -583,7 +556,7 @@ def test_rsa_verifying_key_errors_are_clear_oauth_errors(name: str, case: str, m
     cls, _ = RSA_METHODS[name]
     make, expected = PUBLIC_KEY_ERRORS[case]
     given = make(material)
-    request = received(signed(cls(private_key=material.a)), "header")
+    request = received(signed(method=cls(private_key=material.a)), "header")
     with pytest.raises(oauth.Error) as raised:
         server(cls(**given)).verify_request(request, CONSUMER, TOKEN)
     assert expected in str(raised.value)
@@ -713,7 +686,7 @@ def hmac_key(consumer: oauth.Consumer, token: Optional[oauth.Token]) -> bytes:
 
 def test_1_9_custom_method_returning_bytes() -> None:
     method = PR242HmacSha256()
-    request = signed(oauth.SignatureMethod_HMAC_SHA1())
+    request = signed(method=oauth.SignatureMethod_HMAC_SHA1())
     key, raw = method.signing_base(request, CONSUMER, TOKEN)
     assert (type(key), type(raw)) == (bytes, bytes)
     assert type(method.sign(request, CONSUMER, TOKEN)) is bytes
@@ -725,7 +698,7 @@ def test_1_9_custom_method_returning_bytes() -> None:
 
 
 def test_custom_method_with_sign_base_string_only() -> None:
-    request = signed(BaseStringHmacSha384())
+    request = signed(method=BaseStringHmacSha384())
     expected = hmac.new(hmac_key(CONSUMER, TOKEN), oauth.explain(request).base_string.encode(), hashlib.sha384)
     assert request["oauth_signature"] == b64(expected.digest())
 
@@ -744,8 +717,8 @@ class ConsumerSecretOnlyHmacSha1(oauth.SignatureMethod_HMAC_SHA1):
 def test_server_verifies_a_1_9_style_subclass_through_its_own_signing_base() -> None:
     """The Server checks built-in methods from the base string it makes; a subclass that overrides
     ``sign``, ``signing_base`` or ``check`` must still be verified through them."""
-    ours = received(signed(ConsumerSecretOnlyHmacSha1()), "header")
-    standard = received(signed(oauth.SignatureMethod_HMAC_SHA1()), "header")
+    ours = received(signed(method=ConsumerSecretOnlyHmacSha1()), "header")
+    standard = received(signed(method=oauth.SignatureMethod_HMAC_SHA1()), "header")
 
     assert server(ConsumerSecretOnlyHmacSha1()).verify_request(ours, CONSUMER, TOKEN) == QUERY
     with pytest.raises(oauth.InvalidSignature):
@@ -760,7 +733,7 @@ def test_server_verifies_a_1_9_style_subclass_through_its_own_signing_base() -> 
     ids=lambda method: method.name,
 )
 def test_check_base_string_is_the_pure_counterpart_of_sign_base_string(method: oauth.SignatureMethod) -> None:
-    base_string = oauth.explain(signed(method)).base_string
+    base_string = oauth.explain(signed(method=method)).base_string
     signature = method.sign_base_string(base_string, CONSUMER, TOKEN)
 
     assert method.check_base_string(base_string, CONSUMER, TOKEN, signature)
@@ -773,7 +746,7 @@ def test_check_base_string_is_the_pure_counterpart_of_sign_base_string(method: o
 @pytest.mark.parametrize("transport", ["header", "url"])
 @pytest.mark.parametrize("custom", CUSTOMS, ids=lambda c: c.__name__)
 def test_custom_method_verified_by_server(custom: Type[oauth.SignatureMethod], transport: str) -> None:
-    request = received(signed(custom()), transport)
+    request = received(signed(method=custom()), transport)
     verifier = oauth.Server()
     with pytest.raises(oauth.UnsupportedSignatureMethod):
         verifier.verify_request(request, CONSUMER, TOKEN)
@@ -816,7 +789,7 @@ JSON_BODY = '{"photo": "vacation.jpg", "caption": "été"}'.encode()
 @pytest.mark.parametrize("name", ALL_NAMES)
 def test_body_hash_is_sha1_for_every_method(name: str, methods: Dict[str, SignerVerifier]) -> None:
     signer, verifier = methods[name]
-    request = signed(signer, http_method="POST", body=JSON_BODY)
+    request = signed(method=signer, http_method="POST", body=JSON_BODY)
 
     assert request["oauth_body_hash"] == b64(hashlib.sha1(JSON_BODY).digest())
     headers = {**request.to_header(), "Content-Type": "application/json"}
@@ -852,7 +825,7 @@ def test_body_hash_algorithm_of_a_subclass(
 ) -> None:
     is_rsa = issubclass(parent, oauth.SignatureMethod_RSA_SHA256)
     signer = subclass(private_key=material.a) if is_rsa else subclass()
-    request = signed(signer, http_method="PUT", body=JSON_BODY)
+    request = signed(method=signer, http_method="PUT", body=JSON_BODY)
 
     assert request["oauth_body_hash"] == b64(hashlib.sha256(JSON_BODY).digest())
     headers = {**request.to_header(), "Content-Type": "application/json"}
@@ -870,7 +843,7 @@ def test_body_hash_algorithm_of_a_subclass(
 @pytest.mark.parametrize("name", ALL_NAMES)
 def test_explain_is_consistent_and_holds_no_secret(name: str, side: str, methods: Dict[str, SignerVerifier]) -> None:
     signer, _ = methods[name]
-    request = signed(signer, parameters={"q": "a b&c"})
+    request = signed(method=signer, parameters={"q": "a b&c"})
     if name == "PLAINTEXT":
         # Then the secret-free checks below can fail: the signature holds the secrets.
         assert all(fragment in request["oauth_signature"] for fragment in SECRET_FRAGMENTS)

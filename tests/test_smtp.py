@@ -11,15 +11,7 @@ from typing import Any, TypeVar
 import pytest
 from smtp_server import SMTPServer, SMTPServers, running_smtp_servers
 from tls_certs import client_context, write_self_signed_cert
-from xoauth_verifier import (  # noqa: F401
-    XOAUTH2_ERROR_JSON,
-    Account,
-    Replay,
-    consumer_fixture,
-    replay_fixture,
-    stale_timestamp_fixture,
-    token_fixture,
-)
+from xoauth_verifier import XOAUTH2_ERROR_JSON, Account, Replay
 
 import oauth2
 import oauth2.clients.smtp as oauth_smtplib

@@ -1,6 +1,6 @@
-"""Throw-away TLS material for tests that run real servers on 127.0.0.1.
+"""Throw-away keys and certificates: RSA signing keys in every PEM form, and TLS for servers on 127.0.0.1.
 
-The certificate is self-signed and names both ``localhost`` and
+The TLS certificate is self-signed and names both ``localhost`` and
 ``127.0.0.1``, so clients can keep hostname checking switched on while
 connecting to the loopback address.
 """
@@ -8,6 +8,7 @@ connecting to the loopback address.
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import ssl
 from pathlib import Path
@@ -33,6 +34,29 @@ def self_signed_certificate(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
         .sign(key, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+@functools.cache
+def rsa_key() -> rsa.RSAPrivateKey:
+    """A 2048-bit RSA key, made once per test process (generating one takes a noticeable fraction of a second)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def rsa_pems(key: rsa.RSAPrivateKey, password: str | None = None) -> dict[str, bytes]:
+    """``key`` in every PEM form the RSA signature methods accept; ``encrypted_pkcs8`` only with a ``password``."""
+    private, public = key.private_bytes, key.public_key().public_bytes
+    pem, no_encryption = serialization.Encoding.PEM, serialization.NoEncryption()
+    pems = {
+        "pkcs1": private(pem, serialization.PrivateFormat.TraditionalOpenSSL, no_encryption),
+        "pkcs8": private(pem, serialization.PrivateFormat.PKCS8, no_encryption),
+        "spki": public(pem, serialization.PublicFormat.SubjectPublicKeyInfo),
+        "pkcs1_public": public(pem, serialization.PublicFormat.PKCS1),
+        "certificate": self_signed_certificate(key, "consumer.example"),
+    }
+    if password is not None:
+        encryption = serialization.BestAvailableEncryption(password.encode("utf-8"))
+        pems["encrypted_pkcs8"] = private(pem, serialization.PrivateFormat.PKCS8, encryption)
+    return pems
 
 
 def write_self_signed_cert(directory: Path | str) -> tuple[Path, Path]:

@@ -148,13 +148,13 @@ class XOAuth2Verifier:
 
 # The client credentials for Account, shared by the IMAP and SMTP tests; each
 # test module defines the ``account`` fixture for its own servers.
-@pytest.fixture(name="consumer")
-def consumer_fixture(account: Account) -> oauth2.Consumer:
+@pytest.fixture
+def consumer(account: Account) -> oauth2.Consumer:
     return oauth2.Consumer(account.consumer_key, account.consumer_secret)
 
 
-@pytest.fixture(name="token")
-def token_fixture(account: Account) -> oauth2.Token:
+@pytest.fixture
+def token(account: Account) -> oauth2.Token:
     return oauth2.Token(account.token_key, account.token_secret)
 
 
@@ -166,8 +166,8 @@ class Replay:
     sent: list[str]
 
 
-@pytest.fixture(name="replay")
-def replay_fixture(url: str, consumer: oauth2.Consumer, token: oauth2.Token, monkeypatch: pytest.MonkeyPatch) -> Replay:
+@pytest.fixture
+def replay(url: str, consumer: oauth2.Consumer, token: oauth2.Token, monkeypatch: pytest.MonkeyPatch) -> Replay:
     """Every later ``build_xoauth_string`` returns the same string, nonce included: a replay."""
     recorded = Replay(oauth2.build_xoauth_string(url, consumer, token), [])
 
@@ -179,8 +179,8 @@ def replay_fixture(url: str, consumer: oauth2.Consumer, token: oauth2.Token, mon
     return recorded
 
 
-@pytest.fixture(name="stale_timestamp")
-def stale_timestamp_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def stale_timestamp(monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests signed from now on carry a timestamp an hour old."""
     stale = str(int(time.time()) - 3600)
     monkeypatch.setattr(oauth2.Request, "make_timestamp", classmethod(lambda cls: stale))
