@@ -698,3 +698,33 @@ def test_protocol_parameters_are_decoded_once() -> None:
     )
     server = oauth.Server([oauth.SignatureMethod_PLAINTEXT()], clock=lambda: float(received["oauth_timestamp"]))
     assert server.verify_request(received, consumer, None) == {}
+
+
+# ------------------------------------------------------------- 1b. the wire oauth.sign() makes, by oauthlib
+
+
+@pytest.mark.parametrize("name", METHOD_NAMES)
+@settings(max_examples=60, deadline=None)
+@given(call=our_calls(), placement=st.sampled_from(["header", "query", "body"]))
+def test_oauthlib_verifies_the_wire_sign_makes(name: str, call: OurCall, placement: str) -> None:
+    """oauth.sign(), under every shell, puts on the wire what oauthlib verifies, in each placement."""
+    if call.body.form is None and placement == "body":
+        placement = "query"
+    consumer, token = call.credentials.consumer(), call.credentials.token()
+    if token is not None and call.verifier is not None:
+        token.set_verifier(call.verifier)
+    typed = {"Content-Type": call.body.content_type} if call.body.content_type else {}
+    text = call.body.text
+    signed = oauth.sign(
+        call.method, call.target.iri, consumer, token, headers=typed,
+        body=text.encode("utf-8") if call.body_as_bytes and text is not None else text,
+        signature_method=our_method(name, signer=True), placement=placement, realm=call.realm,
+        body_hash=call.body_hash, parameters={"oauth_callback": call.callback} if call.callback is not None else None,
+        nonce=call.nonce, timestamp=call.timestamp,
+    )
+    body = signed.body.decode("utf-8") if isinstance(signed.body, bytes) else signed.body
+    assert isinstance(body, (str, type(None)))
+    wire = Wire(call.method, to_uri(signed.uri), signed.headers, body)
+    assert oauthlib_verifies(wire, name, call.credentials) == oauth.explain(signed.request).base_string
+    assert signed.request["oauth_signature"] == sign_with_us(call, name)["oauth_signature"]
+    assert typed == {k: v for k, v in signed.headers.items() if k != "Authorization"}  # the caller's, untouched

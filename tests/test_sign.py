@@ -1,0 +1,124 @@
+"""oauth2.sign(), the one signing function under the Client, the CLI, OAuth Echo and XOAUTH.
+
+Its wire output is checked against oauthlib on generated requests in
+test_oracle.py (test_oauthlib_verifies_the_wire_sign_makes); here, its rules
+and its bad input.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Dict
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, TOKEN, server
+
+import oauth2 as oauth
+
+URL = "http://api.example.com/r?q=1"
+
+
+def signed(**options: Any) -> oauth.Signed:
+    arguments: Dict[str, Any] = {"nonce": "n0nce", "timestamp": NOW, **options}
+    method = arguments.pop("method", "POST")
+    return oauth.sign(method, arguments.pop("uri", URL), CONSUMER, TOKEN, **arguments)
+
+
+def verified(wire: oauth.Signed, method: str = "POST") -> Dict[str, Any]:
+    """What our Server returns for the request as it arrives."""
+    received = oauth.Request.from_request(method, wire.uri, headers=wire.headers,
+                                          body=wire.body if wire.body is not None else None)
+    return server(PLAINTEXT, HMAC_SHA1, allow_plaintext_over_http=True).verify_request(received, CONSUMER, TOKEN)
+
+
+def test_the_same_inputs_give_the_same_wire_and_leave_the_inputs_alone() -> None:
+    headers = {"Content-Type": FORM, "Authorization": "OAuth stale", "X-Trace": "1"}
+    first = signed(headers=headers, body=b"a=1")
+    assert first[:3] == signed(headers=dict(headers), body=b"a=1")[:3]
+    assert headers == {"Content-Type": FORM, "Authorization": "OAuth stale", "X-Trace": "1"}
+    assert first.headers["X-Trace"] == "1" and first.headers["Authorization"] != "OAuth stale"
+    assert first.body == b"a=1" and first.uri == URL
+
+
+@pytest.mark.parametrize("placement", ["header", "query", "body"])
+def test_each_placement_verifies_with_the_form_pairs_signed(placement: str) -> None:
+    wire = signed(headers={"Content-Type": FORM, "Content-Length": "3"}, body=b"a=1", placement=placement)
+    assert verified(wire) == {"a": "1", "q": "1"}
+    assert ("Authorization" in wire.headers) == (placement == "header")
+    assert ("oauth_signature" in dict(parse_qsl(urlsplit(wire.uri).query))) == (placement == "query")
+    if placement == "body":
+        assert "Content-Length" not in wire.headers  # the body grew
+        assert isinstance(wire.body, bytes) and wire.body.startswith(b"a=1&oauth_")
+
+
+def test_a_json_body_is_signed_by_its_hash_and_sent_as_given() -> None:
+    body = '{"caf\u00e9": 1}'
+    wire = signed(headers={"Content-Type": "application/json"}, body=body)
+    assert wire.body is body and "oauth_body_hash" in wire.request
+    assert verified(wire) == {"q": "1"}
+    unhashed = signed(headers={"Content-Type": "application/json"}, body=body, body_hash=False)
+    assert "oauth_body_hash" not in unhashed.request
+
+
+def test_a_file_body_is_read_once_and_sent_as_its_bytes() -> None:
+    wire = signed(headers={"Content-Type": "application/octet-stream"}, body=io.BytesIO(b"\x00\x01"))
+    assert wire.body == b"\x00\x01"
+    assert verified(wire) == {"q": "1"}
+
+
+def test_protocol_parameters_and_the_token_verifier_are_signed() -> None:
+    token = oauth.Token("tkey", "tsecret")
+    token.set_verifier("v3r")
+    wire = oauth.sign("POST", URL, CONSUMER, token, parameters={"oauth_callback": "oob"}, nonce="n", timestamp=NOW)
+    assert wire.request["oauth_verifier"] == "v3r" and wire.request["oauth_callback"] == "oob"
+    assert 'oauth_callback="oob"' in wire.headers["Authorization"]
+
+
+def test_a_protocol_parameter_the_caller_put_in_the_body_draws_the_others_there() -> None:
+    """1.9's way to send oauth_callback: in the form body; RFC 5849 §3.5 wants each parameter in one place."""
+    wire = signed(headers={"Content-Type": FORM}, body=b"oauth_callback=oob&a=1")
+    assert "Authorization" not in wire.headers
+    assert isinstance(wire.body, bytes)
+    names = [name for name, _ in parse_qsl(wire.body.decode())]
+    assert names.count("oauth_callback") == 1 and "oauth_signature" in names
+    assert verified(wire) == {"a": "1", "q": "1"}
+
+
+def test_a_realm_is_quoted_into_the_header() -> None:
+    assert signed(realm='r"x').headers["Authorization"].startswith('OAuth realm="r\\"x", ')
+
+
+def test_a_bad_placement_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="placement must be one of header, query, body"):
+        signed(placement="cookie")
+
+
+def test_body_placement_needs_a_form_body() -> None:
+    with pytest.raises(oauth.Error, match=r"needs a form-encoded body"):
+        signed(headers={"Content-Type": "application/json"}, body=b"{}", placement="body")
+
+
+@pytest.mark.parametrize("consumer", [None, "ckey", object()])
+def test_credentials_of_the_wrong_type_are_a_type_error(consumer: Any) -> None:
+    with pytest.raises(TypeError, match="consumer must have a key and a secret"):
+        oauth.sign("GET", URL, consumer, None)
+
+
+@pytest.mark.parametrize("uri", ["ftp://x/", "/relative", "http://[zz]/", "http://h:+80/"])
+def test_a_bad_uri_is_invalid_request(uri: str) -> None:
+    with pytest.raises(oauth.InvalidRequest):
+        signed(uri=uri)
+
+
+def test_the_shells_sign_through_it() -> None:
+    """Echo and XOAUTH give what sign() gives for the same request (nonces aside)."""
+    client = oauth.Client(CONSUMER, TOKEN)
+    echo = client.echo_headers("https://api.example.com/1.1/account/verify_credentials.json")
+    received = oauth.Request.from_request("GET", echo["X-Auth-Service-Provider"],
+                                          headers={"Authorization": echo["X-Verify-Credentials-Authorization"]})
+    assert oauth.Server([HMAC_SHA1]).verify_request(received, CONSUMER, TOKEN) == {}
+    xoauth = oauth.build_xoauth_string("https://mail.example.com/mail/b/u/imap/", CONSUMER, TOKEN)
+    method, url, params = xoauth.split(" ", 2)
+    rebuilt = oauth.Request.from_request(method, url, headers={"Authorization": "OAuth " + params})
+    assert oauth.Server([HMAC_SHA1]).verify_request(rebuilt, CONSUMER, TOKEN) == {}
