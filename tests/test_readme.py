@@ -270,6 +270,17 @@ def check_signed_request(ran: Ran) -> None:
     assert oauthlib_signature.verify_hmac_sha1(signed, consumer.secret, token.secret)
 
 
+def check_sign_anywhere(ran: Ran) -> None:
+    """What sign() returned, sent as it is, verifies: the form pairs signed, the Authorization header set."""
+    ns = ran.namespace
+    signed, request = ns["signed"], ns["request"]
+    assert request.full_url == signed.uri and request.data == b"status=hello"
+    received = oauth.Request.from_request("POST", request.full_url, headers=dict(request.header_items()),
+                                          body=request.data)
+    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()])
+    assert server.verify_request(received, ns["consumer"], ns["token"]) == {"status": "hello"}
+
+
 def check_comment_claims(ran: Ran) -> None:
     """Each ``print(...)  # claim`` line printed what its comment claims."""
     claims = printed_claims(ran.code)
@@ -485,6 +496,7 @@ SECTIONS: dict[str, Section] = {
     "Signing a Request": Section(
         blocks=(Run(check=check_signed_request), Run(check=check_comment_claims)),
     ),
+    "Signing for any HTTP library": Section(blocks=(Run(check=check_sign_anywhere),)),
     "Using the Client": Section(
         blocks=(Run(twitter("request_token"), check=check_request_token_response),),
     ),
