@@ -778,6 +778,8 @@ class Request(Dict[str, Any]):
     # the dict, if any: they are not counted again.
     _merged_query: Optional[str] = None
     _merged_body = False
+    # False when from_request was not handed the body: a body hash check says so.
+    _body_given = True
 
     def __init__(
         self,
@@ -1048,8 +1050,8 @@ class Request(Dict[str, Any]):
             # Frameworks hand over the query and form parameters already parsed
             # (Flask's request.values, Django's QueryDict): count those once.
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
-        # A body not given stays None, so that a body hash check can say so.
-        request = cls(http_method, url, body=body, is_form_encoded=is_form)
+        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
+        request._body_given = body is not None
         size = len(request)
         dict.update(request, pairs)  # already text: no need to coerce each value again
         if len(request) < size + len(pairs):  # a name repeats: keep all its values
@@ -1998,7 +2000,7 @@ class Server:
         if request.is_form_encoded:
             raise InvalidRequest("oauth_body_hash must not be sent with a form-encoded body.")
         if not _same(method.body_hash(request.body), body_hash):
-            if request.body is None:
+            if not request._body_given:
                 raise BodyHashMismatch(
                     "oauth_body_hash cannot be checked: the request body was not given; "
                     "pass it as Request.from_request(..., body=raw_body) (from_wsgi reads it for you)."

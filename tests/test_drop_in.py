@@ -329,3 +329,7 @@ def test_readme_does_not_tell_users_to_pip_install_oauth2_from_the_index() -> No
     text = README.read_text(encoding="utf-8")
     assert not re.search(r"pip install\s+(-\S+\s+)*['\"]?oauth2(\[[a-z,]+\])?['\"]?(\s|$)", text)
     assert "pip install ." in text or "pip install '.[" in text
+
+
+def test_from_request_without_a_body_still_has_an_empty_body_as_1_9() -> None:
+    assert oauth.Request.from_request("GET", URL).body == b""
