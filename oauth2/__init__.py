@@ -1448,7 +1448,9 @@ def _cryptography() -> Any:
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import padding, rsa
     except ImportError:
-        raise Error("RSA signatures need the 'cryptography' package: pip install 'oauth2[rsa]'.") from None
+        raise Error(
+            "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
+        ) from None
     return hashes, serialization, padding, rsa, x509
 
 
@@ -1586,46 +1588,29 @@ def _pem_bytes(source: KeyMaterial) -> bytes:
     raise TypeError(f"an RSA key must be PEM text, PEM bytes or a cryptography key, not {type(source).__name__}")
 
 
-class SignatureMethod_RSA_SHA1(_RSA):
-    """RSA-SHA1 [§3.4.3]; needs ``pip install 'oauth2[rsa]'``.
+_RSA_KEY_FORMS = """Signs with ``private_key``: PEM text or bytes, PKCS#1 (``BEGIN RSA PRIVATE
+KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``), encrypted ones with ``password=``,
+or a ``cryptography`` RSA private key. Verifies with ``public_key`` or
+``public_key_for(consumer)``: a PEM public key (``BEGIN PUBLIC KEY``), a PEM
+X.509 certificate, or a ``cryptography`` RSA public or private key."""
 
-    Signs with ``private_key``: PEM text or bytes, PKCS#1 (``BEGIN RSA PRIVATE
-    KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``), encrypted ones with
-    ``password=``, or a ``cryptography`` RSA private key. Verifies with
-    ``public_key`` or ``public_key_for(consumer)``: a PEM public key
-    (``BEGIN PUBLIC KEY``), a PEM X.509 certificate, or a ``cryptography``
-    RSA public or private key.
-    """
+
+class SignatureMethod_RSA_SHA1(_RSA):
+    __doc__ = f"RSA-SHA1 [§3.4.3]; needs the ``rsa`` extra (``cryptography``).\n\n{_RSA_KEY_FORMS}"
 
     name = "RSA-SHA1"
     hash_name = "SHA1"
 
 
 class SignatureMethod_RSA_SHA256(_RSA):
-    """RSA-SHA256: §3.4.3 with SHA-256; needs ``pip install 'oauth2[rsa]'``.
-
-    Signs with ``private_key``: PEM text or bytes, PKCS#1 (``BEGIN RSA PRIVATE
-    KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``), encrypted ones with
-    ``password=``, or a ``cryptography`` RSA private key. Verifies with
-    ``public_key`` or ``public_key_for(consumer)``: a PEM public key
-    (``BEGIN PUBLIC KEY``), a PEM X.509 certificate, or a ``cryptography``
-    RSA public or private key.
-    """
+    __doc__ = f"RSA-SHA256: §3.4.3 with SHA-256; needs the ``rsa`` extra (``cryptography``).\n\n{_RSA_KEY_FORMS}"
 
     name = "RSA-SHA256"
     hash_name = "SHA256"
 
 
 class SignatureMethod_RSA_SHA512(_RSA):
-    """RSA-SHA512: §3.4.3 with SHA-512; needs ``pip install 'oauth2[rsa]'``.
-
-    Signs with ``private_key``: PEM text or bytes, PKCS#1 (``BEGIN RSA PRIVATE
-    KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``), encrypted ones with
-    ``password=``, or a ``cryptography`` RSA private key. Verifies with
-    ``public_key`` or ``public_key_for(consumer)``: a PEM public key
-    (``BEGIN PUBLIC KEY``), a PEM X.509 certificate, or a ``cryptography``
-    RSA public or private key.
-    """
+    __doc__ = f"RSA-SHA512: §3.4.3 with SHA-512; needs the ``rsa`` extra (``cryptography``).\n\n{_RSA_KEY_FORMS}"
 
     name = "RSA-SHA512"
     hash_name = "SHA512"
@@ -1791,7 +1776,7 @@ class MemoryNonceStore(NonceStore):
 
 
 class RedisNonceStore(NonceStore):
-    """A nonce store in Redis, shared by processes and hosts (``pip install 'oauth2[redis]'``).
+    """A nonce store in Redis, shared by processes and hosts (the ``redis`` extra: ``pip install redis``).
 
     Each combination is one key set with ``SET NX EX``, atomic on the server.
     """
@@ -1801,7 +1786,9 @@ class RedisNonceStore(NonceStore):
             try:
                 import redis
             except ImportError:
-                raise Error("RedisNonceStore needs the 'redis' package: pip install 'oauth2[redis]'.") from None
+                raise Error(
+                    "RedisNonceStore needs the 'redis' package, this library's 'redis' extra: pip install redis."
+                ) from None
             client = redis.Redis.from_url(url or "redis://127.0.0.1:6379/0")
         self.client = client
         self.prefix = prefix

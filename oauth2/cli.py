@@ -307,7 +307,9 @@ def load_rsa_key(path: str, password: Optional[str]) -> Any:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
     except ImportError:
-        raise UsageError("the RSA signature methods need the cryptography package: pip install 'oauth2[rsa]'") from None
+        raise UsageError(
+            "the RSA signature methods need the cryptography package (the 'rsa' extra): pip install cryptography"
+        ) from None
     encrypted = b"ENCRYPTED" in pem
     if encrypted and password is None:
         raise UsageError(f"the RSA key {path} is encrypted: give its password in {RSA_PASSWORD_VARIABLE} "

@@ -648,7 +648,7 @@ def test_rsa_without_cryptography_asks_for_the_extra(blocker: str) -> None:
     assert len(outcomes) == 3
     for outcome in outcomes:
         assert outcome[0] == "Error", outcome
-        assert "oauth2[rsa]" in outcome[1]
+        assert "'rsa' extra: pip install cryptography" in outcome[1]
         # The ImportError is an install hint, not a traceback to read.
         assert outcome[2] is True
 
