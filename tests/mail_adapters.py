@@ -337,9 +337,32 @@ class SMTPAdapter(MailAdapter):
         assert conn.quit()[0] == 221
 
 
+@pytest.fixture
+def imap_mail(imap_servers: IMAPServers, imap_connect: IMAPConnector) -> IMAPAdapter:
+    return IMAPAdapter(imap_servers, imap_connect)
+
+
+@pytest.fixture
+def smtp_mail(smtp_servers: SMTPServers, smtp_connect: SMTPConnector) -> SMTPAdapter:
+    return SMTPAdapter(smtp_servers, smtp_connect)
+
+
 @pytest.fixture(params=["imap", "smtp"])
 def mail(request: pytest.FixtureRequest) -> MailAdapter:
-    """The adapter of one protocol; only that protocol's servers are started."""
-    if request.param == "imap":
-        return IMAPAdapter(request.getfixturevalue("imap_servers"), request.getfixturevalue("imap_connect"))
-    return SMTPAdapter(request.getfixturevalue("smtp_servers"), request.getfixturevalue("smtp_connect"))
+    """The adapter of one protocol; only that protocol's servers are started.
+
+    test_imap.py and test_smtp.py override it with their own protocol's.
+    """
+    adapter: MailAdapter = request.getfixturevalue(f"{request.param}_mail")
+    return adapter
+
+
+@pytest.fixture
+def account(mail: MailAdapter) -> Account:
+    """The account the servers know (the ``consumer`` and ``token`` fixtures are its credentials)."""
+    return mail.account
+
+
+@pytest.fixture
+def url(mail: MailAdapter) -> str:
+    return mail.url

@@ -7,7 +7,7 @@ import ssl
 
 import pytest
 from imap_server import INBOX_MESSAGES, IMAPServers
-from mail_adapters import IMAPConnector
+from mail_adapters import IMAPAdapter, IMAPConnector, MailAdapter
 from xoauth_verifier import Account
 
 import oauth2
@@ -15,28 +15,9 @@ import oauth2.clients.imap as oauth_imaplib
 
 
 @pytest.fixture
-def servers(imap_servers: IMAPServers) -> IMAPServers:
-    return imap_servers
-
-
-@pytest.fixture
-def tls(imap_tls: ssl.SSLContext) -> ssl.SSLContext:
-    return imap_tls
-
-
-@pytest.fixture
-def connect(imap_connect: IMAPConnector) -> IMAPConnector:
-    return imap_connect
-
-
-@pytest.fixture
-def account(servers: IMAPServers) -> Account:
-    return servers.account
-
-
-@pytest.fixture
-def url(account: Account) -> str:
-    return account.xoauth_url("imap")
+def mail(imap_mail: IMAPAdapter) -> MailAdapter:
+    """This module's tests are IMAP's only (the ``account`` and ``url`` fixtures ask for it)."""
+    return imap_mail
 
 
 def fetch_rfc822(conn: std_imaplib.IMAP4, number: int) -> bytes:
@@ -54,9 +35,9 @@ def test_classes_extend_imaplib() -> None:
 
 
 def test_xoauth_login_select_fetch_logout(
-    connect: IMAPConnector, url: str, consumer: oauth2.Consumer, token: oauth2.Token
+    imap_connect: IMAPConnector, url: str, consumer: oauth2.Consumer, token: oauth2.Token
 ) -> None:
-    conn = connect.ssl()
+    conn = imap_connect.ssl()
     typ, data = conn.authenticate(url, consumer, token)
     assert typ == "OK"
     assert data == [b"Authentication successful"]
@@ -66,8 +47,8 @@ def test_xoauth_login_select_fetch_logout(
     assert conn.logout()[0] == "BYE"
 
 
-def test_xoauth2_login_select_fetch_logout(connect: IMAPConnector, account: Account) -> None:
-    conn = connect.ssl()
+def test_xoauth2_login_select_fetch_logout(imap_connect: IMAPConnector, account: Account) -> None:
+    conn = imap_connect.ssl()
     typ, _ = conn.authenticate_xoauth2(account.email, account.access_token)
     assert typ == "OK"
     assert conn.select("INBOX")[0] == "OK"
@@ -80,14 +61,14 @@ def test_xoauth2_login_select_fetch_logout(connect: IMAPConnector, account: Acco
 
 @pytest.mark.parametrize("mechanism", ["XOAUTH", "XOAUTH2"])
 def test_starttls_then_login(
-    connect: IMAPConnector,
+    imap_connect: IMAPConnector,
     account: Account,
     url: str,
     consumer: oauth2.Consumer,
     token: oauth2.Token,
     mechanism: str,
 ) -> None:
-    conn = connect.starttls()
+    conn = imap_connect.starttls()
     assert isinstance(conn.sock, ssl.SSLSocket)
     if mechanism == "XOAUTH":
         conn.authenticate(url, consumer, token)
@@ -98,7 +79,9 @@ def test_starttls_then_login(
     conn.logout()
 
 
-def test_readme_example(servers: IMAPServers, tls: ssl.SSLContext, connect: IMAPConnector, account: Account) -> None:
+def test_readme_example(
+    imap_servers: IMAPServers, imap_tls: ssl.SSLContext, imap_connect: IMAPConnector, account: Account
+) -> None:
     consumer = oauth2.Consumer(account.consumer_key, account.consumer_secret)
     token = oauth2.Token(account.token_key, account.token_secret)
     # python-oauth2 1.9's README, with the host, port and trust store of the test server.
@@ -106,8 +89,8 @@ def test_readme_example(servers: IMAPServers, tls: ssl.SSLContext, connect: IMAP
     import oauth2.clients.imap as imaplib
 
     url = "https://mail.google.com/mail/b/%s/imap/" % account.email  # noqa: UP031
-    conn = imaplib.IMAP4_SSL(servers.host, servers.implicit_tls_port, ssl_context=tls)
-    connect.track(conn)
+    conn = imaplib.IMAP4_SSL(imap_servers.host, imap_servers.implicit_tls_port, ssl_context=imap_tls)
+    imap_connect.track(conn)
     conn.debug = 4
     conn.authenticate(url, consumer, token)
     conn.select("INBOX")

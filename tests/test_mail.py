@@ -17,16 +17,6 @@ from xoauth_verifier import XOAUTH2_ERROR_JSON, Account, Replay
 import oauth2
 
 
-@pytest.fixture
-def account(mail: MailAdapter) -> Account:
-    return mail.account
-
-
-@pytest.fixture
-def url(mail: MailAdapter) -> str:
-    return mail.url
-
-
 @pytest.mark.parametrize("mechanism", ["XOAUTH", "XOAUTH2"])
 @pytest.mark.parametrize("transport", ["implicit_tls", "starttls"])
 def test_login_over_tls(

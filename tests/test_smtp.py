@@ -7,7 +7,7 @@ import smtplib as std_smtplib
 import ssl
 
 import pytest
-from mail_adapters import SMTPConnector
+from mail_adapters import MailAdapter, SMTPAdapter, SMTPConnector
 from smtp_server import SMTPServer, SMTPServers
 from xoauth_verifier import Account
 
@@ -24,23 +24,9 @@ MESSAGE = (
 
 
 @pytest.fixture
-def tls(smtp_tls: ssl.SSLContext) -> ssl.SSLContext:
-    return smtp_tls
-
-
-@pytest.fixture
-def connect(smtp_connect: SMTPConnector) -> SMTPConnector:
-    return smtp_connect
-
-
-@pytest.fixture
-def account(smtp_servers: SMTPServers) -> Account:
-    return smtp_servers.account
-
-
-@pytest.fixture
-def url(account: Account) -> str:
-    return account.xoauth_url("smtp")
+def mail(smtp_mail: SMTPAdapter) -> MailAdapter:
+    """This module's tests are SMTP's only (the ``account`` and ``url`` fixtures ask for it)."""
+    return smtp_mail
 
 
 def send_and_check(conn: std_smtplib.SMTP, server: SMTPServer, mechanism: str, login: str) -> None:
@@ -67,13 +53,13 @@ def test_classes_extend_smtplib() -> None:
 
 def test_xoauth_starttls_login_and_send(
     smtp_servers: SMTPServers,
-    connect: SMTPConnector,
+    smtp_connect: SMTPConnector,
     account: Account,
     url: str,
     consumer: oauth2.Consumer,
     token: oauth2.Token,
 ) -> None:
-    conn = connect.starttls(smtp_servers.starttls)
+    conn = smtp_connect.starttls(smtp_servers.starttls)
     assert conn.ehlo("test")[0] == 250
     # AUTH appears only once TLS is on (checked before STARTTLS in another test).
     assert "XOAUTH" in conn.esmtp_features["auth"].split()
@@ -83,8 +69,10 @@ def test_xoauth_starttls_login_and_send(
     send_and_check(conn, smtp_servers.starttls, "XOAUTH", account.email)
 
 
-def test_xoauth2_starttls_login_and_send(smtp_servers: SMTPServers, connect: SMTPConnector, account: Account) -> None:
-    conn = connect.starttls(smtp_servers.starttls)
+def test_xoauth2_starttls_login_and_send(
+    smtp_servers: SMTPServers, smtp_connect: SMTPConnector, account: Account
+) -> None:
+    conn = smtp_connect.starttls(smtp_servers.starttls)
     assert conn.authenticate_xoauth2(account.email, account.access_token)[0] == 235
     send_and_check(conn, smtp_servers.starttls, "XOAUTH2", account.email)
 
@@ -92,7 +80,7 @@ def test_xoauth2_starttls_login_and_send(smtp_servers: SMTPServers, connect: SMT
 @pytest.mark.parametrize("mechanism", ["XOAUTH", "XOAUTH2"])
 def test_implicit_tls_login_and_send(
     smtp_servers: SMTPServers,
-    connect: SMTPConnector,
+    smtp_connect: SMTPConnector,
     account: Account,
     url: str,
     consumer: oauth2.Consumer,
@@ -100,7 +88,7 @@ def test_implicit_tls_login_and_send(
     mechanism: str,
 ) -> None:
     server = smtp_servers.implicit_tls
-    conn = connect.ssl(server)
+    conn = smtp_connect.ssl(server)
     assert isinstance(conn.sock, ssl.SSLSocket)
     # No explicit ehlo(): authenticate() must say EHLO itself, as login() does.
     if mechanism == "XOAUTH":
@@ -111,7 +99,7 @@ def test_implicit_tls_login_and_send(
 
 
 def test_readme_example(
-    smtp_servers: SMTPServers, tls: ssl.SSLContext, connect: SMTPConnector, account: Account
+    smtp_servers: SMTPServers, smtp_tls: ssl.SSLContext, smtp_connect: SMTPConnector, account: Account
 ) -> None:
     consumer = oauth2.Consumer(account.consumer_key, account.consumer_secret)
     token = oauth2.Token(account.token_key, account.token_secret)
@@ -122,9 +110,9 @@ def test_readme_example(
 
     url = "https://mail.google.com/mail/b/%s/smtp/" % account.email  # noqa: UP031
     conn = smtplib.SMTP(server.host, server.port)
-    connect.track(conn)
+    smtp_connect.track(conn)
     conn.set_debuglevel(True)
     conn.ehlo("test")
-    conn.starttls(context=tls)
+    conn.starttls(context=smtp_tls)
     conn.authenticate(url, consumer, token)
     send_and_check(conn, server, "XOAUTH", account.email)
