@@ -451,6 +451,7 @@ class OAuthIMAPServer(imap4.IMAP4Server):
     def _finishRefusal(self, line: bytes, tag: bytes, message: bytes) -> None:
         # RFC 7628 3.2.3: the client must answer the error challenge with an
         # empty response; anything else is a client bug the tests must see.
+        self.factory.error_challenge_answers.append(line)
         if line != b"":
             self.sendBadResponse(tag, b"Expected an empty response to the error challenge")
         else:
@@ -468,6 +469,7 @@ class OAuthIMAPFactory(protocol.ServerFactory):
         portal: Portal,
         mechanisms: Sequence[bytes],
         starttls_context: ssl.SSLContext | None = None,
+        error_challenge_answers: list[bytes] | None = None,
     ) -> None:
         known: dict[bytes, type[_InitialResponse]] = {
             b"XOAUTH": XOAuthCredentials,
@@ -476,6 +478,8 @@ class OAuthIMAPFactory(protocol.ServerFactory):
         self.portal = portal
         self.challengers = {name: known[name] for name in mechanisms}
         self.starttls_context = starttls_context
+        #: What clients answered to the XOAUTH2 error challenge.
+        self.error_challenge_answers = [] if error_challenge_answers is None else error_challenge_answers
 
     def buildProtocol(self, addr: Any) -> OAuthIMAPServer:
         """Return a server for one connection."""
@@ -500,6 +504,8 @@ class IMAPServers:
     host: str = HOST
     #: Errors the servers logged (unexpected exceptions), as text.
     errors: list[str] = field(default_factory=list)
+    #: What clients answered to the XOAUTH2 error challenge, on any listener.
+    error_challenge_answers: list[bytes] = field(default_factory=list)
 
 
 _reactor_thread: threading.Thread | None = None
@@ -519,6 +525,7 @@ def running_imap_servers(cert_path: Path, key_path: Path, account: Account | Non
     tls = server_context(cert_path, key_path)
     url = account.xoauth_url("imap")
     errors: list[str] = []
+    error_challenge_answers: list[bytes] = []
 
     def observe(event: dict[str, Any]) -> None:
         if event.get("isError") or "log_failure" in event:
@@ -528,7 +535,7 @@ def running_imap_servers(cert_path: Path, key_path: Path, account: Account | Non
         # Each listener has its own nonce memory, like independent servers.
         checker = OAuthChecker(XOAuthVerifier(account, url), XOAuth2Verifier(account))
         portal = Portal(MailRealm(), [checker])
-        return OAuthIMAPFactory(portal, mechanisms, starttls)
+        return OAuthIMAPFactory(portal, mechanisms, starttls, error_challenge_answers)
 
     both = (b"XOAUTH", b"XOAUTH2")
     factories = [
@@ -559,6 +566,7 @@ def running_imap_servers(cert_path: Path, key_path: Path, account: Account | Non
                 starttls_port=ports[1].getHost().port,
                 xoauth2_only_port=ports[2].getHost().port,
                 errors=errors,
+                error_challenge_answers=error_challenge_answers,
             )
         finally:
             blockingCallFromThread(

@@ -146,8 +146,8 @@ class XOAuth2Verifier:
         return self.account.email
 
 
-# The client credentials for Account, shared by the IMAP and SMTP tests; each
-# test module defines the ``account`` fixture for its own servers.
+# The client credentials for Account, shared by the IMAP and SMTP tests; the
+# ``account`` fixture (mail_adapters.py) is that of the protocol a test runs with.
 @pytest.fixture
 def consumer(account: Account) -> oauth2.Consumer:
     return oauth2.Consumer(account.consumer_key, account.consumer_secret)
