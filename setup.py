@@ -21,6 +21,10 @@ TEST_REQUIRES = [
     "ruff>=0.5",
     "setuptools>=61",
     "wheel",
+    "requests>=2.25",
+    "httpx>=0.23",
+    "uvicorn>=0.20",
+    "starlette>=0.25",
 ]
 
 setup(
@@ -41,6 +45,8 @@ setup(
     extras_require={
         "rsa": ["cryptography>=41"],
         "redis": ["redis>=4.5"],
+        "requests": ["requests>=2.25"],
+        "httpx": ["httpx>=0.23"],
         "test": TEST_REQUIRES,
     },
     entry_points={"console_scripts": ["oauth2=oauth2.cli:main"]},

@@ -2160,21 +2160,15 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
         for a 1.0 provider that does not, pass ``require_callback_confirmed=False``.
         """
         self.token = None
-        token = self._fetch_token(url, method, parameters, callback)
-        if require_callback_confirmed and token.callback_confirmed != "true":
-            raise CallbackNotConfirmed(
-                "The provider did not confirm the callback (oauth_callback_confirmed); "
-                "if it speaks OAuth 1.0 rather than 1.0a, pass require_callback_confirmed=False."
-            )
+        response, content = self.request(url, method, parameters=parameters, callback=callback)
+        token = _token_response(response.status, content, response.get("www-authenticate"),
+                                require_callback_confirmed=require_callback_confirmed)
         self.token = token
         return token
 
     def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        token = token or self.token
-        if token is None:
-            raise Error("There is no request token to authorize: call fetch_request_token first.")
-        return _append_query(url, _encode_pairs([("oauth_token", token.key or ""), *parameters.items()]))
+        return _authorization_url(url, token or self.token, parameters)
 
     def fetch_access_token(
         self,
@@ -2193,20 +2187,10 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             raise Error("There is no request token: call fetch_request_token first, or set client.token.")
         if verifier is not None:
             self.token.set_verifier(verifier)
-        token = self._fetch_token(url, method, parameters, None)
+        response, content = self.request(url, method, parameters=parameters)
+        token = _token_response(response.status, content, response.get("www-authenticate"))
         self.token = token
         return token
-
-    def _fetch_token(
-        self, url: str, method: str, parameters: Optional[Mapping[str, Any]], callback: Optional[str]
-    ) -> Token:
-        response, content = self.request(url, method, parameters=parameters, callback=callback)
-        if not 200 <= response.status < 300:
-            raise ProviderError(response.status, content, response.get("www-authenticate"))
-        try:
-            return Token.from_string(content)
-        except (InvalidRequest, TypeError) as exc:
-            raise ProviderError(response.status, content) from exc
 
     def echo_headers(self, url: str, method: str = "GET", *, realm: Optional[str] = None) -> Dict[str, str]:
         """OAuth Echo: headers that let another service verify our credentials at ``url``.
@@ -2268,6 +2252,36 @@ class Client(httplib2.Http):  # type: ignore[misc]  # httplib2 ships no type hin
             placement=call.placement, realm=call.realm, body_hash=call.body_hash, parameters=call.parameters,
         )
         return signed.uri, signed.body, signed.headers
+
+
+def _token_response(
+    status: int, content: bytes, authenticate: Optional[str] = None, *, require_callback_confirmed: bool = False
+) -> Token:
+    """The token a provider's answer to a token request carries [§2.1, §2.3], for every shell.
+
+    Raises ProviderError for a non-2xx answer or one that holds no token, and
+    CallbackNotConfirmed when ``require_callback_confirmed`` and the provider
+    did not answer ``oauth_callback_confirmed=true``.
+    """
+    if not 200 <= status < 300:
+        raise ProviderError(status, content, authenticate)
+    try:
+        token = Token.from_string(content)
+    except (InvalidRequest, TypeError) as exc:
+        raise ProviderError(status, content) from exc
+    if require_callback_confirmed and token.callback_confirmed != "true":
+        raise CallbackNotConfirmed(
+            "The provider did not confirm the callback (oauth_callback_confirmed); "
+            "if it speaks OAuth 1.0 rather than 1.0a, pass require_callback_confirmed=False."
+        )
+    return token
+
+
+def _authorization_url(url: str, token: Optional[Token], parameters: Mapping[str, str]) -> str:
+    """Where to send the user to authorize the request ``token`` [§2.2], for every shell."""
+    if token is None:
+        raise Error("There is no request token to authorize: call fetch_request_token first.")
+    return _append_query(url, _encode_pairs([("oauth_token", token.key or ""), *parameters.items()]))
 
 
 def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
