@@ -8,6 +8,7 @@ per shell: requests, httpx's sync client and httpx's async client (driven by
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 import requests
 from oauthlib_provider import (  # noqa: F401  (provider_fixture is the "provider" fixture)
@@ -26,6 +28,7 @@ from oauthlib_provider import (  # noqa: F401  (provider_fixture is the "provide
 )
 
 import oauth2 as oauth
+import oauth2.httpx
 import oauth2.requests
 
 CONSUMER = oauth.Consumer(CONSUMER_KEY, CONSUMER_SECRET)
@@ -54,7 +57,76 @@ def _requests_send(options: dict[str, Any], method: str, url: str, **kwargs: Any
         return Answer(r.status_code, r.content, [h.status_code for h in r.history])
 
 
-SHELLS = [Shell("requests", _requests_send, oauth2.requests.OAuth1Session)]
+def _httpx_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(kwargs.get("content"), io.BytesIO):
+        kwargs["content"] = iter([kwargs["content"].read()])  # a stream httpx reads once
+    return kwargs
+
+
+def _httpx_send(options: dict[str, Any], method: str, url: str, **kwargs: Any) -> Answer:
+    auth = oauth2.httpx.OAuth1(options.pop("consumer", CONSUMER), options.pop("token", None), **options)
+    hooks = {"request": [oauth2.httpx.sign_redirect]}
+    with httpx.Client(auth=auth, follow_redirects=True, event_hooks=hooks) as client:
+        r = client.request(method, url, **_httpx_kwargs(kwargs))
+        return Answer(r.status_code, r.content, [h.status_code for h in r.history])
+
+
+def _async_httpx_send(options: dict[str, Any], method: str, url: str, **kwargs: Any) -> Answer:
+    auth = oauth2.httpx.OAuth1(options.pop("consumer", CONSUMER), options.pop("token", None), **options)
+    if isinstance(kwargs.get("content"), io.BytesIO):
+        data = kwargs["content"].read()
+
+        async def chunks() -> Any:
+            yield data
+
+        kwargs["content"] = chunks()  # an async stream httpx reads once
+
+    async def go() -> Answer:
+        hooks = {"request": [oauth2.httpx.async_sign_redirect]}
+        async with httpx.AsyncClient(auth=auth, follow_redirects=True, event_hooks=hooks) as client:
+            r = await client.request(method, url, **kwargs)
+            return Answer(r.status_code, r.content, [h.status_code for h in r.history])
+
+    return asyncio.run(go())
+
+
+class _AsyncFlow:
+    """AsyncOAuth1Client's flow helpers driven from a sync test, one event loop per step."""
+
+    def __init__(self, consumer: oauth.Consumer) -> None:
+        self.consumer, self.token = consumer, None
+
+    def _run(self, step: str, *args: Any, **kwargs: Any) -> oauth.Token:
+        async def go() -> oauth.Token:
+            async with oauth2.httpx.AsyncOAuth1Client(self.consumer, self.token) as client:
+                try:
+                    return await getattr(client, step)(*args, **kwargs)  # type: ignore[no-any-return]
+                finally:
+                    self.token = client.token
+
+        return asyncio.run(go())
+
+    def fetch_request_token(self, *args: Any, **kwargs: Any) -> oauth.Token:
+        return self._run("fetch_request_token", *args, **kwargs)
+
+    def fetch_access_token(self, *args: Any, **kwargs: Any) -> oauth.Token:
+        return self._run("fetch_access_token", *args, **kwargs)
+
+    def authorization_url(self, url: str) -> str:
+        return oauth2.httpx.AsyncOAuth1Client(self.consumer, self.token).authorization_url(url)
+
+    def __enter__(self) -> _AsyncFlow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+SHELLS = [
+    Shell("requests", _requests_send, oauth2.requests.OAuth1Session),
+    Shell("httpx", _httpx_send, oauth2.httpx.OAuth1Client),
+    Shell("httpx-async", _async_httpx_send, _AsyncFlow),
+]
 
 
 @pytest.fixture(params=SHELLS, ids=lambda s: s.name)
@@ -112,7 +184,8 @@ def test_json_body_is_hashed_and_sent_as_given(provider: OAuthlibProvider, shell
 def test_multipart_files_are_hashed(provider: OAuthlibProvider, shell: Shell) -> None:
     e = echo(shell.send({}, "POST", provider.url("/two_legged/upload"), data={"title": "t"},
                         files={"file": ("a.bin", b"\x00\xffbinary", "application/octet-stream")}))
-    assert e["headers"]["Content-Type"].startswith("multipart/form-data; boundary=")
+    content_type = {k.lower(): v for k, v in e["headers"].items()}["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
     assert b"\x00\xffbinary" in e["body"].encode("latin-1")
     assert "oauth_body_hash" in e["oauth_params"]
     assert_all_verified(provider, 1)
@@ -218,6 +291,34 @@ def test_access_token_needs_a_request_token(shell: Shell) -> None:
         session.fetch_access_token("http://127.0.0.1:9/access_token", "v")
 
 
+# ------------------------------------------------------------------ httpx specifics
+
+
+def test_httpx_a_stream_is_read_once_and_hashed(provider: OAuthlibProvider) -> None:
+    reads = []
+
+    def chunks() -> Iterator[bytes]:
+        reads.append(1)
+        yield b"one,"
+        yield b"two"
+
+    with httpx.Client(auth=oauth2.httpx.OAuth1(CONSUMER)) as client:
+        r = client.post(provider.url("/two_legged/stream"), content=chunks())
+    assert r.status_code == 200, r.text
+    assert r.json()["body"] == "one,two" and "oauth_body_hash" in r.json()["oauth_params"]
+    assert reads == [1]
+
+
+def test_httpx_a_stream_it_cannot_read_is_a_clear_error(provider: OAuthlibProvider) -> None:
+    async def chunks() -> Any:
+        yield b"x"
+
+    # An async stream in a sync client: httpx cannot read it, so it cannot be hashed.
+    with httpx.Client(auth=oauth2.httpx.OAuth1(CONSUMER)) as client, pytest.raises(oauth.Error, match="async stream"):
+        client.post(provider.url("/two_legged/stream"), content=chunks())
+    assert provider.requests == []
+
+
 # ------------------------------------------------------------------ requests specifics
 
 
@@ -251,7 +352,22 @@ def test_importing_oauth2_imports_neither_requests_nor_httpx() -> None:
     assert out.strip() == "[]"
 
 
-def test_a_missing_requests_names_the_extra() -> None:
-    code = "import sys; sys.modules['requests'] = None; import oauth2.requests"
+@pytest.mark.parametrize("extra", ["requests", "httpx"])
+def test_a_missing_library_names_the_extra(extra: str) -> None:
+    code = f"import sys; sys.modules[{extra!r}] = None; import oauth2.{extra}"
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
-    assert "oauth2[requests]" in err
+    assert f"oauth2[{extra}]" in err
+
+
+@pytest.mark.parametrize("code", [302, 307])
+def test_httpx_oauth1_clients_sign_redirect_hops_themselves(provider: OAuthlibProvider, code: int) -> None:
+    url = provider.url(f"/redirect/{code}?to=/two_legged/end")
+    with oauth2.httpx.OAuth1Client(CONSUMER, follow_redirects=True) as client:
+        assert client.post(url, json={"a": 1}).status_code == 200
+
+    async def go() -> int:
+        async with oauth2.httpx.AsyncOAuth1Client(CONSUMER, follow_redirects=True) as client:
+            return (await client.post(url, json={"a": 1})).status_code
+
+    assert asyncio.run(go()) == 200
+    assert_all_verified(provider, 4)
