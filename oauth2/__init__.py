@@ -551,6 +551,13 @@ def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
     return found
 
 
+def _bytes_of(value: object, what: str) -> bytes:
+    """``value`` if it is bytes; an ASGI server hands over bytes, anything else is a malformed scope."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidRequest(f"The {what} must be bytes, not {type(value).__name__}.")
+    return bytes(value)
+
+
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     """A parameter value as text, or a list of texts for repeated parameters."""
     if isinstance(value, (str, bytes, bytearray, int)):
@@ -1094,6 +1101,53 @@ class Request(Dict[str, Any]):
 
         headers = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
         return cls.from_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body)
+
+    @classmethod
+    def from_asgi(cls, scope: Mapping[str, Any], body: bytes, *, trust_forwarded: bool = False) -> Request:
+        """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
+
+        The application reads the body (``await request.body()`` in
+        Starlette) and hands it over. The URL is the one the client signed:
+        the ``Host`` header (else ``scope["server"]``), ``raw_path`` as sent
+        (else ``path``, encoded again) and ``query_string``. With
+        ``trust_forwarded`` the scheme and host come from
+        ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (only behind a proxy
+        that sets them). A malformed scope raises :class:`InvalidRequest`.
+        """
+        if not isinstance(scope, Mapping):
+            raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
+        headers: Dict[str, str] = {}
+        items = scope.get("headers") or ()
+        if not isinstance(items, (list, tuple)):
+            raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
+        for item in items:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2
+                    and all(isinstance(part, (bytes, bytearray)) for part in item)):
+                raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
+            # ASGI header bytes are latin-1 text, as WSGI's are; a repeated header joins as in HTTP.
+            name, value = (bytes(part).decode("latin-1") for part in item)
+            name = name.lower()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        scheme = _text(scope.get("scheme") or "http", "ASGI scheme")
+        host = headers.get("host")
+        if not host:
+            server = scope.get("server")
+            if not (isinstance(server, (tuple, list)) and len(server) == 2):
+                raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
+            host = f"{server[0]}:{server[1]}"
+        if trust_forwarded:
+            scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+            host = headers.get("x-forwarded-host", host).split(",")[0].strip()
+        raw_path = scope.get("raw_path")
+        if raw_path:
+            # As sent: percent-encoded ASCII; a raw non-ASCII byte is kept as its escape.
+            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe="/;=:@!$&'()*+,~-._%")
+        else:
+            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe="/;=:@!$&'()*+,~-._")
+        query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
+        url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+        method = _text(scope.get("method") or "GET", "ASGI method")
+        return cls.from_request(method, url, headers=headers, body=_bytes_of(body, "body"))
 
     @classmethod
     def from_consumer_and_token(
