@@ -1,7 +1,7 @@
 """What ``test_readme.py`` and ``test_examples.py`` share: loopback HTTP and an IMAP server process.
 
 * ``send`` sends one HTTP request exactly as given; ``serving`` serves a WSGI
-  app on 127.0.0.1 in a thread; ``browse_pin`` is the user approving an
+  app on 127.0.0.1 in a thread, ``serving_asgi`` an ASGI app with uvicorn; ``browse_pin`` is the user approving an
   authorization at the embedded Provider.
 * ``imap_server_process`` runs the IMAP test servers (``imap_server.py``) in
   a child process: Twisted's reactor runs once per process, and
@@ -17,6 +17,7 @@ import dataclasses
 import http.client
 import json
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -90,6 +91,26 @@ def serving(app: Callable[..., Any]) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join()
+
+
+@contextmanager
+def serving_asgi(app: Callable[..., Any]) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on 127.0.0.1 (an ephemeral port) in a thread; yields its base URL."""
+    import asyncio
+
+    import uvicorn
+
+    # Bound and listening before uvicorn starts: a client may connect at once, no waiting.
+    sock = socket.create_server((HOST, 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
 
 
 def browse_pin(url: str) -> str:

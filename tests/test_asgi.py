@@ -6,9 +6,6 @@ oauth2, and sent with urllib; the app verifies them with ``oauth.Server``.
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +13,7 @@ from typing import Any
 
 import oauthlib.oauth1
 import pytest
-import uvicorn
+from docs_support import serving_asgi
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -52,17 +49,8 @@ def make_app() -> Starlette:
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    # Bound and listening before uvicorn starts: a client may connect at once, no waiting.
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(make_app(), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
+    with serving_asgi(make_app()) as url:
+        yield url
 
 
 def oauthlib_client(**kwargs: Any) -> oauthlib.oauth1.Client:
