@@ -189,6 +189,7 @@ class OAuth1Session(requests.Session):
         error answer and CallbackNotConfirmed unless the provider confirmed the
         callback (pass ``require_callback_confirmed=False`` for OAuth 1.0).
         """
+        self.token = None
         auth = self._flow_auth(None, {**self.auth.parameters, "oauth_callback": callback})
         response = self.request(method, url, auth=auth, **kwargs)
         self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
