@@ -551,6 +551,13 @@ def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
     return found
 
 
+def _bytes_of(value: object, what: str) -> bytes:
+    """``value`` if it is bytes; an ASGI server hands over bytes, anything else is a malformed scope."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidRequest(f"The {what} must be bytes, not {type(value).__name__}.")
+    return bytes(value)
+
+
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     """A parameter value as text, or a list of texts for repeated parameters."""
     if isinstance(value, (str, bytes, bytearray, int)):
@@ -1096,6 +1103,53 @@ class Request(Dict[str, Any]):
 
         headers = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
         return cls.from_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body)
+
+    @classmethod
+    def from_asgi(cls, scope: Mapping[str, Any], body: bytes, *, trust_forwarded: bool = False) -> Request:
+        """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
+
+        The application reads the body (``await request.body()`` in
+        Starlette) and hands it over. The URL is the one the client signed:
+        the ``Host`` header (else ``scope["server"]``), ``raw_path`` as sent
+        (else ``path``, encoded again) and ``query_string``. With
+        ``trust_forwarded`` the scheme and host come from
+        ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (only behind a proxy
+        that sets them). A malformed scope raises :class:`InvalidRequest`.
+        """
+        if not isinstance(scope, Mapping):
+            raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
+        headers: Dict[str, str] = {}
+        items = scope.get("headers") or ()
+        if not isinstance(items, (list, tuple)):
+            raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
+        for item in items:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2
+                    and all(isinstance(part, (bytes, bytearray)) for part in item)):
+                raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
+            # ASGI header bytes are latin-1 text, as WSGI's are; a repeated header joins as in HTTP.
+            name, value = (bytes(part).decode("latin-1") for part in item)
+            name = name.lower()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        scheme = _text(scope.get("scheme") or "http", "ASGI scheme")
+        host = headers.get("host")
+        if not host:
+            server = scope.get("server")
+            if not (isinstance(server, (tuple, list)) and len(server) == 2):
+                raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
+            host = f"{server[0]}:{server[1]}"
+        if trust_forwarded:
+            scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+            host = headers.get("x-forwarded-host", host).split(",")[0].strip()
+        raw_path = scope.get("raw_path")
+        if raw_path:
+            # As sent: percent-encoded ASCII; a raw non-ASCII byte is kept as its escape.
+            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe="/;=:@!$&'()*+,~-._%")
+        else:
+            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe="/;=:@!$&'()*+,~-._")
+        query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
+        url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+        method = _text(scope.get("method") or "GET", "ASGI method")
+        return cls.from_request(method, url, headers=headers, body=_bytes_of(body, "body"))
 
     @classmethod
     def from_consumer_and_token(
@@ -2149,21 +2203,15 @@ class Client(httplib2.Http):
         for a 1.0 provider that does not, pass ``require_callback_confirmed=False``.
         """
         self.token = None
-        token = self._fetch_token(url, method, parameters, callback)
-        if require_callback_confirmed and token.callback_confirmed != "true":
-            raise CallbackNotConfirmed(
-                "The provider did not confirm the callback (oauth_callback_confirmed); "
-                "if it speaks OAuth 1.0 rather than 1.0a, pass require_callback_confirmed=False."
-            )
+        response, content = self.request(url, method, parameters=parameters, callback=callback)
+        token = _token_response(response.status, content, response.get("www-authenticate"),
+                                require_callback_confirmed=require_callback_confirmed)
         self.token = token
         return token
 
     def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        token = token or self.token
-        if token is None:
-            raise Error("There is no request token to authorize: call fetch_request_token first.")
-        return _append_query(url, _encode_pairs([("oauth_token", token.key or ""), *parameters.items()]))
+        return _authorization_url(url, token or self.token, parameters)
 
     def fetch_access_token(
         self,
@@ -2182,20 +2230,10 @@ class Client(httplib2.Http):
             raise Error("There is no request token: call fetch_request_token first, or set client.token.")
         if verifier is not None:
             self.token.set_verifier(verifier)
-        token = self._fetch_token(url, method, parameters, None)
+        response, content = self.request(url, method, parameters=parameters)
+        token = _token_response(response.status, content, response.get("www-authenticate"))
         self.token = token
         return token
-
-    def _fetch_token(
-        self, url: str, method: str, parameters: Optional[Mapping[str, Any]], callback: Optional[str]
-    ) -> Token:
-        response, content = self.request(url, method, parameters=parameters, callback=callback)
-        if not 200 <= response.status < 300:
-            raise ProviderError(response.status, content, response.get("www-authenticate"))
-        try:
-            return Token.from_string(content)
-        except (InvalidRequest, TypeError) as exc:
-            raise ProviderError(response.status, content) from exc
 
     def echo_headers(self, url: str, method: str = "GET", *, realm: Optional[str] = None) -> Dict[str, str]:
         """OAuth Echo: headers that let another service verify our credentials at ``url``.
@@ -2257,6 +2295,36 @@ class Client(httplib2.Http):
             placement=call.placement, realm=call.realm, body_hash=call.body_hash, parameters=call.parameters,
         )
         return signed.uri, signed.body, signed.headers
+
+
+def _token_response(
+    status: int, content: bytes, authenticate: Optional[str] = None, *, require_callback_confirmed: bool = False
+) -> Token:
+    """The token a provider's answer to a token request carries [§2.1, §2.3], for every shell.
+
+    Raises ProviderError for a non-2xx answer or one that holds no token, and
+    CallbackNotConfirmed when ``require_callback_confirmed`` and the provider
+    did not answer ``oauth_callback_confirmed=true``.
+    """
+    if not 200 <= status < 300:
+        raise ProviderError(status, content, authenticate)
+    try:
+        token = Token.from_string(content)
+    except (InvalidRequest, TypeError) as exc:
+        raise ProviderError(status, content) from exc
+    if require_callback_confirmed and token.callback_confirmed != "true":
+        raise CallbackNotConfirmed(
+            "The provider did not confirm the callback (oauth_callback_confirmed); "
+            "if it speaks OAuth 1.0 rather than 1.0a, pass require_callback_confirmed=False."
+        )
+    return token
+
+
+def _authorization_url(url: str, token: Optional[Token], parameters: Mapping[str, str]) -> str:
+    """Where to send the user to authorize the request ``token`` [§2.2], for every shell."""
+    if token is None:
+        raise Error("There is no request token to authorize: call fetch_request_token first.")
+    return _append_query(url, _encode_pairs([("oauth_token", token.key or ""), *parameters.items()]))
 
 
 def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:

@@ -1,10 +1,11 @@
-"""Plain HTTP on 127.0.0.1 for the tests: send one request exactly as given, or serve a WSGI app in a thread."""
+"""Plain HTTP on 127.0.0.1 for the tests: send one request exactly as given, or serve a WSGI or ASGI app."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import re
+import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
@@ -70,3 +71,23 @@ def serving(app: Callable[..., Any]) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join()
+
+
+@contextmanager
+def serving_asgi(app: Callable[..., Any]) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on 127.0.0.1 (an ephemeral port) in a thread; yields its base URL."""
+    import asyncio
+
+    import uvicorn
+
+    # Bound and listening before uvicorn starts: a client may connect at once, no waiting.
+    sock = socket.create_server((HOST, 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()

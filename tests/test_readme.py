@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from docs_support import IMAPEndpoints, browse_pin, imap_server_process
 from imap_server import INBOX_MESSAGES
-from loopback import send, serving
+from loopback import send, serving, serving_asgi
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from redis_server import RedisServer
 from smtp_server import SMTPServers, running_smtp_servers
@@ -490,6 +490,33 @@ def check_embedded_provider(ran: Ran) -> None:
         ("/request_token", None), ("/access_token", None), ("/resource", None)]
 
 
+# ------------------------------------------------------------ With requests, With httpx
+
+
+def check_shell(ran: Ran) -> None:
+    """Each printed status is 200, and the provider verified both token requests and every call after."""
+    statuses = [line.removeprefix("PIN: ") for line in ran.output.splitlines() if not line.startswith("Go to ")]
+    assert statuses and set(statuses) == {"200"}, ran.output
+    assert [e.error for e in ran.env.provider.log if e.path != "/authorize"] == [None] * (2 + len(statuses))
+
+
+# ------------------------------------------------------------ An ASGI provider
+
+
+def check_asgi_app(ran: Ran) -> None:
+    """Served by uvicorn, ``app`` accepts an oauthlib-signed request once, and no replay."""
+    client = oauthlib.oauth1.Client("api-key", "api-secret")
+    with serving_asgi(ran.namespace["app"]) as base:
+        uri, headers, _ = client.sign(base + "/whoami?q=1", "GET")
+        reply = send("GET", uri, headers)
+        assert reply.status == 200, reply.body
+        assert reply.json() == {"consumer": "api-key", "params": {"q": "1"}}
+        replay = send("GET", uri, headers)
+        assert replay.status == 401 and 'oauth_problem="nonce_used"' in replay.headers["www-authenticate"]
+        uri, headers, _ = oauthlib.oauth1.Client("api-key", "wrong").sign(base + "/whoami", "GET")
+        assert 'oauth_problem="signature_invalid"' in send("GET", uri, headers).headers["www-authenticate"]
+
+
 # ------------------------------------------------------------------------ the table
 
 SECTIONS: dict[str, Section] = {
@@ -511,6 +538,13 @@ SECTIONS: dict[str, Section] = {
         blocks=(Run(twitter("verify_credentials"), check=check_echo),),
         namespace=echo_namespace,
     ),
+    "With requests": Section(
+        blocks=(Run(twitter("request_token", "authorize", "access_token", "verify_credentials"), check=check_shell),),
+    ),
+    "With httpx": Section(
+        blocks=(Run(twitter("request_token", "authorize", "access_token", "verify_credentials"), check=check_shell),),
+    ),
+    "An ASGI provider (Starlette, FastAPI)": Section(blocks=(Run(check=check_asgi_app),)),
     "Verifying requests (providers)": Section(
         blocks=(
             Run(check=check_lti_app),

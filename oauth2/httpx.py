@@ -1,0 +1,264 @@
+"""OAuth 1.0a for ``httpx``: ``httpx.Client(auth=OAuth1(consumer, token))``, sync or async.
+
+Needs the ``httpx`` extra (``pip install 'oauth2[httpx]'``). Every request,
+each redirect hop included, is signed by :func:`oauth2.sign` with a fresh
+nonce (see :func:`sign_redirect`); the body goes out as the caller built it. :class:`OAuth1Client` and
+:class:`AsyncOAuth1Client` also run the three-legged flow.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generator, Iterable, Mapping, NamedTuple, Optional, Tuple
+
+try:
+    import httpx
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess without httpx
+    raise ImportError(
+        "oauth2.httpx needs the httpx package: install the extra, pip install 'oauth2[httpx]'."
+    ) from exc
+
+from . import (
+    Consumer,
+    Error,
+    SignatureMethod,
+    SignatureMethod_PLAINTEXT,
+    Token,
+    _authorization_url,
+    _body_bytes,
+    _origin,
+    _strip_oauth_query,
+    _token_response,
+    sign,
+)
+
+__all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
+
+# The request extension under which the first request of a flow tells its
+# redirect hops (httpx copies extensions onto each hop) where it started.
+_FLOW = "oauth2.flow"
+
+
+class _Flow(NamedTuple):
+    auth: OAuth1
+    request_id: int  # the request signed last; one with another id is a redirect hop built from it
+    origin: Tuple[str, Optional[str], Optional[int]]
+    signed_body: bytes  # the body as sent, with OAuth parameters if placed there
+    unsigned_body: bytes  # the caller's body, what a 307/308 hop is signed from
+
+
+class OAuth1(httpx.Auth):
+    """Signs each ``httpx`` request, sync or async, with :func:`oauth2.sign`.
+
+    ``signature_method`` defaults to HMAC-SHA1; ``placement`` (``"header"``,
+    ``"query"`` or ``"body"``), ``realm`` and ``body_hash`` are as for
+    :func:`oauth2.sign`; ``parameters`` are more protocol parameters to sign
+    and send (``oauth_callback``). A form body (``data=`` a dict) is signed
+    through its pairs, any other (``json=``, ``files=``, ``content=``, a
+    stream, which httpx reads once) through ``oauth_body_hash``. To follow
+    redirects signed, use :class:`OAuth1Client` or the :func:`sign_redirect`
+    hook: each hop is then signed afresh, and a PLAINTEXT signature is never
+    sent to another origin (that hop goes unsigned).
+    """
+
+    # The signature or the body hash needs the body's bytes.
+    requires_request_body = True
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        token: Optional[Token] = None,
+        *,
+        signature_method: Optional[SignatureMethod] = None,
+        placement: str = "header",
+        realm: Optional[str] = None,
+        body_hash: Optional[bool] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        if not isinstance(consumer, Consumer):
+            raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
+        if token is not None and not isinstance(token, Token):
+            raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
+        self.consumer = consumer
+        self.token = token
+        self.signature_method = signature_method
+        self.placement = placement
+        self.realm = realm
+        self.body_hash = body_hash
+        self.parameters = dict(parameters or {})
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        # httpx fails on an unreadable stream with a bare AssertionError: say what to do instead.
+        if not isinstance(request.stream, Iterable):
+            raise Error("oauth2.httpx cannot sign this body: an async stream cannot be read by a sync "
+                        "client, and its bytes are needed for the signature or the body hash. Pass bytes.")
+        return (yield from super().sync_auth_flow(request))
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Sign ``request`` and send it.
+
+        A request httpx built to follow a redirect (``response.next_request``)
+        is signed as a hop of the request it came from.
+        """
+        self._sign(request, request.extensions.get(_FLOW))
+        yield request
+
+    def _sign(self, request: httpx.Request, flow: Optional[_Flow]) -> None:
+        try:
+            body = request.content
+        except httpx.RequestNotRead:
+            raise Error(
+                "oauth2.httpx cannot sign a streamed body httpx did not read: its bytes are needed for "
+                "the signature or the body hash. Pass the body as bytes (content=, data=, json=, files=)."
+            ) from None
+        url = str(request.url)
+        placement = self.placement
+        if flow is not None:  # a redirect hop
+            request.headers.pop("Authorization", None)
+            if isinstance(self.signature_method, SignatureMethod_PLAINTEXT) and _origin(url) != flow.origin:
+                return
+            if placement == "query":
+                # The Location may echo the previous hop's OAuth parameters back.
+                url = _strip_oauth_query(url)
+            if body and body == flow.signed_body:  # 307/308 keep the body: sign the caller's
+                body = flow.unsigned_body
+            elif placement == "body" and not body:
+                placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
+        signed = sign(
+            request.method, url, self.consumer, self.token, headers=dict(request.headers), body=body,
+            signature_method=self.signature_method, placement=placement, realm=self.realm,
+            body_hash=self.body_hash, parameters=self.parameters,
+        )
+        signed_body = _body_bytes(signed.body)
+        origin = flow.origin if flow else _origin(url)
+        request.extensions[_FLOW] = _Flow(self, id(request), origin, signed_body, body)
+        request.url = httpx.URL(signed.uri)
+        request.headers = httpx.Headers(signed.headers)
+        if signed_body != request.content:
+            # The OAuth parameters placed in a form body, or a hop's body put back as the caller's.
+            request.stream = httpx.ByteStream(signed_body)
+            request._content = signed_body
+            request.headers["Content-Length"] = str(len(signed_body))
+
+
+def sign_redirect(request: httpx.Request) -> None:
+    """An httpx ``request`` event hook that signs each redirect hop afresh.
+
+    httpx follows redirects inside one auth flow, so an ``httpx.Auth`` never
+    sees the hops: ``httpx.Client(auth=auth, follow_redirects=True,
+    event_hooks={"request": [sign_redirect]})`` (``async_sign_redirect`` for
+    an ``AsyncClient``) signs them; :class:`OAuth1Client` does so itself.
+    """
+    flow = _hop_flow(request)
+    if flow is not None:
+        request.read()  # a hop's body is the bytes httpx already read for the first request
+        flow.auth._sign(request, flow)
+
+
+async def async_sign_redirect(request: httpx.Request) -> None:
+    """:func:`sign_redirect` for an ``httpx.AsyncClient``."""
+    flow = _hop_flow(request)
+    if flow is not None:
+        await request.aread()
+        flow.auth._sign(request, flow)
+
+
+def _hop_flow(request: httpx.Request) -> Optional[_Flow]:
+    """The flow ``request`` is a redirect hop of, or None for the request the auth flow just signed."""
+    flow: Optional[_Flow] = request.extensions.get(_FLOW)
+    return flow if flow is not None and flow.request_id != id(request) else None
+
+
+class _FlowHelpers:
+    """The three-legged steps that do no I/O, shared by the sync and async clients."""
+
+    _oauth: OAuth1
+
+    @property
+    def token(self) -> Optional[Token]:
+        """The token requests are signed with; the flow helpers set it."""
+        return self._oauth.token
+
+    @token.setter
+    def token(self, token: Optional[Token]) -> None:
+        self._oauth.token = token
+
+    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
+        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
+        return _authorization_url(url, token or self.token, parameters)
+
+    def _flow_auth(self, token: Optional[Token], parameters: Mapping[str, Any]) -> OAuth1:
+        a = self._oauth
+        return OAuth1(a.consumer, token, signature_method=a.signature_method, placement=a.placement,
+                      realm=a.realm, body_hash=a.body_hash, parameters=parameters)
+
+    def _request_token_auth(self, callback: str) -> OAuth1:
+        return self._flow_auth(None, {**self._oauth.parameters, "oauth_callback": callback})
+
+    def _access_token_auth(self, verifier: Optional[str]) -> OAuth1:
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set client.token.")
+        if verifier is not None:
+            self.token.set_verifier(verifier)
+        return self._flow_auth(self.token, self._oauth.parameters)
+
+    def _took(self, response: httpx.Response, require_callback_confirmed: bool = False) -> Token:
+        self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+                                     require_callback_confirmed=require_callback_confirmed)
+        return self.token
+
+
+class OAuth1Client(_FlowHelpers, httpx.Client):
+    """An ``httpx.Client`` signing every request, with the three-legged flow helpers.
+
+    ``OAuth1Client(consumer, token=None, *, signature_method=..., placement=...,
+    realm=..., body_hash=..., **httpx_options)``; the checks are those of
+    :class:`oauth2.Client` (ProviderError, CallbackNotConfirmed).
+    """
+
+    def __init__(self, consumer: Consumer, token: Optional[Token] = None, *,
+                 signature_method: Optional[SignatureMethod] = None, placement: str = "header",
+                 realm: Optional[str] = None, body_hash: Optional[bool] = None, **options: Any) -> None:
+        self._oauth = OAuth1(consumer, token, signature_method=signature_method, placement=placement,
+                             realm=realm, body_hash=body_hash)
+        hooks = options.pop("event_hooks", None) or {}
+        hooks = {**hooks, "request": [sign_redirect, *hooks.get("request", [])]}
+        super().__init__(auth=self._oauth, event_hooks=hooks, **options)
+
+    def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
+                            require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
+        """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
+        self.token = None
+        response = self.request(method, url, auth=self._request_token_auth(callback), **kwargs)
+        return self._took(response, require_callback_confirmed)
+
+    def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
+                           **kwargs: Any) -> Token:
+        """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
+        response = self.request(method, url, auth=self._access_token_auth(verifier), **kwargs)
+        return self._took(response)
+
+
+class AsyncOAuth1Client(_FlowHelpers, httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` signing every request, with the three-legged flow helpers (awaitable)."""
+
+    def __init__(self, consumer: Consumer, token: Optional[Token] = None, *,
+                 signature_method: Optional[SignatureMethod] = None, placement: str = "header",
+                 realm: Optional[str] = None, body_hash: Optional[bool] = None, **options: Any) -> None:
+        self._oauth = OAuth1(consumer, token, signature_method=signature_method, placement=placement,
+                             realm=realm, body_hash=body_hash)
+        hooks = options.pop("event_hooks", None) or {}
+        hooks = {**hooks, "request": [async_sign_redirect, *hooks.get("request", [])]}
+        super().__init__(auth=self._oauth, event_hooks=hooks, **options)
+
+    async def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
+                                  require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
+        """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
+        self.token = None
+        response = await self.request(method, url, auth=self._request_token_auth(callback), **kwargs)
+        return self._took(response, require_callback_confirmed)
+
+    async def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
+                                 **kwargs: Any) -> Token:
+        """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
+        response = await self.request(method, url, auth=self._access_token_auth(verifier), **kwargs)
+        return self._took(response)

@@ -1,0 +1,220 @@
+"""OAuth 1.0a for ``requests``: ``requests.get(url, auth=OAuth1(consumer, token))``.
+
+Needs the ``requests`` extra (``pip install 'oauth2[requests]'``). Every
+request is signed by :func:`oauth2.sign`; the body goes out as the caller
+built it. :class:`OAuth1Session` also re-signs each redirect hop and runs
+the three-legged flow.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Mapping, NamedTuple, Optional, Tuple, cast
+
+try:
+    import requests
+    from requests.structures import CaseInsensitiveDict
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess without requests
+    raise ImportError(
+        "oauth2.requests needs the requests package: install the extra, pip install 'oauth2[requests]'."
+    ) from exc
+
+from . import (
+    Body,
+    Consumer,
+    Error,
+    SignatureMethod,
+    SignatureMethod_PLAINTEXT,
+    Token,
+    _authorization_url,
+    _origin,
+    _strip_oauth_query,
+    _token_response,
+    sign,
+)
+
+__all__ = ["OAuth1", "OAuth1Session"]
+
+
+class _Sent(NamedTuple):
+    """What a signed request was before signing, so that a redirect hop is signed from it."""
+
+    auth: OAuth1
+    body: Body
+    origin: Tuple[str, Optional[str], Optional[int]]
+
+
+# Each request this module signed, so that OAuth1Session can sign its redirect
+# hops; weak, so that a finished request is forgotten with its response.
+_SENT: weakref.WeakKeyDictionary[requests.PreparedRequest, _Sent] = weakref.WeakKeyDictionary()
+
+
+class OAuth1(requests.auth.AuthBase):
+    """Signs each ``requests`` request with :func:`oauth2.sign`.
+
+    ``signature_method`` defaults to HMAC-SHA1; ``placement`` (``"header"``,
+    ``"query"`` or ``"body"``), ``realm`` and ``body_hash`` are as for
+    :func:`oauth2.sign`; ``parameters`` are more protocol parameters to sign
+    and send (``oauth_callback``). A form body (``data=`` a dict) is signed
+    through its pairs, any other (``json=``, ``files=``, bytes) through
+    ``oauth_body_hash``. A plain ``requests`` session does not sign redirect
+    hops: use :class:`OAuth1Session` to follow redirects signed.
+    """
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        token: Optional[Token] = None,
+        *,
+        signature_method: Optional[SignatureMethod] = None,
+        placement: str = "header",
+        realm: Optional[str] = None,
+        body_hash: Optional[bool] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        if not isinstance(consumer, Consumer):
+            raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
+        if token is not None and not isinstance(token, Token):
+            raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
+        self.consumer = consumer
+        self.token = token
+        self.signature_method = signature_method
+        self.placement = placement
+        self.realm = realm
+        self.body_hash = body_hash
+        self.parameters = dict(parameters or {})
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        self._sign(r, _origin(r.url or ""))
+        # A plain session copies the signed headers onto a redirect hop:
+        # take the spent signature off first (see _forget_signature).
+        r.register_hook("response", _forget_signature)
+        return r
+
+    def _sign(
+        self, r: requests.PreparedRequest, origin: Tuple[str, Optional[str], Optional[int]],
+        placement: Optional[str] = None,
+    ) -> None:
+        body = r.body
+        if body is not None and not isinstance(body, (bytes, str)) and not hasattr(body, "read"):
+            raise Error(
+                "oauth2.requests cannot sign a streamed (generator) body: its bytes are needed for the "
+                "signature or the body hash. Pass the body as bytes or a file instead."
+            )
+        if r.method is None or r.url is None:
+            raise Error("The request has no method or URL to sign: prepare it first.")
+        # requests sends a bytes header value as is, which is latin-1 text to http.client.
+        headers = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in r.headers.items()}
+        signed = sign(
+            r.method, r.url, self.consumer, self.token, headers=headers, body=cast(Body, body),
+            signature_method=self.signature_method, placement=placement or self.placement, realm=self.realm,
+            body_hash=self.body_hash, parameters=self.parameters,
+        )
+        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else signed.body, origin)
+        r.url = signed.uri
+        r.headers = CaseInsensitiveDict(signed.headers)
+        if signed.body is not body:
+            # A file read once, or the OAuth parameters appended to a form body.
+            r.body = signed.body
+            r.prepare_content_length(signed.body)
+
+
+def _forget_signature(response: requests.Response, **kwargs: Any) -> requests.Response:
+    """Drop the spent signature of a redirected request, which a session would copy to the next hop.
+
+    Its nonce is used up, and a PLAINTEXT signature is the secrets themselves.
+    """
+    if response.is_redirect:
+        response.request.headers.pop("Authorization", None)
+    return response
+
+
+class OAuth1Session(requests.Session):
+    """A ``requests.Session`` that signs every request, each redirect hop afresh.
+
+    ``OAuth1Session(consumer, token=None, **options)`` with the options of
+    :class:`OAuth1`. A redirect hop is signed with a fresh nonce; a PLAINTEXT
+    signature is never sent to another origin (that hop goes unsigned).
+    ``fetch_request_token``, ``authorization_url`` and ``fetch_access_token``
+    run the three-legged flow with the same checks as :class:`oauth2.Client`.
+    """
+
+    def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
+        super().__init__()
+        self.auth: OAuth1 = OAuth1(consumer, token, **options)
+
+    @property
+    def token(self) -> Optional[Token]:
+        """The token requests are signed with; the flow helpers set it."""
+        return self.auth.token
+
+    @token.setter
+    def token(self, token: Optional[Token]) -> None:
+        self.auth.token = token
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        """Sign a redirect hop afresh, from the request as the caller made it."""
+        prepared_request.headers.pop("Authorization", None)
+        sent = _SENT.get(response.request)
+        if sent is None:
+            super().rebuild_auth(prepared_request, response)
+            return
+        url = prepared_request.url or ""
+        if isinstance(sent.auth.signature_method, SignatureMethod_PLAINTEXT) and _origin(url) != sent.origin:
+            return
+        placement = sent.auth.placement
+        if placement == "query":
+            # The Location may echo the previous hop's OAuth parameters back.
+            prepared_request.url = _strip_oauth_query(url)
+        if prepared_request.body is not None:  # 307/308 keep the body: sign the caller's, not the signed one
+            prepared_request.body = sent.body
+            prepared_request.prepare_content_length(sent.body)
+        elif placement == "body":
+            placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
+        sent.auth._sign(prepared_request, sent.origin, placement)
+
+    def fetch_request_token(
+        self,
+        url: str,
+        *,
+        callback: str = "oob",
+        method: str = "POST",
+        require_callback_confirmed: bool = True,
+        **kwargs: Any,
+    ) -> Token:
+        """Obtain temporary credentials [§2.1]; they become ``self.token``.
+
+        ``callback`` is sent as ``oauth_callback`` (``oob`` for PIN-based
+        flows); other keywords go to ``requests``. Raises ProviderError for an
+        error answer and CallbackNotConfirmed unless the provider confirmed the
+        callback (pass ``require_callback_confirmed=False`` for OAuth 1.0).
+        """
+        self.token = None
+        auth = self._flow_auth(None, {**self.auth.parameters, "oauth_callback": callback})
+        response = self.request(method, url, auth=auth, **kwargs)
+        self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+                                     require_callback_confirmed=require_callback_confirmed)
+        return self.token
+
+    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
+        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
+        return _authorization_url(url, token or self.token, parameters)
+
+    def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
+                           **kwargs: Any) -> Token:
+        """Exchange the authorized request token and ``verifier`` for token credentials [§2.3].
+
+        The new token becomes ``self.token``; other keywords go to ``requests``.
+        """
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set session.token.")
+        if verifier is not None:
+            self.token.set_verifier(verifier)
+        response = self.request(method, url, auth=self._flow_auth(self.token, self.auth.parameters), **kwargs)
+        self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
+        return self.token
+
+    def _flow_auth(self, token: Optional[Token], parameters: Mapping[str, Any]) -> OAuth1:
+        a = self.auth
+        return OAuth1(a.consumer, token, signature_method=a.signature_method, placement=a.placement,
+                      realm=a.realm, body_hash=a.body_hash, parameters=parameters)
