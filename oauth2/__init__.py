@@ -2297,6 +2297,56 @@ class Client(httplib2.Http):
         return signed.uri, signed.body, signed.headers
 
 
+class _Signer:
+    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`."""
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        token: Optional[Token] = None,
+        *,
+        signature_method: Optional[SignatureMethod] = None,
+        placement: str = "header",
+        realm: Optional[str] = None,
+        body_hash: Optional[bool] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        if not isinstance(consumer, Consumer):
+            raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
+        if token is not None and not isinstance(token, Token):
+            raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
+        if placement not in _PLACEMENTS:
+            raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+        if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
+            # requests and httpx send a 307/308 hop the same body, to any origin; a
+            # PLAINTEXT signature is the secrets themselves.
+            raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
+        self.consumer = consumer
+        self.token = token
+        self.signature_method = signature_method
+        self.placement = placement
+        self.realm = realm
+        self.body_hash = body_hash
+        self.parameters = dict(parameters or {})
+
+    def _signed(
+        self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
+    ) -> Signed:
+        """:func:`sign` with these settings (``placement`` overriding the usual one for a redirect hop)."""
+        return sign(
+            method, uri, self.consumer, self.token, headers=headers, body=body,
+            signature_method=self.signature_method, placement=placement or self.placement, realm=self.realm,
+            body_hash=self.body_hash, parameters=self.parameters,
+        )
+
+    def _for_flow(self, token: Optional[Token], **parameters: str) -> Any:
+        """The same settings with ``token`` and more protocol parameters, for one three-legged step."""
+        return type(self)(
+            self.consumer, token, signature_method=self.signature_method, placement=self.placement,
+            realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
+        )
+
+
 def _token_response(
     status: int, content: bytes, authenticate: Optional[str] = None, *, require_callback_confirmed: bool = False
 ) -> Token:

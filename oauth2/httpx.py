@@ -1,6 +1,6 @@
 """OAuth 1.0a for ``httpx``: ``httpx.Client(auth=OAuth1(consumer, token))``, sync or async.
 
-Needs the ``httpx`` extra (``pip install 'oauth2[httpx]'``). Every request,
+Needs the ``httpx`` package (this library's ``httpx`` extra). Every request,
 each redirect hop included, is signed by :func:`oauth2.sign` with a fresh
 nonce (see :func:`sign_redirect`); the body goes out as the caller built it. :class:`OAuth1Client` and
 :class:`AsyncOAuth1Client` also run the three-legged flow.
@@ -8,13 +8,13 @@ nonce (see :func:`sign_redirect`); the body goes out as the caller built it. :cl
 
 from __future__ import annotations
 
-from typing import Any, Generator, Iterable, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Generator, Iterable, NamedTuple, Optional, Tuple
 
 try:
     import httpx
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without httpx
     raise ImportError(
-        "oauth2.httpx needs the httpx package: install the extra, pip install 'oauth2[httpx]'."
+        "oauth2.httpx needs the httpx package, this library's 'httpx' extra: pip install httpx."
     ) from exc
 
 from . import (
@@ -26,9 +26,9 @@ from . import (
     _authorization_url,
     _body_bytes,
     _origin,
+    _Signer,
     _strip_oauth_query,
     _token_response,
-    sign,
 )
 
 __all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
@@ -46,15 +46,17 @@ class _Flow(NamedTuple):
     unsigned_body: bytes  # the caller's body, what a 307/308 hop is signed from
 
 
-class OAuth1(httpx.Auth):
+class OAuth1(_Signer, httpx.Auth):
     """Signs each ``httpx`` request, sync or async, with :func:`oauth2.sign`.
 
-    ``signature_method`` defaults to HMAC-SHA1; ``placement`` (``"header"``,
-    ``"query"`` or ``"body"``), ``realm`` and ``body_hash`` are as for
-    :func:`oauth2.sign`; ``parameters`` are more protocol parameters to sign
-    and send (``oauth_callback``). A form body (``data=`` a dict) is signed
-    through its pairs, any other (``json=``, ``files=``, ``content=``, a
-    stream, which httpx reads once) through ``oauth_body_hash``. To follow
+    ``OAuth1(consumer, token=None, *, signature_method=None, placement="header",
+    realm=None, body_hash=None, parameters=None)``: ``signature_method``
+    defaults to HMAC-SHA1; ``placement`` (``"header"``, ``"query"`` or
+    ``"body"``, never PLAINTEXT in the body), ``realm`` and ``body_hash`` are
+    as for :func:`oauth2.sign`; ``parameters`` are more protocol parameters to
+    sign and send (``oauth_callback``). A form body (``data=`` a dict) is
+    signed through its pairs, any other (``json=``, ``files=``, ``content=``,
+    a stream, which httpx reads once) through ``oauth_body_hash``. To follow
     redirects signed, use :class:`OAuth1Client` or the :func:`sign_redirect`
     hook: each hop is then signed afresh, and a PLAINTEXT signature is never
     sent to another origin (that hop goes unsigned).
@@ -62,29 +64,6 @@ class OAuth1(httpx.Auth):
 
     # The signature or the body hash needs the body's bytes.
     requires_request_body = True
-
-    def __init__(
-        self,
-        consumer: Consumer,
-        token: Optional[Token] = None,
-        *,
-        signature_method: Optional[SignatureMethod] = None,
-        placement: str = "header",
-        realm: Optional[str] = None,
-        body_hash: Optional[bool] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-    ) -> None:
-        if not isinstance(consumer, Consumer):
-            raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
-        if token is not None and not isinstance(token, Token):
-            raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
-        self.consumer = consumer
-        self.token = token
-        self.signature_method = signature_method
-        self.placement = placement
-        self.realm = realm
-        self.body_hash = body_hash
-        self.parameters = dict(parameters or {})
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         # httpx fails on an unreadable stream with a bare AssertionError: say what to do instead.
@@ -123,11 +102,7 @@ class OAuth1(httpx.Auth):
                 body = flow.unsigned_body
             elif placement == "body" and not body:
                 placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
-        signed = sign(
-            request.method, url, self.consumer, self.token, headers=dict(request.headers), body=body,
-            signature_method=self.signature_method, placement=placement, realm=self.realm,
-            body_hash=self.body_hash, parameters=self.parameters,
-        )
+        signed = self._signed(request.method, url, dict(request.headers), body, placement)
         signed_body = _body_bytes(signed.body)
         origin = flow.origin if flow else _origin(url)
         request.extensions[_FLOW] = _Flow(self, id(request), origin, signed_body, body)
@@ -186,20 +161,17 @@ class _FlowHelpers:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
         return _authorization_url(url, token or self.token, parameters)
 
-    def _flow_auth(self, token: Optional[Token], parameters: Mapping[str, Any]) -> OAuth1:
-        a = self._oauth
-        return OAuth1(a.consumer, token, signature_method=a.signature_method, placement=a.placement,
-                      realm=a.realm, body_hash=a.body_hash, parameters=parameters)
-
     def _request_token_auth(self, callback: str) -> OAuth1:
-        return self._flow_auth(None, {**self._oauth.parameters, "oauth_callback": callback})
+        auth: OAuth1 = self._oauth._for_flow(None, oauth_callback=callback)
+        return auth
 
     def _access_token_auth(self, verifier: Optional[str]) -> OAuth1:
         if self.token is None:
             raise Error("There is no request token: call fetch_request_token first, or set client.token.")
         if verifier is not None:
             self.token.set_verifier(verifier)
-        return self._flow_auth(self.token, self._oauth.parameters)
+        auth: OAuth1 = self._oauth._for_flow(self.token)
+        return auth
 
     def _took(self, response: httpx.Response, require_callback_confirmed: bool = False) -> Token:
         self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"),

@@ -1,6 +1,6 @@
 """OAuth 1.0a for ``requests``: ``requests.get(url, auth=OAuth1(consumer, token))``.
 
-Needs the ``requests`` extra (``pip install 'oauth2[requests]'``). Every
+Needs the ``requests`` package (this library's ``requests`` extra). Every
 request is signed by :func:`oauth2.sign`; the body goes out as the caller
 built it. :class:`OAuth1Session` also re-signs each redirect hop and runs
 the three-legged flow.
@@ -9,28 +9,27 @@ the three-legged flow.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Mapping, NamedTuple, Optional, Tuple, cast
+from typing import Any, NamedTuple, Optional, Tuple, cast
 
 try:
     import requests
     from requests.structures import CaseInsensitiveDict
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without requests
     raise ImportError(
-        "oauth2.requests needs the requests package: install the extra, pip install 'oauth2[requests]'."
+        "oauth2.requests needs the requests package, this library's 'requests' extra: pip install requests."
     ) from exc
 
 from . import (
     Body,
     Consumer,
     Error,
-    SignatureMethod,
     SignatureMethod_PLAINTEXT,
     Token,
     _authorization_url,
     _origin,
+    _Signer,
     _strip_oauth_query,
     _token_response,
-    sign,
 )
 
 __all__ = ["OAuth1", "OAuth1Session"]
@@ -49,40 +48,20 @@ class _Sent(NamedTuple):
 _SENT: weakref.WeakKeyDictionary[requests.PreparedRequest, _Sent] = weakref.WeakKeyDictionary()
 
 
-class OAuth1(requests.auth.AuthBase):
+class OAuth1(_Signer, requests.auth.AuthBase):
     """Signs each ``requests`` request with :func:`oauth2.sign`.
 
-    ``signature_method`` defaults to HMAC-SHA1; ``placement`` (``"header"``,
-    ``"query"`` or ``"body"``), ``realm`` and ``body_hash`` are as for
-    :func:`oauth2.sign`; ``parameters`` are more protocol parameters to sign
-    and send (``oauth_callback``). A form body (``data=`` a dict) is signed
-    through its pairs, any other (``json=``, ``files=``, bytes) through
+    ``OAuth1(consumer, token=None, *, signature_method=None, placement="header",
+    realm=None, body_hash=None, parameters=None)``: ``signature_method``
+    defaults to HMAC-SHA1; ``placement`` (``"header"``, ``"query"`` or
+    ``"body"``, never PLAINTEXT in the body), ``realm`` and ``body_hash`` are
+    as for :func:`oauth2.sign`; ``parameters`` are more protocol parameters to
+    sign and send (``oauth_callback``). A form body (``data=`` a dict) is
+    signed through its pairs, any other (``json=``, ``files=``, bytes) through
     ``oauth_body_hash``. A plain ``requests`` session does not sign redirect
-    hops: use :class:`OAuth1Session` to follow redirects signed.
+    hops (it sends them without the spent signature): use
+    :class:`OAuth1Session` to follow redirects signed.
     """
-
-    def __init__(
-        self,
-        consumer: Consumer,
-        token: Optional[Token] = None,
-        *,
-        signature_method: Optional[SignatureMethod] = None,
-        placement: str = "header",
-        realm: Optional[str] = None,
-        body_hash: Optional[bool] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-    ) -> None:
-        if not isinstance(consumer, Consumer):
-            raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
-        if token is not None and not isinstance(token, Token):
-            raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
-        self.consumer = consumer
-        self.token = token
-        self.signature_method = signature_method
-        self.placement = placement
-        self.realm = realm
-        self.body_hash = body_hash
-        self.parameters = dict(parameters or {})
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         self._sign(r, _origin(r.url or ""))
@@ -105,11 +84,7 @@ class OAuth1(requests.auth.AuthBase):
             raise Error("The request has no method or URL to sign: prepare it first.")
         # requests sends a bytes header value as is, which is latin-1 text to http.client.
         headers = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in r.headers.items()}
-        signed = sign(
-            r.method, r.url, self.consumer, self.token, headers=headers, body=cast(Body, body),
-            signature_method=self.signature_method, placement=placement or self.placement, realm=self.realm,
-            body_hash=self.body_hash, parameters=self.parameters,
-        )
+        signed = self._signed(r.method, r.url, headers, cast(Body, body), placement)
         _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else signed.body, origin)
         r.url = signed.uri
         r.headers = CaseInsensitiveDict(signed.headers)
@@ -120,12 +95,19 @@ class OAuth1(requests.auth.AuthBase):
 
 
 def _forget_signature(response: requests.Response, **kwargs: Any) -> requests.Response:
-    """Drop the spent signature of a redirected request, which a session would copy to the next hop.
+    """Take the spent signature off a redirected request, which a session copies to the next hop.
 
-    Its nonce is used up, and a PLAINTEXT signature is the secrets themselves.
+    Its nonce is used up, and a PLAINTEXT signature is the secrets themselves:
+    the Authorization header goes, and a body that carries the OAuth
+    parameters is the caller's again (a 307/308 hop resends it).
     """
     if response.is_redirect:
-        response.request.headers.pop("Authorization", None)
+        request = response.request
+        request.headers.pop("Authorization", None)
+        sent = _SENT.get(request)
+        if sent is not None and request.body is not sent.body:
+            request.body = sent.body
+            request.prepare_content_length(sent.body)
     return response
 
 
@@ -190,8 +172,7 @@ class OAuth1Session(requests.Session):
         callback (pass ``require_callback_confirmed=False`` for OAuth 1.0).
         """
         self.token = None
-        auth = self._flow_auth(None, {**self.auth.parameters, "oauth_callback": callback})
-        response = self.request(method, url, auth=auth, **kwargs)
+        response = self.request(method, url, auth=self.auth._for_flow(None, oauth_callback=callback), **kwargs)
         self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
                                      require_callback_confirmed=require_callback_confirmed)
         return self.token
@@ -210,11 +191,6 @@ class OAuth1Session(requests.Session):
             raise Error("There is no request token: call fetch_request_token first, or set session.token.")
         if verifier is not None:
             self.token.set_verifier(verifier)
-        response = self.request(method, url, auth=self._flow_auth(self.token, self.auth.parameters), **kwargs)
+        response = self.request(method, url, auth=self.auth._for_flow(self.token), **kwargs)
         self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
         return self.token
-
-    def _flow_auth(self, token: Optional[Token], parameters: Mapping[str, Any]) -> OAuth1:
-        a = self.auth
-        return OAuth1(a.consumer, token, signature_method=a.signature_method, placement=a.placement,
-                      realm=a.realm, body_hash=a.body_hash, parameters=parameters)

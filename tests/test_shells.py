@@ -332,6 +332,27 @@ def test_a_plain_requests_session_forwards_no_spent_signature(provider: OAuthlib
     assert "Authorization" not in provider.requests[1].headers  # not the first hop's, spent and secret
 
 
+@pytest.mark.parametrize("code", [307, 308])
+def test_a_plain_requests_session_resends_the_callers_body_without_the_oauth_parameters(
+    provider: OAuthlibProvider, code: int
+) -> None:
+    auth = oauth2.requests.OAuth1(CONSUMER, placement="body")
+    r = requests.post(provider.url(f"/redirect/{code}?to=/two_legged/x"), data={"a": "1"}, auth=auth)
+    assert r.history[0].status_code == code
+    assert provider.requests[0].valid and b"oauth_signature=" in provider.requests[0].body
+    assert provider.requests[1].body == b"a=1"  # the caller's body; the spent signature stays behind
+
+
+@pytest.mark.parametrize("auth", [oauth2.requests.OAuth1, oauth2.httpx.OAuth1])
+def test_plaintext_in_the_body_is_refused(auth: Any) -> None:
+    with pytest.raises(ValueError, match="PLAINTEXT signatures cannot go in the body"):
+        auth(CONSUMER, signature_method=oauth.SignatureMethod_PLAINTEXT(), placement="body")
+    with pytest.raises(ValueError, match="placement must be one of"):
+        auth(CONSUMER, placement="cookie")
+    with pytest.raises(TypeError, match="consumer must be an oauth2.Consumer"):
+        auth("ckey")
+
+
 def test_requests_generator_body_is_a_clear_error(provider: OAuthlibProvider) -> None:
     def chunks() -> Iterator[bytes]:
         yield b"a"
@@ -351,7 +372,7 @@ def test_importing_oauth2_imports_neither_requests_nor_httpx() -> None:
 def test_a_missing_library_names_the_extra(extra: str) -> None:
     code = f"import sys; sys.modules[{extra!r}] = None; import oauth2.{extra}"
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
-    assert f"oauth2[{extra}]" in err
+    assert f"'{extra}' extra: pip install {extra}" in err
 
 
 @pytest.mark.parametrize("code", [302, 307])
