@@ -8,7 +8,7 @@ nonce (see :func:`sign_redirect`); the body goes out as the caller built it. :cl
 
 from __future__ import annotations
 
-from typing import Any, Generator, Iterable, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional, Tuple
 
 try:
     import httpx
@@ -20,7 +20,6 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 from . import (
     Consumer,
     Error,
-    SignatureMethod,
     SignatureMethod_PLAINTEXT,
     Token,
     _authorization_url,
@@ -143,10 +142,23 @@ def _hop_flow(request: httpx.Request) -> Optional[_Flow]:
     return flow if flow is not None and flow.request_id != id(request) else None
 
 
+# The options of OAuth1Client and AsyncOAuth1Client that are OAuth1's; the others are httpx's.
+_SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters")
+
+
 class _FlowHelpers:
     """The three-legged steps that do no I/O, shared by the sync and async clients."""
 
     _oauth: OAuth1
+
+    def _signing(
+        self, hook: Callable[[httpx.Request], Any], consumer: Consumer, token: Optional[Token], options: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        """The client's httpx options: ``options`` less OAuth1's, which make its auth, and the hop-signing hook."""
+        settings = {name: options.pop(name) for name in _SETTINGS if name in options}
+        self._oauth = OAuth1(consumer, token, **settings)
+        hooks = options.pop("event_hooks", None) or {}
+        return {**options, "auth": self._oauth, "event_hooks": {**hooks, "request": [hook, *hooks.get("request", [])]}}
 
     @property
     def token(self) -> Optional[Token]:
@@ -182,19 +194,15 @@ class _FlowHelpers:
 class OAuth1Client(_FlowHelpers, httpx.Client):
     """An ``httpx.Client`` signing every request, with the three-legged flow helpers.
 
-    ``OAuth1Client(consumer, token=None, *, signature_method=..., placement=...,
-    realm=..., body_hash=..., **httpx_options)``; the checks are those of
-    :class:`oauth2.Client` (ProviderError, CallbackNotConfirmed).
+    ``OAuth1Client(consumer, token=None, **options)``: ``signature_method``,
+    ``placement``, ``realm``, ``body_hash`` and ``parameters`` are
+    :class:`OAuth1`'s, the other options httpx's. Each redirect hop is
+    signed afresh; the checks are those of :class:`oauth2.Client`
+    (ProviderError, CallbackNotConfirmed).
     """
 
-    def __init__(self, consumer: Consumer, token: Optional[Token] = None, *,
-                 signature_method: Optional[SignatureMethod] = None, placement: str = "header",
-                 realm: Optional[str] = None, body_hash: Optional[bool] = None, **options: Any) -> None:
-        self._oauth = OAuth1(consumer, token, signature_method=signature_method, placement=placement,
-                             realm=realm, body_hash=body_hash)
-        hooks = options.pop("event_hooks", None) or {}
-        hooks = {**hooks, "request": [sign_redirect, *hooks.get("request", [])]}
-        super().__init__(auth=self._oauth, event_hooks=hooks, **options)
+    def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
+        super().__init__(**self._signing(sign_redirect, consumer, token, options))
 
     def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
                             require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
@@ -211,16 +219,13 @@ class OAuth1Client(_FlowHelpers, httpx.Client):
 
 
 class AsyncOAuth1Client(_FlowHelpers, httpx.AsyncClient):
-    """An ``httpx.AsyncClient`` signing every request, with the three-legged flow helpers (awaitable)."""
+    """An ``httpx.AsyncClient`` signing every request, with the three-legged flow helpers (awaitable).
 
-    def __init__(self, consumer: Consumer, token: Optional[Token] = None, *,
-                 signature_method: Optional[SignatureMethod] = None, placement: str = "header",
-                 realm: Optional[str] = None, body_hash: Optional[bool] = None, **options: Any) -> None:
-        self._oauth = OAuth1(consumer, token, signature_method=signature_method, placement=placement,
-                             realm=realm, body_hash=body_hash)
-        hooks = options.pop("event_hooks", None) or {}
-        hooks = {**hooks, "request": [async_sign_redirect, *hooks.get("request", [])]}
-        super().__init__(auth=self._oauth, event_hooks=hooks, **options)
+    Takes the options of :class:`OAuth1Client`.
+    """
+
+    def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
+        super().__init__(**self._signing(async_sign_redirect, consumer, token, options))
 
     async def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
                                   require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
