@@ -9,7 +9,7 @@ the three-legged flow.
 from __future__ import annotations
 
 import weakref
-from typing import Any, NamedTuple, Optional, Tuple, cast
+from typing import Any, NamedTuple, Optional, Tuple, Union, cast
 
 try:
     import requests
@@ -39,7 +39,7 @@ class _Sent(NamedTuple):
     """What a signed request was before signing, so that a redirect hop is signed from it."""
 
     auth: OAuth1
-    body: Body
+    body: Union[bytes, str, None]  # a file body as the bytes read from it
     origin: Tuple[str, Optional[str], Optional[int]]
 
 
@@ -67,7 +67,7 @@ class OAuth1(_Signer, requests.auth.AuthBase):
         self._sign(r, _origin(r.url or ""))
         # A plain session copies the signed headers onto a redirect hop:
         # take the spent signature off first (see _forget_signature).
-        r.register_hook("response", _forget_signature)
+        r.hooks["response"].append(_forget_signature)
         return r
 
     def _sign(
@@ -85,13 +85,14 @@ class OAuth1(_Signer, requests.auth.AuthBase):
         # requests sends a bytes header value as is, which is latin-1 text to http.client.
         headers = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in r.headers.items()}
         signed = self._signed(r.method, r.url, headers, cast(Body, body), placement)
-        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else signed.body, origin)
+        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else cast(bytes, signed.body), origin)
         r.url = signed.uri
         r.headers = CaseInsensitiveDict(signed.headers)
         if signed.body is not body:
-            # A file read once, or the OAuth parameters appended to a form body.
-            r.body = signed.body
-            r.prepare_content_length(signed.body)
+            # A file read once, or the OAuth parameters appended to a form body:
+            # bytes either way, as sign() returns a file body as its bytes.
+            r.body = cast(bytes, signed.body)
+            r.prepare_content_length(r.body)
 
 
 def _forget_signature(response: requests.Response, **kwargs: Any) -> requests.Response:
@@ -139,7 +140,7 @@ class OAuth1Session(requests.Session):
         prepared_request.headers.pop("Authorization", None)
         sent = _SENT.get(response.request)
         if sent is None:
-            super().rebuild_auth(prepared_request, response)
+            super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]  # untyped in types-requests
             return
         url = prepared_request.url or ""
         if isinstance(sent.auth.signature_method, SignatureMethod_PLAINTEXT) and _origin(url) != sent.origin:
