@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import io
 import ipaddress
+import itertools
 import re
 import secrets
 import threading
@@ -329,31 +329,42 @@ def _text(value: object, what: str) -> str:
     raise TypeError(f"{what} must be str, UTF-8 bytes or int, not {type(value).__name__}")
 
 
-# Names, keys and most values repeat from request to request, so their
-# encodings are remembered: short strings only, and a bounded number of them.
-_ENCODED: Dict[str, str] = {}
-
-
-# Keys, nonces, timestamps and base64 signatures: only three characters to
-# encode, which str.replace does at C speed where quote() goes byte by byte.
-_BASE64_TEXT = re.compile(r"[A-Za-z0-9._~+/=-]*")
+# RFC 5849 §3.6: the unreserved characters go as they are, every other byte
+# of the UTF-8 encoding as %XX. Most names and values (keys, nonces,
+# timestamps, ids, "true") are unreserved already: one regex scan, at C
+# speed, returns them untouched.
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
+_is_unreserved = _UNRESERVED.fullmatch
+# Byte b (as chr(b)) to what it encodes to, indexed for str.translate: the
+# others are translated in C rather than byte by byte in Python as quote() does.
+_BYTE_ENCODED = [chr(b) if _UNRESERVED.fullmatch(chr(b)) else f"%{b:02X}" for b in range(256)]
 
 
 def _percent_encode(s: str) -> str:
-    encoded = _ENCODED.get(s)
-    if encoded is None:
+    """``s`` percent-encoded as RFC 5849 §3.6 says, without memo: no secret or nonce is kept."""
+    if _is_unreserved(s):
+        return s
+    if not s.isascii():
         try:
-            if _BASE64_TEXT.fullmatch(s):
-                encoded = s.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-            else:
-                encoded = quote(s, safe="~")
+            s = s.encode("utf-8").decode("latin-1")  # one char per UTF-8 byte, for _BYTE_ENCODED
         except UnicodeEncodeError:
             raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
-        if len(s) <= 256:
-            if len(_ENCODED) >= 8192:
-                _ENCODED.clear()
-            _ENCODED[s] = encoded
-    return encoded
+    return s.translate(_BYTE_ENCODED)
+
+
+# Names and values that need at most base64's three escapes, joined by NUL.
+_BASE64_TEXTS = re.compile(r"[A-Za-z0-9._~+/=\0-]*")
+
+
+def _percent_encode_all(texts: List[str]) -> List[str]:
+    """:func:`_percent_encode` of each of ``texts``: a few C calls for all of them when, as in
+    an Authorization header, only a base64 signature needs escapes."""
+    joined = "\0".join(texts)
+    if _BASE64_TEXTS.fullmatch(joined):
+        encoded = joined.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D").split("\0")
+        if len(encoded) == len(texts):  # else some text held a NUL of its own
+            return encoded
+    return [_percent_encode(text) for text in texts]
 
 
 def escape(s: Union[Text, int]) -> str:
@@ -512,18 +523,36 @@ def _parse_form(s: str, source: str) -> Tuple[Pair, ...]:
 
     Empty values and names without ``=`` are kept as empty values.
     """
+    if "+" in s:
+        s = s.replace("+", " ")  # before decoding, so that an encoded plus (%2B) stays a plus
+    fields = [field.partition("=") for field in s.split("&") if field]
+    if "%" not in s:
+        return tuple([(name, value) for name, _, value in fields])
     try:
-        return tuple(parse_qsl(s, keep_blank_values=True, errors="strict"))
+        return tuple([(_unquote(name), _unquote(value)) for name, _, value in fields])
     except UnicodeDecodeError:
         raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
-    except ValueError as exc:  # a field count limit, or a NUL in the input
-        raise InvalidRequest(f"The {source} cannot be parsed: {exc}.") from None
 
 
-@functools.lru_cache(maxsize=512)
+def _unquote(s: str) -> str:
+    return unquote(s, errors="strict") if "%" in s else s
+
+
 def _parse_query(query: str) -> Tuple[Pair, ...]:
-    """A URL's query parameters; cached, as a client signs the same URLs again and again."""
+    """A URL's query parameters [§3.4.1.3.1]."""
     return _parse_form(query, "URL query")
+
+
+# What makes urlsplit do more than split at "#" and "?": the tab and newline
+# characters it removes, IP-literal brackets and non-ASCII hosts it validates.
+_URLSPLIT_WORK = re.compile(r"[\t\r\n\[\]]|[^\x00-\x7f]")
+
+
+def _url_query(url: str) -> str:
+    """``urlsplit(url).query``, without building the other four parts for a plain URL."""
+    if _URLSPLIT_WORK.search(url):
+        return urlsplit(url).query
+    return url.partition("#")[0].partition("?")[2]
 
 
 def _media_type(content_type: Optional[str]) -> str:
@@ -711,11 +740,16 @@ def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]
         names, raw_values = tuple(name for name, _ in items), [raw for _, raw in items]
     else:
         raw_values = parts[1::2]
-    values = [_percent_decode(raw, name) if "%" in raw else raw for name, raw in zip(names, raw_values)]
     if "realm" not in names:
-        return list(zip(names, values)), None
+        return _decoded(zip(names, raw_values)), None
     realm = [raw for name, raw in zip(names, raw_values) if name == "realm"][-1]
-    return [pair for pair in zip(names, values) if pair[0] != "realm"], realm
+    # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
+    return _decoded((name, raw) for name, raw in zip(names, raw_values) if name != "realm"), realm
+
+
+def _decoded(items: Iterable[Pair]) -> List[Pair]:
+    """Header parameters with their values percent-decoded [§3.5.1]."""
+    return [(name, _percent_decode(raw, name) if "%" in raw else raw) for name, raw in items]
 
 
 def _plain_layout_names(body: str, layout: str) -> Optional[Tuple[str, ...]]:
@@ -864,7 +898,7 @@ class Request(Dict[str, Any]):
             return []
         cached = self.__dict__.get("_query_cache")
         if cached is None or cached[0] is not url:
-            query = urlsplit(url).query
+            query = _url_query(url)
             cached = (url, _parse_query(query) if query and query != self._merged_query else ())
             self.__dict__["_query_cache"] = cached
         return cached[1]
@@ -928,10 +962,9 @@ class Request(Dict[str, Any]):
 
         ``realm`` is optional, and quoted so that it cannot add parameters.
         """
-        known, encode = _ENCODED.get, _percent_encode
-        parts = [
-            f'{known(k) or encode(k)}="{known(v) or encode(v)}"' for k, v in _pairs_of(self) if k.startswith("oauth_")
-        ]
+        texts = [text for pair in _pairs_of(self) if pair[0].startswith("oauth_") for text in pair]
+        encoded = iter(_percent_encode_all(texts))
+        parts = [f'{k}="{v}"' for k, v in zip(encoded, encoded)]
         if realm:
             parts.insert(0, "realm=" + _quoted_string(realm))
         return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
@@ -948,7 +981,7 @@ class Request(Dict[str, Any]):
         url = self.__dict__.get("url")
         if not url:
             raise InvalidRequest("The request has no URL; set request.url first.")
-        query = urlsplit(url).query
+        query = _url_query(url)
         pairs: Iterable[Pair] = _pairs_of(self)
         if query and query == self._merged_query:
             pairs = _without(pairs, _parse_query(query))
@@ -1034,7 +1067,7 @@ class Request(Dict[str, Any]):
         """
         url = _text(http_url, "url")
         try:
-            url_query = urlsplit(url).query
+            url_query = _url_query(url)
         except ValueError as exc:
             raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
         url_pairs = _parse_query(url_query)
@@ -1202,9 +1235,13 @@ class Request(Dict[str, Any]):
 
 
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+# scheme://host[:port][/path] up to the query or fragment, where urlsplit and
+# the rules below have nothing to decode, validate or escape: an ASCII
+# registered name, a port of digits, and a path of characters quote() keeps.
+_PLAIN_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?"
+                        r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(?=[?#]|\Z)")
 
 
-@functools.lru_cache(maxsize=1024)
 def base_string_uri(url: Text, host: Optional[str] = None) -> str:
     """The base string URI of ``url`` [§3.4.1.2].
 
@@ -1214,7 +1251,28 @@ def base_string_uri(url: Text, host: Optional[str] = None) -> str:
     they are on the wire. ``host``, the Host header's ``name[:port]``,
     replaces the URL's host and port when given.
     """
-    url = _text(url, "url")
+    url = url if type(url) is str else _text(url, "url")
+    plain = _plain_base_string_uri(url) if host is None else None
+    return plain if plain is not None else _parsed_base_string_uri(url, host)
+
+
+def _plain_base_string_uri(url: str) -> Optional[str]:
+    """:func:`base_string_uri` of a URL as clients write it, in one regex match; None for any other URL."""
+    match = _PLAIN_URL.match(url)
+    if match is None:
+        return None
+    scheme, host, port, path = match.groups()
+    scheme = scheme.lower()
+    if port is not None:
+        number = int(port)
+        if not 0 < number <= 65535:
+            return None  # an error, which the full parse reports
+        port = "" if (scheme, number) in (("http", 80), ("https", 443)) else f":{number}"
+    return f"{scheme}://{host.lower()}{port or ''}{path or '/'}"
+
+
+def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
+    """:func:`base_string_uri` through urlsplit: userinfo, IP literals, IDNA, escapes, validation."""
     try:
         parts = urlsplit(url)
         authority = urlsplit(f"//{host}") if host is not None else parts
@@ -1280,10 +1338,15 @@ def _is_ip_literal(literal: str) -> bool:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
-    known, encode = _ENCODED.get, _percent_encode
+    pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
     # first and is never in an encoded string; strings compare faster.
-    encoded = sorted([f"{known(k) or encode(k)}\0{known(v) or encode(v)}" for k, v in pairs])
+    if _is_unreserved("".join(itertools.chain.from_iterable(pairs))):
+        encoded = [f"{k}\0{v}" for k, v in pairs]  # one scan: nothing to encode, as is usual
+    else:
+        encode = _percent_encode
+        encoded = [f"{encode(k)}\0{encode(v)}" for k, v in pairs]
+    encoded.sort()
     return "&".join(encoded).replace("\0", "=")
 
 
@@ -1305,10 +1368,17 @@ def _join_base_string(method: str, base_uri: str, normalized_parameters: str) ->
     return _base_string_start(method, base_uri) + parameters
 
 
-@functools.lru_cache(maxsize=256)
+# What a base string URI holds unless its path has escapes of its own.
+_PLAIN_URI = re.compile(r"[A-Za-z0-9._~:/%-]*")
+
+
 def _base_string_start(method: str, base_uri: str) -> str:
-    """``METHOD&encoded-URI&``: the same for every request to one resource [§3.4.1.1]."""
-    return f"{escape(method.upper())}&{escape(base_uri)}&"
+    """``METHOD&encoded-URI&`` [§3.4.1.1]."""
+    if _PLAIN_URI.fullmatch(base_uri):
+        encoded_uri = base_uri.replace("%", "%25").replace(":", "%3A").replace("/", "%2F")
+    else:
+        encoded_uri = _percent_encode(base_uri)
+    return f"{escape(method.upper())}&{encoded_uri}&"
 
 
 class SignatureBase(NamedTuple):
@@ -1344,9 +1414,8 @@ def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
     return _join_secrets(consumer.secret or "", token.secret or "" if token else "")
 
 
-@functools.lru_cache(maxsize=256)
 def _join_secrets(consumer_secret: Text, token_secret: Text) -> str:
-    """The signing key of two secrets; remembered, as the same ones sign or verify request after request."""
+    """The signing key of two secrets [§3.4.2]; never remembered, as a memo must not hold a secret."""
     return f"{escape(consumer_secret)}&{escape(token_secret)}"
 
 
@@ -1408,34 +1477,13 @@ class SignatureMethod:
         return base64.b64encode(type(self).body_hash_algorithm(_body_bytes(body)).digest()).decode("ascii")
 
 
-_IPAD = bytes(b ^ 0x36 for b in range(256))
-_OPAD = bytes(b ^ 0x5C for b in range(256))
-
-
-@functools.lru_cache(maxsize=256)
-def _keyed_hashes(key: bytes, digestmod: Callable[[], _Hash]) -> Tuple[_Hash, _Hash]:
-    """The inner and outer hashes of HMAC (RFC 2104) once they have taken in the padded key.
-
-    Keying is most of the cost of an HMAC over a short message, and a client
-    signs, as a provider verifies a token's requests, with the same key again
-    and again: each signature copies these instead of keying anew.
-    """
-    inner, outer = digestmod(), digestmod()
-    if len(key) > inner.block_size:
-        key = digestmod(key).digest()  # type: ignore[call-arg]  # hashlib constructors take data
-    key = key.ljust(inner.block_size, b"\0")
-    inner.update(key.translate(_IPAD))
-    outer.update(key.translate(_OPAD))
-    return inner, outer
-
-
 def _hmac(key: bytes, message: bytes, digestmod: Callable[[], _Hash]) -> bytes:
-    """HMAC(key, message), as :func:`hmac.digest` computes it (RFC 2104)."""
-    keyed_inner, keyed_outer = _keyed_hashes(key, digestmod)
-    inner, outer = keyed_inner.copy(), keyed_outer.copy()
-    inner.update(message)
-    outer.update(inner.digest())
-    return outer.digest()
+    """HMAC(key, message) (RFC 2104), in one call into OpenSSL.
+
+    Keying is recomputed on every call: keeping keyed hash states between
+    calls would keep the secrets (their HMAC equivalent) in a memo.
+    """
+    return hmac.digest(key, message, digestmod)
 
 
 class _HMAC(SignatureMethod):
