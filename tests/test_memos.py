@@ -1,0 +1,152 @@
+"""Memo hygiene (issue 14): no memo holds a secret, per-request values do not churn one, memos are bounded,
+keyed on str, and emptied by clear_caches. No timing here: tests never time anything."""
+
+from __future__ import annotations
+
+import functools
+from typing import Iterator, List
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from oauthlib.oauth1.rfc5849 import signature as rfc
+
+import oauth2 as oauth
+
+CONSUMER_SECRET = "consumer-secret-Zq81"
+TOKEN_SECRET = "token-secret-Wm42"
+SIGNING_KEY = f"{CONSUMER_SECRET}&{TOKEN_SECRET}"
+
+
+def _memos() -> List[object]:
+    """Every module-level container of oauth2 that could remember something, and any lru_cache."""
+    found = []
+    for name, value in vars(oauth).items():
+        if isinstance(value, (dict, set, list)) and name != "__all__":
+            found.append(value)
+        if getattr(value, "__module__", None) == oauth.__name__:
+            assert not isinstance(value, functools._lru_cache_wrapper), f"{name} keeps an lru_cache"
+    return found
+
+
+def _contents(memo: object) -> Iterator[str]:
+    items = memo.items() if isinstance(memo, dict) else ((item, "") for item in memo)  # type: ignore[attr-defined]
+    for key, value in items:
+        yield repr(key)
+        yield repr(value)
+
+
+def _signed_and_verified(method: oauth.SignatureMethod) -> None:
+    consumer, token = oauth.Consumer("ck", CONSUMER_SECRET), oauth.Token("tk", TOKEN_SECRET)
+    signed = oauth.sign("POST", "https://api.example.com/1/x?a=1", consumer, token, signature_method=method,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"status=hi+there")
+    server = oauth.Server([method])
+    request = oauth.Request.from_request("POST", signed.uri, signed.headers, body=signed.body)
+    server.verify_request(request, consumer, token)
+
+
+@pytest.mark.parametrize("method", [oauth.SignatureMethod_HMAC_SHA1(), oauth.SignatureMethod_HMAC_SHA256()])
+def test_no_memo_holds_a_secret_after_signing_and_verifying(method: oauth.SignatureMethod) -> None:
+    oauth.clear_caches()
+    _signed_and_verified(method)
+    for memo in _memos():
+        for text in _contents(memo):
+            for secret in (CONSUMER_SECRET, TOKEN_SECRET, SIGNING_KEY, oauth.escape(SIGNING_KEY)):
+                assert secret not in text
+
+
+def test_no_memo_holds_a_plaintext_signature() -> None:
+    oauth.clear_caches()
+    consumer, token = oauth.Consumer("ck", CONSUMER_SECRET), oauth.Token("tk", TOKEN_SECRET)
+    signed = oauth.sign("GET", "https://api.example.com/1/x", consumer, token,
+                        signature_method=oauth.SignatureMethod_PLAINTEXT())
+    request = oauth.Request.from_request("GET", signed.uri, signed.headers)
+    oauth.Server([oauth.SignatureMethod_PLAINTEXT()]).verify_request(request, consumer, token)
+    assert not any(CONSUMER_SECRET in text for memo in _memos() for text in _contents(memo))
+
+
+def test_fresh_nonces_and_signatures_do_not_add_memo_entries() -> None:
+    oauth.clear_caches()
+    consumer, token = oauth.Consumer("ck", CONSUMER_SECRET), oauth.Token("tk", TOKEN_SECRET)
+    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()])
+    for i in range(50):
+        signed = oauth.sign("GET", f"https://api.example.com/statuses/{i}.json?id={i}", consumer, token)
+        server.verify_request(oauth.Request.from_request("GET", signed.uri, signed.headers), consumer, token)
+    assert len(oauth._HEADER_LAYOUTS) == 1  # one client, one layout
+
+
+def test_memos_stay_bounded_under_many_distinct_inputs() -> None:
+    oauth.clear_caches()
+    before = sum(len(memo) for memo in _memos())  # type: ignore[arg-type]
+    for i in range(2000):
+        oauth.parse_authorization_header(f'OAuth p{i}="1", oauth_nonce="{i}"')
+        oauth.base_string_uri(f"https://h{i}.example/{i}")
+        oauth.normalize_parameters([(f"n{i}", f"value {i} é")])
+        oauth.Request.from_request("GET", f"https://h.example/?q={i}", {"Authorization": f'OAuth x{i}="1"'})
+    assert len(oauth._HEADER_LAYOUTS) <= 256
+    assert sum(len(memo) for memo in _memos()) - before <= 256  # type: ignore[arg-type]
+
+
+def test_clear_caches_empties_them() -> None:
+    oauth.parse_authorization_header('OAuth oauth_nonce="1", oauth_token="t"')
+    assert oauth._HEADER_LAYOUTS
+    oauth.clear_caches()
+    assert not oauth._HEADER_LAYOUTS
+    assert oauth.clear_caches.__doc__
+
+
+def test_bytearray_url_and_secrets_are_accepted() -> None:
+    url = bytearray(b"HTTPS://Api.Example.com:443/1/x?a=1")
+    assert oauth.base_string_uri(url) == "https://api.example.com/1/x"
+    consumer = oauth.Consumer(bytearray(b"ck"), bytearray(CONSUMER_SECRET.encode()))
+    token = oauth.Token(bytearray(b"tk"), bytearray(TOKEN_SECRET.encode()))
+    assert oauth._join_secrets(bytearray(CONSUMER_SECRET.encode()), bytearray(b"t s")) == f"{CONSUMER_SECRET}&t%20s"
+    request = oauth.Request.from_consumer_and_token(consumer, token, "GET", url)
+    request.sign_request(oauth.SignatureMethod_HMAC_SHA1(), consumer, token)
+    assert oauth.Server([oauth.SignatureMethod_HMAC_SHA1()]).verify_request(
+        oauth.Request.from_request("GET", bytes(url).decode(), request.to_header()), consumer, token
+    ) == {"a": "1"}
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@given(TEXT)
+def test_escape_agrees_with_oauthlib(text: str) -> None:
+    assert oauth.escape(text) == rfc.utils.escape(text)
+
+
+@given(st.lists(st.tuples(TEXT, TEXT), max_size=8))
+def test_normalize_parameters_agrees_with_oauthlib(pairs: List[tuple]) -> None:
+    assert oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
+    assert oauth.normalize_parameters(iter(pairs)) == rfc.normalize_parameters(pairs)
+
+
+@given(st.lists(TEXT, max_size=6))
+def test_encoding_many_at_once_agrees_with_one_by_one(texts: List[str]) -> None:
+    texts = [*texts, "a+b/c=", "\0"][: len(texts) + 1]
+    assert oauth._percent_encode_all(texts) == [oauth.escape(text) for text in texts]
+
+
+@given(st.text(max_size=40))
+def test_url_query_agrees_with_urlsplit(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    try:
+        expected = urlsplit(url).query
+    except ValueError:
+        return
+    assert oauth._url_query(url) == expected
+
+
+@given(st.text(st.sampled_from("ab=&+%2B0A%C3%A9 ;\0"), max_size=30))
+def test_form_parsing_agrees_with_parse_qsl(form: str) -> None:
+    from urllib.parse import parse_qsl
+
+    try:
+        expected = parse_qsl(form, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        with pytest.raises(oauth.InvalidRequest):
+            oauth._parse_form(form, "form body")
+        return
+    assert list(oauth._parse_form(form, "form body")) == expected
