@@ -364,19 +364,23 @@ def _percent_encode(s: str) -> str:
     return s.translate(_BYTE_ENCODED)
 
 
-# Names and values that need at most base64's three escapes, joined by NUL.
-_BASE64_TEXTS = _UNRESERVED + b"+/=\0"
+# Names and values whose only escapes are base64's, and the two separators
+# _header_parameters puts between them.
+_HEADER_TEXTS = _UNRESERVED + b"+/=\1\2"
 
 
-def _percent_encode_all(texts: List[str]) -> List[str]:
-    """:func:`_percent_encode` of each of ``texts``: a few C calls for all of them when, as in
-    an Authorization header, only a base64 signature needs escapes."""
-    joined = "\0".join(texts)
-    if _only(joined, _BASE64_TEXTS):
-        encoded = joined.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D").split("\0")
-        if len(encoded) == len(texts):  # else some text held a NUL of its own
-            return encoded
-    return [_percent_encode(text) for text in texts]
+def _header_parameters(pairs: List[Pair]) -> str:
+    """``name="value", ...`` of an Authorization header, each name and value percent-encoded [§3.5.1].
+
+    A client's parameters (keys, nonces, timestamps, a base64 signature)
+    need at most base64's three escapes: then the whole list is laid out and
+    escaped by a few C calls instead of encoding name by name.
+    """
+    text = "\1".join([f"{name}\2{value}" for name, value in pairs])
+    if _only(text, _HEADER_TEXTS) and text.count("\1") == len(pairs) - 1 and text.count("\2") == len(pairs):
+        text = text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+        return text.replace("\2", '="').replace("\1", '", ') + '"'
+    return ", ".join([f'{_percent_encode(name)}="{_percent_encode(value)}"' for name, value in pairs])
 
 
 def escape(s: Union[Text, int]) -> str:
@@ -982,9 +986,10 @@ class Request(Dict[str, Any]):
 
         ``realm`` is optional, and quoted so that it cannot add parameters.
         """
-        texts = [text for pair in _pairs_of(self) if pair[0].startswith("oauth_") for text in pair]
-        encoded = iter(_percent_encode_all(texts))
-        parts = [f'{k}="{v}"' for k, v in zip(encoded, encoded)]
+        pairs = [item for item in self.items() if item[0].startswith("oauth_")]
+        if not all(type(value) is str for _, value in pairs):  # an int, a list, a str subclass
+            pairs = list(_pairs_of(dict(pairs)))
+        parts = [_header_parameters(pairs)] if pairs else []
         if realm:
             parts.insert(0, "realm=" + _quoted_string(realm))
         return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
@@ -1052,7 +1057,12 @@ class Request(Dict[str, Any]):
         if token and "oauth_token" not in self:
             self["oauth_token"] = token.key
         self["oauth_signature_method"] = signature_method.name
-        self["oauth_signature"] = _text(signature_method.sign(self, consumer, token), "signature")
+        if signature_method._checks_base_string:
+            # The base string straight to the pure signer, as the Server verifies.
+            signature = signature_method.sign_base_string(_base_string_of(self), consumer, token)
+        else:
+            signature = _text(signature_method.sign(self, consumer, token), "signature")
+        dict.__setitem__(self, "oauth_signature", signature)  # text already: no coercion
 
     @classmethod
     def make_timestamp(cls) -> str:
@@ -1398,7 +1408,7 @@ def _base_string_start(method: str, base_uri: str) -> str:
         encoded_uri = base_uri.replace("%", "%25").replace(":", "%3A").replace("/", "%2F")
     else:
         encoded_uri = _percent_encode(base_uri)
-    return f"{escape(method.upper())}&{encoded_uri}&"
+    return f"{_percent_encode(method.upper())}&{encoded_uri}&"
 
 
 class SignatureBase(NamedTuple):
@@ -1416,6 +1426,11 @@ def explain(request: Request) -> SignatureBase:
     base_uri = _base_uri_of(request)
     normalized = normalize_parameters(pairs)
     return SignatureBase(pairs, normalized, base_uri, _join_base_string(request.method, base_uri, normalized))
+
+
+def _base_string_of(request: Request) -> str:
+    """The signature base string of ``request`` [§3.4.1.1], without the steps :func:`explain` keeps."""
+    return _join_base_string(request.method, _base_uri_of(request), normalize_parameters(request._signed_pairs()))
 
 
 def _base_uri_of(request: Request) -> str:
@@ -1998,13 +2013,12 @@ class Server:
             _credentials(token, "token")
         own = request._own_pairs()  # refuses a protocol parameter sent twice
         added = request._added_pairs(own)
-        pairs = own + added
         params = self._protocol_parameters(request)
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
         if method._checks_base_string:
-            base_string = _join_base_string(request.method, _base_uri_of(request), normalize_parameters(pairs))
+            base_string = _join_base_string(request.method, _base_uri_of(request), normalize_parameters(own + added))
             valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
         else:
             valid = method.check(request, consumer, token, params["oauth_signature"])

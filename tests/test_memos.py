@@ -122,10 +122,13 @@ def test_normalize_parameters_agrees_with_oauthlib(pairs: List[tuple]) -> None:
     assert oauth.normalize_parameters(iter(pairs)) == rfc.normalize_parameters(pairs)
 
 
-@given(st.lists(TEXT, max_size=6))
-def test_encoding_many_at_once_agrees_with_one_by_one(texts: List[str]) -> None:
-    texts = [*texts, "a+b/c=", "\0"][: len(texts) + 1]
-    assert oauth._percent_encode_all(texts) == [oauth.escape(text) for text in texts]
+BASE64ISH = st.text(st.sampled_from("aZ09-._~+/=\1\2é \""), max_size=12)
+
+
+@given(st.lists(st.tuples(st.one_of(TEXT, BASE64ISH), st.one_of(TEXT, BASE64ISH)), min_size=1, max_size=6))
+def test_header_parameters_at_once_agree_with_one_by_one(pairs: List[tuple]) -> None:
+    expected = ", ".join(f'{oauth.escape(name)}="{oauth.escape(value)}"' for name, value in pairs)
+    assert oauth._header_parameters(pairs) == expected
 
 
 @given(st.text(max_size=40))
