@@ -2429,6 +2429,51 @@ class _Signer:
         )
 
 
+class _FlowSteps:
+    """The three-legged steps that do no I/O [§2], shared by the requests and httpx sessions.
+
+    A session keeps its settings in ``_signer``; each step signs with a copy
+    of them that carries the step's token and parameters.
+    """
+
+    _signer: _Signer
+
+    @property
+    def token(self) -> Optional[Token]:
+        """The token requests are signed with; the flow steps set it."""
+        return self._signer.token
+
+    @token.setter
+    def token(self, token: Optional[Token]) -> None:
+        self._signer.token = token
+
+    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
+        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
+        return _authorization_url(url, token or self.token, parameters)
+
+    def _request_token_signer(self, callback: str) -> Any:
+        """The settings to ask for temporary credentials with [§2.1]; the token is forgotten first."""
+        self.token = None
+        return self._signer._for_flow(None, oauth_callback=callback)
+
+    def _access_token_signer(self, verifier: Optional[str]) -> Any:
+        """The settings to exchange the request token and ``verifier`` with [§2.3]."""
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set .token.")
+        if verifier is not None:
+            self.token.set_verifier(verifier)
+        return self._signer._for_flow(self.token)
+
+    def _took(
+        self, status: int, content: bytes, authenticate: Optional[str], require_callback_confirmed: bool = False
+    ) -> Token:
+        """The token of the provider's answer, which becomes ``self.token``."""
+        self.token = _token_response(
+            status, content, authenticate, require_callback_confirmed=require_callback_confirmed
+        )
+        return self.token
+
+
 def _token_response(
     status: int, content: bytes, authenticate: Optional[str] = None, *, require_callback_confirmed: bool = False
 ) -> Token:

@@ -22,12 +22,11 @@ from . import (
     Error,
     SignatureMethod_PLAINTEXT,
     Token,
-    _authorization_url,
     _body_bytes,
+    _FlowSteps,
     _origin,
     _Signer,
     _strip_oauth_query,
-    _token_response,
 )
 
 __all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
@@ -146,52 +145,18 @@ def _hop_flow(request: httpx.Request) -> Optional[_Flow]:
 _SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters")
 
 
-class _FlowHelpers:
-    """The three-legged steps that do no I/O, shared by the sync and async clients."""
-
-    _oauth: OAuth1
-
-    def _signing(
-        self, hook: Callable[[httpx.Request], Any], consumer: Consumer, token: Optional[Token], options: Dict[str, Any]
-    ) -> Dict[str, Any]:
-        """The client's httpx options: ``options`` less OAuth1's, which make its auth, and the hop-signing hook."""
-        settings = {name: options.pop(name) for name in _SETTINGS if name in options}
-        self._oauth = OAuth1(consumer, token, **settings)
-        hooks = options.pop("event_hooks", None) or {}
-        return {**options, "auth": self._oauth, "event_hooks": {**hooks, "request": [hook, *hooks.get("request", [])]}}
-
-    @property
-    def token(self) -> Optional[Token]:
-        """The token requests are signed with; the flow helpers set it."""
-        return self._oauth.token
-
-    @token.setter
-    def token(self, token: Optional[Token]) -> None:
-        self._oauth.token = token
-
-    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
-        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        return _authorization_url(url, token or self.token, parameters)
-
-    def _request_token_auth(self, callback: str) -> OAuth1:
-        auth: OAuth1 = self._oauth._for_flow(None, oauth_callback=callback)
-        return auth
-
-    def _access_token_auth(self, verifier: Optional[str]) -> OAuth1:
-        if self.token is None:
-            raise Error("There is no request token: call fetch_request_token first, or set client.token.")
-        if verifier is not None:
-            self.token.set_verifier(verifier)
-        auth: OAuth1 = self._oauth._for_flow(self.token)
-        return auth
-
-    def _took(self, response: httpx.Response, require_callback_confirmed: bool = False) -> Token:
-        self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-                                     require_callback_confirmed=require_callback_confirmed)
-        return self.token
+def _signing(
+    session: _FlowSteps, hook: Callable[[httpx.Request], Any], consumer: Consumer, token: Optional[Token],
+    options: Dict[str, Any],
+) -> Dict[str, Any]:
+    """A client's httpx options: ``options`` less OAuth1's, which make its auth, and the hop-signing hook."""
+    settings = {name: options.pop(name) for name in _SETTINGS if name in options}
+    session._signer = OAuth1(consumer, token, **settings)
+    hooks = options.pop("event_hooks", None) or {}
+    return {**options, "auth": session._signer, "event_hooks": {**hooks, "request": [hook, *hooks.get("request", [])]}}
 
 
-class OAuth1Client(_FlowHelpers, httpx.Client):
+class OAuth1Client(_FlowSteps, httpx.Client):
     """An ``httpx.Client`` signing every request, with the three-legged flow helpers.
 
     ``OAuth1Client(consumer, token=None, **options)``: ``signature_method``,
@@ -202,40 +167,40 @@ class OAuth1Client(_FlowHelpers, httpx.Client):
     """
 
     def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
-        super().__init__(**self._signing(sign_redirect, consumer, token, options))
+        super().__init__(**_signing(self, sign_redirect, consumer, token, options))
 
     def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
                             require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
         """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
-        self.token = None
-        response = self.request(method, url, auth=self._request_token_auth(callback), **kwargs)
-        return self._took(response, require_callback_confirmed)
+        response = self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
+        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+                          require_callback_confirmed)
 
     def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
                            **kwargs: Any) -> Token:
         """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
-        response = self.request(method, url, auth=self._access_token_auth(verifier), **kwargs)
-        return self._took(response)
+        response = self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
+        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
 
 
-class AsyncOAuth1Client(_FlowHelpers, httpx.AsyncClient):
+class AsyncOAuth1Client(_FlowSteps, httpx.AsyncClient):
     """An ``httpx.AsyncClient`` signing every request, with the three-legged flow helpers (awaitable).
 
     Takes the options of :class:`OAuth1Client`.
     """
 
     def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
-        super().__init__(**self._signing(async_sign_redirect, consumer, token, options))
+        super().__init__(**_signing(self, async_sign_redirect, consumer, token, options))
 
     async def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
                                   require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
         """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
-        self.token = None
-        response = await self.request(method, url, auth=self._request_token_auth(callback), **kwargs)
-        return self._took(response, require_callback_confirmed)
+        response = await self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
+        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+                          require_callback_confirmed)
 
     async def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
                                  **kwargs: Any) -> Token:
         """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
-        response = await self.request(method, url, auth=self._access_token_auth(verifier), **kwargs)
-        return self._took(response)
+        response = await self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
+        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"))

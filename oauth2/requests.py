@@ -25,11 +25,10 @@ from . import (
     Error,
     SignatureMethod_PLAINTEXT,
     Token,
-    _authorization_url,
+    _FlowSteps,
     _origin,
     _Signer,
     _strip_oauth_query,
-    _token_response,
 )
 
 __all__ = ["OAuth1", "OAuth1Session"]
@@ -112,7 +111,7 @@ def _forget_signature(response: requests.Response, **kwargs: Any) -> requests.Re
     return response
 
 
-class OAuth1Session(requests.Session):
+class OAuth1Session(_FlowSteps, requests.Session):
     """A ``requests.Session`` that signs every request, each redirect hop afresh.
 
     ``OAuth1Session(consumer, token=None, **options)`` with the options of
@@ -127,13 +126,8 @@ class OAuth1Session(requests.Session):
         self.auth: OAuth1 = OAuth1(consumer, token, **options)
 
     @property
-    def token(self) -> Optional[Token]:
-        """The token requests are signed with; the flow helpers set it."""
-        return self.auth.token
-
-    @token.setter
-    def token(self, token: Optional[Token]) -> None:
-        self.auth.token = token
+    def _signer(self) -> OAuth1:  # type: ignore[override]  # the session's auth holds the settings
+        return self.auth
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         """Sign a redirect hop afresh, from the request as the caller made it."""
@@ -172,15 +166,9 @@ class OAuth1Session(requests.Session):
         error answer and CallbackNotConfirmed unless the provider confirmed the
         callback (pass ``require_callback_confirmed=False`` for OAuth 1.0).
         """
-        self.token = None
-        response = self.request(method, url, auth=self.auth._for_flow(None, oauth_callback=callback), **kwargs)
-        self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-                                     require_callback_confirmed=require_callback_confirmed)
-        return self.token
-
-    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
-        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        return _authorization_url(url, token or self.token, parameters)
+        response = self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
+        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+                          require_callback_confirmed)
 
     def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
                            **kwargs: Any) -> Token:
@@ -188,10 +176,5 @@ class OAuth1Session(requests.Session):
 
         The new token becomes ``self.token``; other keywords go to ``requests``.
         """
-        if self.token is None:
-            raise Error("There is no request token: call fetch_request_token first, or set session.token.")
-        if verifier is not None:
-            self.token.set_verifier(verifier)
-        response = self.request(method, url, auth=self.auth._for_flow(self.token), **kwargs)
-        self.token = _token_response(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
-        return self.token
+        response = self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
+        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
