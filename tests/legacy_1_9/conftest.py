@@ -6,12 +6,9 @@ sandbox (oauth-sandbox.sevengoslings.net, long gone); here it talks to the loopb
 
 Every 1.9 test that does not pass is listed in ``EXPECTED_FAILURES`` with the reason, and marked
 ``xfail(strict=True)``: it must keep failing until that reason goes away, and then the entry goes too.
-Reasons are of three kinds:
-
-* a deliberate difference, with the line of README's "Differences from python-oauth2 1.9" it follows from
-  (or why the 1.9 assertion is Python-2-specific or about 1.9's internals);
-* ``REGRESSION ...``: an undocumented change that breaks 1.9 callers (``issue 13 item N`` when known);
-* ``UNLISTED DIFFERENCE ...``: deliberate, but README's Differences section has no line for it yet.
+Each reason is a deliberate difference, with the line of README's "Differences from python-oauth2 1.9"
+it follows from, or says why the 1.9 assertion is about 1.9's internals or a provider that is gone. A
+change that breaks 1.9 callers without such a line is a regression to fix, not an entry to add here.
 """
 
 import sys
@@ -31,16 +28,6 @@ _NO_GET_BODY_HASH = (
     "method other than GET or HEAD; 1.9 signed one on every GET, so its expected signatures differ (with "
     "sign_request(..., body_hash=True) ours equal 1.9's)"
 )
-_NON_UTF8_TYPEERROR = (
-    "REGRESSION: non-UTF-8 bytes (to_unicode/to_utf8/to_unicode_optional_iterator, a parameter value, a URL) "
-    "raise oauth.InvalidRequest (a ValueError); 1.9 raised TypeError (oauth2/__init__.py _text)"
-)
-_INT_STORED_AS_TEXT = (
-    "UNLISTED DIFFERENCE: an int parameter is stored as text (req['foo'] == '59', so "
-    "req['oauth_timestamp'] -= 86400 raises TypeError); 1.9 kept the int and converted it when signing. "
-    "README only says ints are 'turned into text the same way everywhere' and values are str, not bytes"
-)
-
 EXPECTED_FAILURES = {
     # ------------------------------------------------------------ deliberate differences (README)
     "TestConsumer::test_str": (
@@ -83,21 +70,17 @@ EXPECTED_FAILURES = {
         "the test asks for a request token without oauth_callback, which RFC 5849 §2.1 (OAuth 1.0a) requires: "
         "the loopback oauthlib provider answers 400 where 1.9's OAuth 1.0 sandbox (gone) answered 200"
     ),
-    # ------------------------------------------------------------ regressions of the drop-in promise
     "TestRequest::test_request_nonutf8_bytes": (
-        f"{_NON_UTF8_TYPEERROR}. Besides: {_STR_SIGNATURES}; {_NO_GET_BODY_HASH}; README: non-ASCII in the path is "
-        "percent-encoded as on the wire (1.9 signed a raw U+2019 differently from %E2%80%99)"
+        f"{_STR_SIGNATURES}; {_NO_GET_BODY_HASH}; README: non-ASCII in the path is percent-encoded as on the "
+        "wire (1.9 signed a raw U+2019 differently from %E2%80%99)"
     ),
     "TestClient::test_url_with_query_string": (
-        "REGRESSION (issue 13 item 1): Client must call httplib2.Http.request(self, uri, ...) (the mock gets no "
-        "self). Besides: README: Client sends the OAuth parameters in the Authorization header for every method "
-        "(1.9: in the query for GET; placement='query' restores that)"
+        "README: Client sends the OAuth parameters in the Authorization header for every method (1.9: in the "
+        "query for GET; placement='query' restores that)"
     ),
-    # ------------------------------------------------------------ deliberate, not in README yet
     "TestRequest::test_setter": (
-        "UNLISTED DIFFERENCE: normalized_url (and the base string URI) writes an empty path as '/' "
-        "(http://example.com -> http://example.com/, RFC 3986 §6.2.3, as oauthlib); 1.9 left it empty, so "
-        "signatures for a bare host differ"
+        "README: an empty path is signed as '/' (RFC 5849 §3.4.1.2, as oauthlib); 1.9 left "
+        "http://example.com without it"
     ),
 }
 
