@@ -818,6 +818,23 @@ def _percent_decode(raw: str, name: str) -> str:
         raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
 
 
+# What a path segment may hold unescaped: a decoded path is encoded again with these kept.
+_PATH_SAFE = "/;=:@!$&'()*+,~-._"
+
+
+def _received_url(
+    scheme: str, host: str, path: str, query: str, forwarded: Optional[Tuple[Optional[str], Optional[str]]]
+) -> str:
+    """The URL a client signed, from what a server received; ``forwarded`` is a trusted proxy's
+    (X-Forwarded-Proto, X-Forwarded-Host), whose first values replace the scheme and host."""
+    proto, forwarded_host = forwarded or (None, None)
+    if proto:
+        scheme = proto.split(",")[0].strip()
+    if forwarded_host:
+        host = forwarded_host.split(",")[0].strip()
+    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+
+
 class Request(Dict[str, Any]):
     """An OAuth request: a dict of its parameters, with its method, URL and body.
 
@@ -933,10 +950,20 @@ class Request(Dict[str, Any]):
         self.__dict__["_query_cache"] = (self.__dict__.get("url"), ())
 
     def _body_pairs(self) -> Sequence[Pair]:
-        """The pairs of a form-encoded body [§3.4.1.3.1]; none for any other body."""
-        if not self.is_form_encoded or self._merged_body or not self.body:
+        """The pairs of a form-encoded body [§3.4.1.3.1]; none for any other body.
+
+        Parsed once for the body the request holds: signing, ``explain`` and
+        the placement of the OAuth parameters all read them.
+        """
+        body = self.body
+        if not self.is_form_encoded or self._merged_body or not body:
             return ()
-        return _parse_form(_text(_body_bytes(self.body), "form body"), "form body")
+        cached = self.__dict__.get("_body_cache")
+        if cached is None or cached[0] is not body:
+            cached = (body, _parse_form(_text(_body_bytes(body), "form body"), "form body"))
+            if not hasattr(body, "read"):  # a file may change between reads
+                self.__dict__["_body_cache"] = cached
+        return cached[1]
 
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
@@ -1141,9 +1168,7 @@ class Request(Dict[str, Any]):
         """
         scheme = environ.get("wsgi.url_scheme", "http")
         host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
-        if trust_forwarded:
-            scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip()
-            host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
+        forwarded = (environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_HOST"))
         # The request target as sent, where the server keeps it (gunicorn,
         # uWSGI); else PEP 3333's path, percent-decoded as latin-1 text, which
         # is encoded again (a literal "%" included).
@@ -1152,9 +1177,8 @@ class Request(Dict[str, Any]):
             path = raw_uri.split("?", 1)[0]
         else:
             raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
-            path = quote(raw_path, safe="/;=:@!$&'()*+,~-._")
-        query = environ.get("QUERY_STRING", "")
-        url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+            path = quote(raw_path, safe=_PATH_SAFE)
+        url = _received_url(scheme, host, path, environ.get("QUERY_STRING", ""), forwarded if trust_forwarded else None)
 
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -1200,17 +1224,15 @@ class Request(Dict[str, Any]):
             if not (isinstance(server, (tuple, list)) and len(server) == 2):
                 raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
             host = f"{server[0]}:{server[1]}"
-        if trust_forwarded:
-            scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
-            host = headers.get("x-forwarded-host", host).split(",")[0].strip()
+        forwarded = (headers.get("x-forwarded-proto"), headers.get("x-forwarded-host"))
         raw_path = scope.get("raw_path")
         if raw_path:
             # As sent: percent-encoded ASCII; a raw non-ASCII byte is kept as its escape.
-            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe="/;=:@!$&'()*+,~-._%")
+            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe=_PATH_SAFE + "%")
         else:
-            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe="/;=:@!$&'()*+,~-._")
+            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe=_PATH_SAFE)
         query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
-        url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+        url = _received_url(scheme, host, path, query, forwarded if trust_forwarded else None)
         method = _text(scope.get("method") or "GET", "ASGI method")
         return cls.from_request(method, url, headers=headers, body=_bytes_of(body, "body"))
 
@@ -1229,18 +1251,7 @@ class Request(Dict[str, Any]):
         _credentials(consumer, "consumer")
         if token is not None:
             _credentials(token, "token")
-        params: Dict[str, Any] = {
-            "oauth_consumer_key": consumer.key,
-            "oauth_timestamp": cls.make_timestamp(),
-            "oauth_nonce": cls.make_nonce(),
-            "oauth_version": cls.version,
-        }
-        if parameters:
-            params.update(parameters)
-        if token:
-            params["oauth_token"] = token.key
-            if token.verifier:
-                params["oauth_verifier"] = token.verifier
+        params = _client_parameters(consumer, token, cls.make_timestamp(), cls.make_nonce(), parameters, cls.version)
         return cls(http_method, http_url, params, body=body, is_form_encoded=is_form_encoded)
 
     @classmethod
@@ -1259,6 +1270,29 @@ class Request(Dict[str, Any]):
         if callback:
             params["oauth_callback"] = callback
         return cls(http_method, http_url, params)
+
+
+def _client_parameters(
+    consumer: Consumer,
+    token: Optional[Token],
+    timestamp: str,
+    nonce: str,
+    parameters: Optional[Mapping[str, Any]],
+    version: str = OAUTH_VERSION,
+) -> Dict[str, Any]:
+    """The protocol parameters a client signs [§3.1]: ``parameters`` over the defaults, the token's last."""
+    params: Dict[str, Any] = {
+        "oauth_consumer_key": consumer.key,
+        "oauth_timestamp": timestamp,
+        "oauth_nonce": nonce,
+        "oauth_version": version,
+        **(parameters or {}),
+    }
+    if token is not None:
+        params["oauth_token"] = token.key
+        if token.verifier:
+            params["oauth_verifier"] = token.verifier
+    return params
 
 
 # ------------------------------------------------------------- signature base string
@@ -1768,6 +1802,12 @@ class Signed(NamedTuple):
 _PLACEMENTS = ("header", "query", "body")
 
 
+def _check_placement(placement: str) -> None:
+    """Refuse a placement that is not one of RFC 5849 §3.5's three."""
+    if placement not in _PLACEMENTS:
+        raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+
+
 def sign(
     method: str,
     uri: str,
@@ -1804,8 +1844,7 @@ def sign(
     its bytes. ``nonce`` and ``timestamp`` default to fresh ones; HMAC-SHA1
     signs unless ``signature_method`` says otherwise.
     """
-    if placement not in _PLACEMENTS:
-        raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+    _check_placement(placement)
     _credentials(consumer, "consumer")
     # Body placement makes the body longer than the caller's Content-Length says.
     dropped = ("authorization", "content-length") if placement == "body" else ("authorization",)
@@ -1814,17 +1853,10 @@ def sign(
     if placement == "body" and not is_form:
         raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
 
-    params: Dict[str, Any] = {
-        "oauth_consumer_key": consumer.key,
-        "oauth_timestamp": str(timestamp) if timestamp is not None else Request.make_timestamp(),
-        "oauth_nonce": nonce if nonce is not None else Request.make_nonce(),
-        "oauth_version": OAUTH_VERSION,
-        **(parameters or {}),
-    }
-    if token is not None:
-        params["oauth_token"] = token.key
-        if token.verifier:
-            params["oauth_verifier"] = token.verifier
+    params = _client_parameters(
+        consumer, token, str(timestamp) if timestamp is not None else Request.make_timestamp(),
+        nonce if nonce is not None else Request.make_nonce(), parameters,
+    )
     request = Request(method, uri, params, body=body if body is not None else b"", is_form_encoded=is_form)
     request.sign_request(signature_method or SignatureMethod_HMAC_SHA1(), consumer, token, body_hash=body_hash)
     wire_body = request.body if hasattr(body, "read") else body
@@ -2185,8 +2217,7 @@ class Client(httplib2.Http):
             raise ValueError("Invalid consumer.")
         if token is not None and not isinstance(token, Token):
             raise ValueError("Invalid token.")
-        if placement not in _PLACEMENTS:
-            raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+        _check_placement(placement)
         self.consumer = consumer
         self.token = token
         self.method: SignatureMethod = SignatureMethod_HMAC_SHA1()
@@ -2240,8 +2271,7 @@ class Client(httplib2.Http):
                 return self._send_signed(uri, hop.method, hop.body, headers, redirections, connection_type)
             return self._send(hop, uri, redirections, connection_type)
         placement = placement or self.placement
-        if placement not in _PLACEMENTS:
-            raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+        _check_placement(placement)
         extra = dict(parameters or {})
         if callback is not None:
             extra["oauth_callback"] = callback
@@ -2397,8 +2427,7 @@ class _Signer:
             raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
         if token is not None and not isinstance(token, Token):
             raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
-        if placement not in _PLACEMENTS:
-            raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+        _check_placement(placement)
         if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
             # requests and httpx send a 307/308 hop the same body, to any origin; a
             # PLAINTEXT signature is the secrets themselves.
