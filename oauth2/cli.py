@@ -349,20 +349,8 @@ def read_pin(out: TextIO, prompt: str) -> str:
 
 
 def problem_of(response: httplib2.Response, content: bytes) -> Optional[str]:
-    """The ``oauth_problem`` of an answer (OAuth Problem Reporting), from its header or form body."""
-    authenticate = response.get("www-authenticate")
-    if authenticate:
-        try:
-            problem = dict(oauth2.parse_authorization_header(authenticate)[0]).get("oauth_problem")
-        except oauth2.Error:
-            problem = None
-        if problem:
-            return problem
-    if response.get("content-type", "").split(";")[0].strip().lower() == oauth2.FORM_CONTENT_TYPE:
-        values = urllib.parse.parse_qs(content.decode("utf-8", "replace")).get("oauth_problem")
-        if values:
-            return values[0]
-    return None
+    """The ``oauth_problem`` of an answer (OAuth Problem Reporting), read as the library reads a provider's."""
+    return oauth2.ProviderError(response.status, content, response.get("www-authenticate")).oauth_problem
 
 
 def describe_provider_error(error: oauth2.ProviderError) -> str:
