@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import io
 import ipaddress
-import itertools
 import re
 import secrets
 import threading
@@ -1405,13 +1404,23 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
     pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
     # first and is never in an encoded string; strings compare faster.
-    if _is_unreserved("".join(itertools.chain.from_iterable(pairs))):
-        encoded = [f"{k}\0{v}" for k, v in pairs]  # one scan: nothing to encode, as is usual
-    else:
-        encode = _percent_encode
-        encoded = [f"{encode(k)}\0{encode(v)}" for k, v in pairs]
-    encoded.sort()
-    return "&".join(encoded).replace("\0", "=")
+    joined = list(map("\0".join, pairs))
+    if joined:
+        # Deleting the unreserved bytes of all pairs at once leaves only the
+        # separators when there is nothing to encode, as is usual; else the
+        # leftovers between the "\1"s tell which pairs to encode.
+        left = "\1".join(joined).encode("utf-8", "surrogatepass").translate(None, _UNRESERVED)
+        if len(left) != 2 * len(joined) - 1:
+            marks = left.split(b"\1")
+            if len(marks) != len(joined):  # a value holds "\1": encode every pair
+                marks = [b""] * len(joined)
+            encode = _percent_encode
+            joined = [
+                plain if mark == b"\0" else f"{encode(name)}\0{encode(value)}"
+                for plain, mark, (name, value) in zip(joined, marks, pairs)
+            ]
+    joined.sort()
+    return "&".join(joined).replace("\0", "=")
 
 
 # A normalized parameter string holds only these characters, so encoding it

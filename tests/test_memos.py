@@ -122,6 +122,22 @@ def test_normalize_parameters_agrees_with_oauthlib(pairs: List[tuple]) -> None:
     assert oauth.normalize_parameters(iter(pairs)) == rfc.normalize_parameters(pairs)
 
 
+# normalize_parameters joins the pairs with NUL and \1 to tell at once which need encoding.
+SEPARATORISH = st.text(st.sampled_from("aZ09-._~\0\1é %"), max_size=6)
+
+
+@given(st.lists(st.tuples(SEPARATORISH, SEPARATORISH), max_size=6))
+def test_normalize_parameters_with_separator_characters_agrees_with_oauthlib(pairs: List[tuple]) -> None:
+    assert oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
+
+
+def test_normalize_parameters_refuses_a_lone_surrogate_and_a_non_text_value() -> None:
+    with pytest.raises(oauth.InvalidRequest, match="surrogate"):
+        oauth.normalize_parameters([("a", "1"), ("b", "\ud800")])
+    with pytest.raises(TypeError):
+        oauth.normalize_parameters([("a", 1)])  # type: ignore[list-item]
+
+
 BASE64ISH = st.text(st.sampled_from("aZ09-._~+/=\1\2é \""), max_size=12)
 
 
