@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import ipaddress
+import os
 import re
 import secrets
 import threading
@@ -565,6 +566,8 @@ _URLSPLIT_WORK = b"\t\r\n[]"
 
 def _url_query(url: str) -> str:
     """``urlsplit(url).query``, without building the other four parts for a plain URL."""
+    if "?" not in url:
+        return ""  # urlsplit only removes characters, so none can make a "?"
     if not url.isascii() or len(url.encode("ascii").translate(None, _URLSPLIT_WORK)) < len(url):
         return urlsplit(url).query
     return url.partition("#")[0].partition("?")[2]
@@ -602,6 +605,14 @@ def _bytes_of(value: object, what: str) -> bytes:
     return bytes(value)
 
 
+_STR = {str}
+
+
+def _all_str(items: Iterable[object]) -> bool:
+    """Whether every item is exactly a ``str``, told in one C loop (the usual case: nothing to coerce)."""
+    return set(map(type, items)) <= _STR
+
+
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     """A parameter value as text, or a list of texts for repeated parameters."""
     if isinstance(value, (str, bytes, bytearray, int)):
@@ -615,6 +626,14 @@ def _credentials(obj: Any, what: str) -> None:
     """Raise TypeError unless ``obj`` has a key and a secret (a Consumer, a Token or a look-alike)."""
     if type(obj) not in (Consumer, Token) and not (hasattr(obj, "key") and hasattr(obj, "secret")):
         raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
+
+
+def _consumer_and_token(consumer: Any, token: Any) -> None:
+    """:func:`_credentials` of a consumer and of a token or None."""
+    if type(consumer) is not Consumer or not (token is None or type(token) is Token):
+        _credentials(consumer, "consumer")
+        if token is not None:
+            _credentials(token, "token")
 
 
 def _one_value(name: str, value: Any) -> Optional[str]:
@@ -874,7 +893,7 @@ class Request(Dict[str, Any]):
             self.url = url
         self.method = method
         if parameters is not None:
-            if type(parameters) is dict and all(type(k) is str and type(v) is str for k, v in parameters.items()):
+            if type(parameters) is dict and _all_str(parameters) and _all_str(parameters.values()):
                 super().update(parameters)  # already text: nothing to coerce
             else:
                 self.update(parameters)
@@ -972,9 +991,11 @@ class Request(Dict[str, Any]):
 
     def _own_pairs(self) -> List[Pair]:
         """The dict's pairs, without ``oauth_signature``."""
-        pairs = [item for item in self.items() if type(item[1]) is str and item[0] != "oauth_signature"]
-        if len(pairs) + (type(self.get("oauth_signature")) is str) < len(self):
-            pairs = self._expanded_pairs()  # a list of repeated values, or a str subclass
+        if not _all_str(self.values()):
+            return self._expanded_pairs()  # a list of repeated values, an int, a str subclass
+        pairs = list(self.items())
+        if "oauth_signature" in self:
+            pairs.remove(("oauth_signature", self["oauth_signature"]))
         return pairs
 
     def _added_pairs(self, own: List[Pair]) -> List[Pair]:
@@ -1070,9 +1091,7 @@ class Request(Dict[str, Any]):
         GET or HEAD. A file-like body is read once, and ``body`` holds its
         bytes afterwards; a form-encoded body's pairs are signed.
         """
-        _credentials(consumer, "consumer")
-        if token is not None:
-            _credentials(token, "token")
+        _consumer_and_token(consumer, token)
         if not isinstance(signature_method, SignatureMethod):
             raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
         self._read_body()
@@ -1098,7 +1117,7 @@ class Request(Dict[str, Any]):
     @classmethod
     def make_nonce(cls) -> str:
         """A fresh ``oauth_nonce``: 96 random bits as 24 hex digits [§3.3]."""
-        return secrets.token_hex(12)
+        return os.urandom(12).hex()  # secrets.token_hex(12), one call sooner
 
     @classmethod
     def from_request(
@@ -1247,9 +1266,7 @@ class Request(Dict[str, Any]):
         is_form_encoded: bool = False,
     ) -> Request:
         """A new request from a consumer (and token), with a fresh nonce and timestamp."""
-        _credentials(consumer, "consumer")
-        if token is not None:
-            _credentials(token, "token")
+        _consumer_and_token(consumer, token)
         params = _client_parameters(consumer, token, cls.make_timestamp(), cls.make_nonce(), parameters, cls.version)
         return cls(http_method, http_url, params, body=body, is_form_encoded=is_form_encoded)
 
@@ -1451,7 +1468,10 @@ def _base_string_start(method: str, base_uri: str) -> str:
         encoded_uri = base_uri.replace("%", "%25").replace(":", "%3A").replace("/", "%2F")
     else:
         encoded_uri = _percent_encode(base_uri)
-    return f"{_percent_encode(method.upper())}&{encoded_uri}&"
+    method = method.upper()
+    if not (method.isascii() and method.isalpha()):  # as a method name usually is: nothing to encode
+        method = _percent_encode(method)
+    return f"{method}&{encoded_uri}&"
 
 
 class SignatureBase(NamedTuple):
@@ -1494,6 +1514,8 @@ def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
 
 def _join_secrets(consumer_secret: Text, token_secret: Text) -> str:
     """The signing key of two secrets [§3.4.2]; never remembered, as a memo must not hold a secret."""
+    if type(consumer_secret) is str and type(token_secret) is str and _is_unreserved(consumer_secret + token_secret):
+        return f"{consumer_secret}&{token_secret}"  # as most secrets are: nothing to encode in either
     return f"{escape(consumer_secret)}&{escape(token_secret)}"
 
 
@@ -1555,15 +1577,6 @@ class SignatureMethod:
         return base64.b64encode(type(self).body_hash_algorithm(_body_bytes(body)).digest()).decode("ascii")
 
 
-def _hmac(key: bytes, message: bytes, digestmod: Callable[[], _Hash]) -> bytes:
-    """HMAC(key, message) (RFC 2104), in one call into OpenSSL.
-
-    Keying is recomputed on every call: keeping keyed hash states between
-    calls would keep the secrets (their HMAC equivalent) in a memo.
-    """
-    return hmac.digest(key, message, digestmod)
-
-
 class _HMAC(SignatureMethod):
     digestmod: Callable[[], _Hash] = hashlib.sha1
 
@@ -1578,7 +1591,12 @@ class _HMAC(SignatureMethod):
         return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
 
     def _mac(self, key: bytes, raw: bytes) -> str:
-        return binascii.b2a_base64(_hmac(key, raw, type(self).digestmod), newline=False).decode("ascii")
+        """base64(HMAC(key, raw)) (RFC 2104), in one call into OpenSSL.
+
+        Keying is recomputed on every call: keeping keyed hash states between
+        calls would keep the secrets (their HMAC equivalent) in a memo.
+        """
+        return binascii.b2a_base64(hmac.digest(key, raw, type(self).digestmod), newline=False).decode("ascii")
 
 
 class SignatureMethod_HMAC_SHA1(_HMAC):
@@ -2049,9 +2067,7 @@ class Server:
         """
         if not isinstance(request, Request):
             raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
-        _credentials(consumer, "consumer")
-        if token is not None:
-            _credentials(token, "token")
+        _consumer_and_token(consumer, token)
         own = request._own_pairs()  # refuses a protocol parameter sent twice
         added = request._added_pairs(own)
         params = self._protocol_parameters(request)
