@@ -376,7 +376,7 @@ def _header_parameters(pairs: List[Pair]) -> str:
     need at most base64's three escapes: then the whole list is laid out and
     escaped by a few C calls instead of encoding name by name.
     """
-    text = "\1".join([f"{name}\2{value}" for name, value in pairs])
+    text = "\1".join(map("\2".join, pairs))
     if _only(text, _HEADER_TEXTS) and text.count("\1") == len(pairs) - 1 and text.count("\2") == len(pairs):
         text = text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
         return text.replace("\2", '="').replace("\1", '", ') + '"'
@@ -1034,7 +1034,7 @@ class Request(Dict[str, Any]):
         ``realm`` is optional, and quoted so that it cannot add parameters.
         """
         pairs = [item for item in self.items() if item[0].startswith("oauth_")]
-        if not all(type(value) is str for _, value in pairs):  # an int, a list, a str subclass
+        if not _all_str(self.values()):  # an int, a list, a str subclass
             pairs = list(_pairs_of(dict(pairs)))
         parts = [_header_parameters(pairs)] if pairs else []
         if realm:
