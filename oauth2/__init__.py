@@ -769,10 +769,14 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
 
 def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
     """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
-    scheme = _OAUTH_SCHEME.match(value)
-    if not scheme:
-        return None
-    body = value[scheme.end():].rstrip(" \t,")
+    if value.startswith("OAuth "):  # as clients write it
+        body = value[6:]
+    else:
+        scheme = _OAUTH_SCHEME.match(value)
+        if not scheme:
+            return None
+        body = value[scheme.end():]
+    body = body.rstrip(" \t,")
     parts = body.split('"')
     # Plain pairs have no escapes and an even number of quotes around the values.
     plain = len(parts) % 2 == 1 and "\\" not in body
@@ -906,7 +910,7 @@ class Request(Dict[str, Any]):
             self.__dict__["url"] = None
             self.normalized_url = None
             return
-        url = _text(value, "url")
+        url = value if type(value) is str else _text(value, "url")
         normalized_url = base_string_uri(url)
         if not normalized_url.startswith(("http://", "https://")):
             raise InvalidRequest(f"The URL {url!r} is not http or https: a Request is an HTTP request.")
@@ -915,7 +919,7 @@ class Request(Dict[str, Any]):
 
     @setter
     def method(self, value: Text) -> None:
-        self.__dict__["method"] = _text(value, "method").upper()
+        self.__dict__["method"] = (value if type(value) is str else _text(value, "method")).upper()
 
     def __setitem__(self, key: str, value: Any) -> None:
         if type(key) is str and type(value) is str:
@@ -1140,7 +1144,7 @@ class Request(Dict[str, Any]):
         once. Nothing passed in is
         mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
         """
-        url = _text(http_url, "url")
+        url = http_url if type(http_url) is str else _text(http_url, "url")
         try:
             url_query = _url_query(url)
         except ValueError as exc:
@@ -1151,7 +1155,9 @@ class Request(Dict[str, Any]):
         header = _header_map(headers)
         authorization = header.get("authorization")
         if authorization is not None:
-            parsed = _parse_oauth_header(_text(authorization, "Authorization header"))
+            if type(authorization) is not str:
+                authorization = _text(authorization, "Authorization header")
+            parsed = _parse_oauth_header(authorization)
             if parsed is not None:
                 pairs.extend(parsed[0])
         if query_string:
@@ -2141,8 +2147,11 @@ class Server:
         if method is None:
             allowed = ", ".join(sorted(self.signature_methods)) or "none"
             raise UnsupportedSignatureMethod(f"Signature method {name[:40]!r} is not accepted; accepted: {allowed}.")
-        insecure = not (request.__dict__.get("normalized_url") or "").startswith("https:")
-        if method.name == SignatureMethod_PLAINTEXT.name and insecure and not self.allow_plaintext_over_http:
+        if (
+            method.name == SignatureMethod_PLAINTEXT.name
+            and not self.allow_plaintext_over_http
+            and not (request.__dict__.get("normalized_url") or "").startswith("https:")
+        ):
             raise UnsupportedSignatureMethod("PLAINTEXT is only accepted over https.")
         return method
 
