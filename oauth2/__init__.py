@@ -364,9 +364,8 @@ def _percent_encode(s: str) -> str:
     return s.translate(_BYTE_ENCODED)
 
 
-# Names and values whose only escapes are base64's, and the two separators
-# _header_parameters puts between them.
-_HEADER_TEXTS = _UNRESERVED + b"+/=\1\2"
+# What names and values hold when their only escapes are base64's.
+_HEADER_TEXTS = _UNRESERVED + b"+/="
 
 
 def _header_parameters(pairs: List[Pair]) -> str:
@@ -377,7 +376,8 @@ def _header_parameters(pairs: List[Pair]) -> str:
     escaped by a few C calls instead of encoding name by name.
     """
     text = "\1".join(map("\2".join, pairs))
-    if _only(text, _HEADER_TEXTS) and text.count("\1") == len(pairs) - 1 and text.count("\2") == len(pairs):
+    # What is left once those characters are deleted is the separators alone, in their order.
+    if text.encode("utf-8", "surrogatepass").translate(None, _HEADER_TEXTS) == b"\2\1" * (len(pairs) - 1) + b"\2":
         text = text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
         return text.replace("\2", '="').replace("\1", '", ') + '"'
     return ", ".join([f'{_percent_encode(name)}="{_percent_encode(value)}"' for name, value in pairs])
