@@ -348,13 +348,9 @@ def _only(text: str, allowed: bytes) -> bool:
     return text.isascii() and not text.encode("ascii").translate(None, allowed)
 
 
-def _is_unreserved(text: str) -> bool:
-    return _only(text, _UNRESERVED)
-
-
 def _percent_encode(s: str) -> str:
     """``s`` percent-encoded as RFC 5849 §3.6 says, without memo: no secret or nonce is kept."""
-    if _is_unreserved(s):
+    if _only(s, _UNRESERVED):
         return s
     if not s.isascii():
         try:
@@ -898,7 +894,7 @@ class Request(Dict[str, Any]):
         self.method = method
         if parameters is not None:
             if type(parameters) is dict and _all_str(parameters) and _all_str(parameters.values()):
-                super().update(parameters)  # already text: nothing to coerce
+                dict.update(self, parameters)  # already text: nothing to coerce
             else:
                 self.update(parameters)
         self.body = body
@@ -923,7 +919,7 @@ class Request(Dict[str, Any]):
 
     def __setitem__(self, key: str, value: Any) -> None:
         if type(key) is str and type(value) is str:
-            super().__setitem__(key, value)
+            dict.__setitem__(self, key, value)
             return
         key = _text(key, "parameter name")
         if value is None:
@@ -1520,7 +1516,7 @@ def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
 
 def _join_secrets(consumer_secret: Text, token_secret: Text) -> str:
     """The signing key of two secrets [§3.4.2]; never remembered, as a memo must not hold a secret."""
-    if type(consumer_secret) is str and type(token_secret) is str and _is_unreserved(consumer_secret + token_secret):
+    if type(consumer_secret) is str and type(token_secret) is str and _only(consumer_secret + token_secret, _UNRESERVED):
         return f"{consumer_secret}&{token_secret}"  # as most secrets are: nothing to encode in either
     return f"{escape(consumer_secret)}&{escape(token_secret)}"
 
