@@ -1516,8 +1516,12 @@ def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
 
 def _join_secrets(consumer_secret: Text, token_secret: Text) -> str:
     """The signing key of two secrets [§3.4.2]; never remembered, as a memo must not hold a secret."""
-    if type(consumer_secret) is str and type(token_secret) is str and _only(consumer_secret + token_secret, _UNRESERVED):
-        return f"{consumer_secret}&{token_secret}"  # as most secrets are: nothing to encode in either
+    if (
+        type(consumer_secret) is str
+        and type(token_secret) is str
+        and _only(consumer_secret + token_secret, _UNRESERVED)  # as most secrets are: nothing to encode
+    ):
+        return f"{consumer_secret}&{token_secret}"
     return f"{escape(consumer_secret)}&{escape(token_secret)}"
 
 
