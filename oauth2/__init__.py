@@ -1004,10 +1004,10 @@ class Request(Dict[str, Any]):
         body = self._body_pairs()
         if body:
             # 1.9's Client passed the body's pairs as parameters too: each counts once.
-            added.extend(p for p in _without(body, own) if p[0] != "oauth_signature")
+            added.extend([p for p in _without(body, own) if p[0] != "oauth_signature"])
         query = self._query_pairs()
         if query:
-            added.extend(p for p in query if p[0] != "oauth_signature")
+            added.extend([p for p in query if p[0] != "oauth_signature"])
         return added
 
     def _expanded_pairs(self) -> List[Pair]:
