@@ -109,6 +109,8 @@ def test_bytearray_url_and_secrets_are_accepted() -> None:
 
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+# The fast paths join names, values or secrets with NUL and \1 to check them all at once.
+SEPARATORISH = st.text(st.sampled_from("aZ09-._~\0\1é %&"), max_size=6)
 
 
 @given(TEXT)
@@ -116,14 +118,18 @@ def test_escape_agrees_with_oauthlib(text: str) -> None:
     assert oauth.escape(text) == rfc.utils.escape(text)
 
 
+@given(st.one_of(TEXT, SEPARATORISH), st.one_of(TEXT, SEPARATORISH))
+def test_signing_key_agrees_with_oauthlib(consumer_secret: str, token_secret: str) -> None:
+    # PLAINTEXT's signature is the signing key itself [§3.4.4].
+    consumer, token = oauth.Consumer("ck", consumer_secret), oauth.Token("tk", token_secret)
+    key = oauth.SignatureMethod_PLAINTEXT().sign_base_string("", consumer, token)
+    assert key == f"{rfc.utils.escape(consumer_secret)}&{rfc.utils.escape(token_secret)}"
+
+
 @given(st.lists(st.tuples(TEXT, TEXT), max_size=8))
 def test_normalize_parameters_agrees_with_oauthlib(pairs: List[tuple]) -> None:
     assert oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
     assert oauth.normalize_parameters(iter(pairs)) == rfc.normalize_parameters(pairs)
-
-
-# normalize_parameters joins the pairs with NUL and \1 to tell at once which need encoding.
-SEPARATORISH = st.text(st.sampled_from("aZ09-._~\0\1é %"), max_size=6)
 
 
 @given(st.lists(st.tuples(SEPARATORISH, SEPARATORISH), max_size=6))
