@@ -1427,7 +1427,8 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
     if joined:
         # Deleting the unreserved bytes of all pairs at once leaves only the
         # separators when there is nothing to encode, as is usual; else the
-        # leftovers between the "\1"s tell which pairs to encode.
+        # leftovers between the "\1"s tell which pairs to encode (a lone
+        # surrogate is left too, for _percent_encode to refuse).
         left = "\1".join(joined).encode("utf-8", "surrogatepass").translate(None, _UNRESERVED)
         if len(left) != 2 * len(joined) - 1:
             marks = left.split(b"\1")
