@@ -926,9 +926,9 @@ class Request(Dict[str, Any]):
             self.pop(key, None)
         elif isinstance(value, int):
             # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
-            super().__setitem__(key, value)
+            dict.__setitem__(self, key, value)
         else:
-            super().__setitem__(key, _param_value(value, key))
+            dict.__setitem__(self, key, _param_value(value, key))
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
@@ -1033,13 +1033,18 @@ class Request(Dict[str, Any]):
 
         ``realm`` is optional, and quoted so that it cannot add parameters.
         """
-        pairs = [item for item in self.items() if item[0].startswith("oauth_")]
-        if not _all_str(self.values()):  # an int, a list, a str subclass
-            pairs = list(_pairs_of(dict(pairs)))
+        pairs = self._protocol_pairs()
         parts = [_header_parameters(pairs)] if pairs else []
         if realm:
             parts.insert(0, "realm=" + _quoted_string(realm))
         return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
+
+    def _protocol_pairs(self) -> List[Pair]:
+        """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
+        pairs = [item for item in self.items() if item[0].startswith("oauth_")]
+        if not _all_str(self.values()):  # an int, a list, a str subclass
+            pairs = list(_pairs_of(dict(pairs)))
+        return pairs
 
     def to_postdata(self) -> str:
         """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
@@ -1104,7 +1109,7 @@ class Request(Dict[str, Any]):
         self["oauth_signature_method"] = signature_method.name
         if signature_method._checks_base_string:
             # The base string straight to the pure signer, as the Server verifies.
-            signature = signature_method.sign_base_string(_base_string_of(self), consumer, token)
+            signature = signature_method.sign_base_string(_base_string_of(self, self._signed_pairs()), consumer, token)
         else:
             signature = _text(signature_method.sign(self, consumer, token), "signature")
         dict.__setitem__(self, "oauth_signature", signature)  # text already: no coercion
@@ -1494,9 +1499,10 @@ def explain(request: Request) -> SignatureBase:
     return SignatureBase(pairs, normalized, base_uri, _join_base_string(request.method, base_uri, normalized))
 
 
-def _base_string_of(request: Request) -> str:
-    """The signature base string of ``request`` [§3.4.1.1], without the steps :func:`explain` keeps."""
-    return _join_base_string(request.method, _base_uri_of(request), normalize_parameters(request._signed_pairs()))
+def _base_string_of(request: Request, pairs: List[Pair]) -> str:
+    """The signature base string of ``request`` and its signed ``pairs`` [§3.4.1.1], without the steps
+    :func:`explain` keeps."""
+    return _join_base_string(request.method, _base_uri_of(request), normalize_parameters(pairs))
 
 
 def _base_uri_of(request: Request) -> str:
@@ -1902,7 +1908,7 @@ def sign(
     if placement == "header":
         wire_headers.update(request.to_header(realm=realm or ""))
         return Signed(uri, wire_headers, wire_body, request)
-    oauth = _encode_pairs(_without([(k, v) for k, v in _pairs_of(request) if k.startswith("oauth_")], in_body))
+    oauth = _encode_pairs(_without(request._protocol_pairs(), in_body))
     if placement == "query":
         return Signed(_append_query(uri, oauth), wire_headers, wire_body, request)
     form = b"&".join(part for part in (_body_bytes(request.body), oauth.encode("ascii")) if part)
@@ -2082,7 +2088,7 @@ class Server:
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
         if method._checks_base_string:
-            base_string = _join_base_string(request.method, _base_uri_of(request), normalize_parameters(own + added))
+            base_string = _base_string_of(request, own + added)
             valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
         else:
             valid = method.check(request, consumer, token, params["oauth_signature"])
