@@ -1885,7 +1885,7 @@ def sign(
     signs unless ``signature_method`` says otherwise.
     """
     _check_placement(placement)
-    _credentials(consumer, "consumer")
+    _consumer_and_token(consumer, token)
     # Body placement makes the body longer than the caller's Content-Length says.
     dropped = ("authorization", "content-length") if placement == "body" else ("authorization",)
     wire_headers = {k: v for k, v in (headers or {}).items() if k.lower() not in dropped}

@@ -105,6 +105,12 @@ def test_credentials_of_the_wrong_type_are_a_type_error(consumer: Any) -> None:
         oauth.sign("GET", URL, consumer, None)
 
 
+@pytest.mark.parametrize("token", ["tkey", object()])
+def test_a_token_of_the_wrong_type_is_a_type_error(token: Any) -> None:
+    with pytest.raises(TypeError, match="token must have a key and a secret"):
+        oauth.sign("GET", URL, CONSUMER, token)
+
+
 @pytest.mark.parametrize("uri", ["ftp://x/", "/relative", "http://[zz]/", "http://h:+80/"])
 def test_a_bad_uri_is_invalid_request(uri: str) -> None:
     with pytest.raises(oauth.InvalidRequest):
