@@ -18,6 +18,7 @@ tracemalloc's peak over one batch. Not a test: tests never time anything.
 from __future__ import annotations
 
 import argparse
+import functools
 import hmac
 import json
 import random
@@ -29,7 +30,7 @@ import sys
 import time
 import tracemalloc
 from binascii import b2a_base64
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import oauthlib.oauth1
@@ -53,9 +54,9 @@ W2_PARAMS = {
     "tags": "café,naïve;rôle/(draft)*",
     "note": "50% off! ~ *now* & [forever]?",
 }
-W2_BODY = urlencode(W2_PARAMS)
 
 Workload = Callable[[], object]
+T = TypeVar("T")
 
 # --------------------------------------------------------------- workloads
 
@@ -97,6 +98,11 @@ def stdlib_signer(method: str = "GET") -> Signer:
     return lambda url, params=None: stdlib_sign(url, method, list(params.items()) if params else ())
 
 
+def signers(method: str = "GET") -> Tuple[Signer, Signer, Signer]:
+    """The three implementations' signers, in IMPLS order."""
+    return ours_signer(method), oauthlib_signer(method), stdlib_signer(method)
+
+
 def fixed(signer: Signer, url: str, params: Optional[Dict[str, str]] = None) -> Workload:
     return lambda: signer(url, params)
 
@@ -113,13 +119,12 @@ def signed(urls: Iterable[str]) -> Received:
 def ours_verify(requests: Received) -> Workload:
     server = oauth2.Server([oauth2.SignatureMethod_HMAC_SHA1()])
     consumer, token = oauth2.Consumer(CK, CS), oauth2.Token(TK, TS)
-    feed = iter(requests)
 
-    def run() -> object:
-        url, headers = next(feed)
+    def verify(request: Tuple[str, Dict[str, str]]) -> object:
+        url, headers = request
         return server.verify_request(oauth2.Request.from_request("GET", url, headers), consumer, token)
 
-    return run
+    return each(requests, verify)
 
 
 class _Validator(RequestValidator):
@@ -165,22 +170,21 @@ class _Validator(RequestValidator):
 
 def oauthlib_verify(requests: Received) -> Workload:
     endpoint = SignatureOnlyEndpoint(_Validator())
-    feed = iter(requests)
 
-    def run() -> object:
-        url, headers = next(feed)
+    def verify(request: Tuple[str, Dict[str, str]]) -> object:
+        url, headers = request
         valid, _ = endpoint.validate_request(url, "GET", None, headers)
         assert valid
         return valid
 
-    return run
+    return each(requests, verify)
 
 
 def stdlib_verifier(requests: Received) -> Workload:
     seen: set = set()
 
-    def verify(request: object) -> bool:
-        url, headers = request  # type: ignore[misc]
+    def verify(request: Tuple[str, Dict[str, str]]) -> bool:
+        url, headers = request
         valid = stdlib_verify(url, headers, seen)
         assert valid
         return valid
@@ -266,7 +270,7 @@ def v3_urls(rng: random.Random) -> List[str]:
                                                              for i in range(40)]) for n in range(POOL)]
 
 
-def each(inputs: Sequence[object], call: Callable[[object], object]) -> Workload:
+def each(inputs: Sequence[T], call: Callable[[T], object]) -> Workload:
     """A workload that takes the next input on every call."""
     feed = iter(inputs)
     return lambda: call(next(feed))
@@ -361,8 +365,7 @@ IMPLS = ("ours", "oauthlib", "stdlib", "1.9")
 
 def repeated_workloads(sizes: Sequence[int]) -> Dict[str, Tuple[Maker, float]]:
     """W1-W4: the same request every time (W4: the same URL, a new nonce each time)."""
-    get, post = (ours_signer(), oauthlib_signer(), stdlib_signer()), \
-        (ours_signer("POST"), oauthlib_signer("POST"), stdlib_signer("POST"))
+    get, post = signers(), signers("POST")
     found: Dict[str, Tuple[Maker, float]] = {
         "W1 sign GET": (lambda r, n: tuple(fixed(s, W1_URL) for s in get), 1),  # type: ignore[misc]
         "W2 sign form POST, 10 params": (lambda r, n: tuple(fixed(s, W2_URL, W2_PARAMS) for s in post), 1),  # type: ignore[misc]
@@ -379,21 +382,19 @@ def varying_workloads() -> Dict[str, Tuple[Maker, float]]:
     """V1-V4: a new input on every call, from seeded pools of ``POOL`` distinct inputs."""
     rng = random.Random(14)
     v1, v2, v3, v4 = v1_urls(rng), v2_forms(rng), v3_urls(rng), v1_urls(rng)
-    get, post = (ours_signer(), oauthlib_signer(), stdlib_signer()), \
-        (ours_signer("POST"), oauthlib_signer("POST"), stdlib_signer("POST"))
+    get, post = signers(), signers("POST")
 
-    def sign_each(signers: Tuple[Signer, ...], pool: Sequence[object], with_params: bool) -> Maker:
+    def sign_each(trio: Tuple[Signer, ...], pool: Sequence[Any], url: Optional[str] = None) -> Maker:
+        """Each signer on the next input of ``pool``: a URL, or the form parameters to post to ``url``."""
         def make(round_no: int, ops: int) -> Trio:
             inputs = pool_slice(pool, round_no, ops)
-            if with_params:
-                return tuple(each(inputs, lambda p, s=s: s(W2_URL, p)) for s in signers)  # type: ignore[return-value]
-            return tuple(each(inputs, lambda u, s=s: s(u)) for s in signers)  # type: ignore[return-value]
+            return tuple(each(inputs, s if url is None else functools.partial(s, url)) for s in trio)  # type: ignore[arg-type, return-value]
         return make
 
     return {
-        "V1 sign GET, new status id": (sign_each(get, v1, False), 1),
-        "V2 sign form POST, 6 params, new status text": (sign_each(post, v2, True), 1),
-        "V3 sign GET, 40 params, new values": (sign_each(get, v3, False), 0.5),
+        "V1 sign GET, new status id": (sign_each(get, v1), 1),
+        "V2 sign form POST, 6 params, new status text": (sign_each(post, v2, url=W2_URL), 1),
+        "V3 sign GET, 40 params, new values": (sign_each(get, v3), 0.5),
         "V4 verify V1-style GET, new URL and nonce": (
             lambda r, n: verifiers(signed(pool_slice(v4, r, n))), 0.5),  # type: ignore[arg-type]
     }
