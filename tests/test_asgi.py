@@ -6,11 +6,10 @@ oauth2, and sent with urllib; the app verifies them with ``oauth.Server``.
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+import loopback
 import oauthlib.oauth1
 import pytest
 from loopback import serving_asgi
@@ -60,14 +59,8 @@ def oauthlib_client(**kwargs: Any) -> oauthlib.oauth1.Client:
 
 def send(url: str, method: str = "GET", body: str | None = None,
          headers: dict[str, str] | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=None if body is None else body.encode(), headers=headers or {},
-                                     method=method)
-    try:
-        with urllib.request.urlopen(request) as r:  # loopback only
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        with e:
-            return e.code, e.read().decode()
+    reply = loopback.send(method, url, headers, body)
+    return reply.status, reply.body.decode()
 
 
 def test_get_with_query_verifies(base_url: str) -> None:

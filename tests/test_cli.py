@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from docs_support import browse_pin
 from loopback import send
 from oauthlib_oracle import oauthlib_hmac_sha1, oauthlib_steps
 
@@ -116,9 +117,8 @@ def access_token_for(provider: Provider) -> oauth.Token:
     """Token credentials issued by ``provider`` to the test consumer, via the library's flow helpers."""
     client = oauth.Client(provider.consumer)
     client.fetch_request_token(provider.request_token_url)
-    page = send("GET", client.authorization_url(provider.authorize_url))
-    assert page.status == 200, page
-    return client.fetch_access_token(provider.access_token_url, page.body.decode().rsplit(" ", 1)[-1].strip())
+    pin = browse_pin(client.authorization_url(provider.authorize_url))
+    return client.fetch_access_token(provider.access_token_url, pin)
 
 
 def login_args(provider: Provider, credentials: Path) -> list[str]:
@@ -280,15 +280,11 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
         assert transcript[0].startswith("Open this URL, authorize the application")
         url = transcript[1].strip()
         assert url.startswith(provider.authorize_url + "?oauth_token=")
-        # The user opens the URL and reads the PIN off the page.
-        page = send("GET", url)
-        assert page.status == 200, page
-        pin = re.search(r"Your PIN: (\w+)", page.body.decode())
-        assert pin, page
+        pin = browse_pin(url)
         # Read the prompt here: communicate() reads the pipe itself, past this buffered reader.
         transcript.append(login.stdout.read(len("PIN: ")))
         assert transcript[-1] == "PIN: "
-        out, err = login.communicate(pin.group(1) + "\n", timeout=60)
+        out, err = login.communicate(pin + "\n", timeout=60)
     assert login.returncode == 0, err
     assert err == ""
 
@@ -300,7 +296,7 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
                    f"Pass --credentials {credentials} to 'oauth2 sign' and 'oauth2 request' to use it.\n")
     transcript.append(out)
     assert saved["token_secret"] not in "".join(transcript) and secrets_in("".join(transcript)) == []
-    assert params_signed_last(provider)["oauth_verifier"] == pin.group(1)
+    assert params_signed_last(provider)["oauth_verifier"] == pin
 
     signed = oauth2_cli("sign", "GET", provider.resource_url, "--credentials", str(credentials), cwd=tmp_path)
     assert signed.returncode == 0, signed.stderr
@@ -502,9 +498,7 @@ class UserAtTheKeyboard(io.StringIO):
         if answer != "PIN":
             return answer
         urls = re.findall(r"http://127\.0\.0\.1:\d+/authorize\?\S+", self.transcript.getvalue())
-        page = send("GET", urls[-1], {})
-        assert page.status == 200, page.body
-        return page.body.decode().rsplit(" ", 1)[-1]
+        return browse_pin(urls[-1]) + "\n"
 
 
 class Terminal(io.StringIO):
@@ -645,24 +639,14 @@ def test_non_utf8_argument_from_a_shell(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def rsa_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """An RSA key as PEM files: plain, encrypted (password 'pw'), its public key and a certificate."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from tls_certs import self_signed_certificate
+    from tls_certs import rsa_key, rsa_pems
 
     directory = tmp_path_factory.mktemp("rsa")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pkcs8 = serialization.PrivateFormat.PKCS8
-    files = {
-        "plain": key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption()),
-        "encrypted": key.private_bytes(serialization.Encoding.PEM, pkcs8,
-                                       serialization.BestAvailableEncryption(b"pw")),
-        "public": key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                serialization.PublicFormat.SubjectPublicKeyInfo),
-        "certificate": self_signed_certificate(key, "cli-consumer"),
-    }
-    for name, pem in files.items():
-        (directory / f"{name}.pem").write_bytes(pem)
-    return {name: directory / f"{name}.pem" for name in files}
+    pems = rsa_pems(rsa_key(), "pw")
+    forms = {"plain": "pkcs8", "encrypted": "encrypted_pkcs8", "public": "spki", "certificate": "certificate"}
+    for name, form in forms.items():
+        (directory / f"{name}.pem").write_bytes(pems[form])
+    return {name: directory / f"{name}.pem" for name in forms}
 
 
 def rsa_verifies(run: Run, certificate: Path) -> bool:

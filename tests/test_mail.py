@@ -7,6 +7,7 @@ only one protocol does stays in test_imap.py and test_smtp.py.
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 from typing import Any
 
@@ -45,7 +46,7 @@ def test_login_over_tls(
         ({"consumer_secret": "wrong"}, "invalid signature"),
         ({"consumer_key": "evil.example"}, "unknown consumer key"),
         ({"token_key": "1/other"}, "unknown token"),
-        ({"user": "mallory@example.com"}, "is not this account's"),
+        ({"email": "mallory@example.com"}, "is not this account's"),
     ],
     ids=["token_secret", "consumer_secret", "consumer_key", "token_key", "other_user_url"],
 )
@@ -58,24 +59,14 @@ def test_bad_xoauth_credentials_are_refused(
     change: dict[str, str],
     reason: str,
 ) -> None:
-    values: dict[str, Any] = {
-        "consumer_key": account.consumer_key,
-        "consumer_secret": account.consumer_secret,
-        "token_key": account.token_key,
-        "token_secret": account.token_secret,
-        "url": url,
-    }
-    if "user" in change:
-        values["url"] = f"https://mail.google.com/mail/b/{change['user']}/{mail.name}/"
-    else:
-        values.update(change)
+    bad = dataclasses.replace(account, **change)
     conn = mail.connect()
     with pytest.raises(mail.refused) as excinfo:
         mail.authenticate(
             conn,
-            values["url"],
-            oauth2.Consumer(values["consumer_key"], values["consumer_secret"]),
-            oauth2.Token(values["token_key"], values["token_secret"]),
+            bad.xoauth_url(mail.name),
+            oauth2.Consumer(bad.consumer_key, bad.consumer_secret),
+            oauth2.Token(bad.token_key, bad.token_secret),
         )
     assert reason in mail.refusal(excinfo.value)
     # The refusal left the protocol in step: a correct login still works.

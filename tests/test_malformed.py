@@ -12,6 +12,7 @@ the caller's dicts unchanged and a failed ``verify_request`` uses no nonce.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import subprocess
 import sys
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, TypeVar
 from urllib.parse import quote, unquote
 
+import at_now
 import pytest
-from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server, signed
+from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, PLAINTEXT, REPO, TOKEN, server
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header as oauthlib_parse_authorization_header
@@ -33,6 +35,7 @@ NEVER = (IndexError, KeyError, AttributeError, UnicodeError)
 FUZZ = settings(max_examples=150, deadline=None)
 # One nonce for every signed request here, so that a test can name it.
 NONCE = "n0nce"
+signed = functools.partial(at_now.signed, nonce=NONCE)
 
 
 def header_with(**params: str) -> Dict[str, str]:
@@ -230,7 +233,7 @@ def test_from_request_odd_but_valid_inputs() -> None:
 
 
 def test_from_request_parameter_holding_nul_round_trips() -> None:
-    request = signed("GET", "http://e/r", {"v": "\x00"}, nonce=NONCE)
+    request = signed("GET", "http://e/r", {"v": "\x00"})
     received = oauth.Request.from_request("GET", request.to_url())
     assert received["v"] == "\x00"
     assert server().verify_request(received, CONSUMER, TOKEN) == {"v": "\x00"}
@@ -541,8 +544,8 @@ def test_optional_iterator_helpers_treat_bytearray_as_text() -> None:
         pytest.param(lambda: oauth.Request("GET", "http://e/").sign_request(HMAC_SHA1, CONSUMER, "tkey"),
                      id="sign-token-str"),
         pytest.param(lambda: server().verify_request(None, CONSUMER, None), id="verify-None"),
-        pytest.param(lambda: server().verify_request(signed(nonce=NONCE), None, TOKEN), id="verify-no-consumer"),
-        pytest.param(lambda: server().verify_request(signed(nonce=NONCE), CONSUMER, "tkey"), id="verify-token-str"),
+        pytest.param(lambda: server().verify_request(signed(), None, TOKEN), id="verify-no-consumer"),
+        pytest.param(lambda: server().verify_request(signed(), CONSUMER, "tkey"), id="verify-token-str"),
         pytest.param(lambda: oauth.Server([None]), id="server-None-method"),
     ],
 )
@@ -566,7 +569,7 @@ REQUIRED = ["oauth_consumer_key", "oauth_signature_method", "oauth_signature", "
 
 @pytest.mark.parametrize("name", REQUIRED)
 def test_verify_missing_parameter(name: str) -> None:
-    request = signed(nonce=NONCE)
+    request = signed()
     del request[name]
     with pytest.raises(oauth.MissingParameter) as missing:
         server().verify_request(request, CONSUMER, TOKEN)
@@ -585,7 +588,7 @@ def test_verify_plaintext_may_omit_timestamp_and_nonce() -> None:
     [*REQUIRED, "oauth_token", "oauth_version", "oauth_body_hash", "oauth_callback", "oauth_verifier"],
 )
 def test_verify_duplicated_protocol_parameter(name: str) -> None:
-    request = signed(nonce=NONCE)
+    request = signed()
     value = request.get(name, "v")
     request[name] = [value, value]
     with pytest.raises(oauth.InvalidRequest, match="more than once"):
@@ -611,7 +614,7 @@ def test_signing_a_repeated_protocol_parameter_refused() -> None:
 
 def test_parameters_as_one_element_lists_sign_and_verify_as_text() -> None:
     """``parse_qs`` gives every value in a list: one value in a list is that value; an empty list, none."""
-    request = signed(nonce=NONCE, parameters={"a": "1"})
+    request = signed(parameters={"a": "1"})
     as_lists = oauth.Request(request.method, request.url, {name: [value] for name, value in request.items()})
     as_lists["oauth_callback"] = []
 
@@ -620,7 +623,7 @@ def test_parameters_as_one_element_lists_sign_and_verify_as_text() -> None:
 
 
 def test_verify_protocol_parameter_in_dict_and_url() -> None:
-    request = signed("GET", "http://e/r?oauth_nonce=n0nce", nonce=NONCE)
+    request = signed("GET", "http://e/r?oauth_nonce=n0nce")
     with pytest.raises(oauth.InvalidRequest, match="more than once"):
         server().verify_request(request, CONSUMER, TOKEN)
 
@@ -630,7 +633,7 @@ def test_verify_protocol_parameter_in_dict_and_url() -> None:
     ["1.5", "-1", " 1", "1 ", "+1", "１２３", "١٢٣", "9" * 30, "", "0x10", "1e9", f"{NOW}\n", f"{NOW}.0", "abc"],
 )
 def test_verify_malformed_timestamp(timestamp: str) -> None:
-    request = signed(nonce=NONCE, parameters={"oauth_timestamp": timestamp})
+    request = signed(parameters={"oauth_timestamp": timestamp})
     with pytest.raises(oauth.InvalidRequest):
         server().verify_request(request, CONSUMER, TOKEN)
 
@@ -638,12 +641,12 @@ def test_verify_malformed_timestamp(timestamp: str) -> None:
 @pytest.mark.parametrize("timestamp", ["0", "999999999999", str(NOW - 10**6), str(NOW + 10**6)])
 def test_verify_timestamp_out_of_window(timestamp: str) -> None:
     with pytest.raises(oauth.TimestampRefused):
-        server().verify_request(signed(nonce=NONCE, parameters={"oauth_timestamp": timestamp}), CONSUMER, TOKEN)
+        server().verify_request(signed(parameters={"oauth_timestamp": timestamp}), CONSUMER, TOKEN)
 
 
 @pytest.mark.parametrize("name", ["FOO", "", "RSA-SHA1", "hmac-sha1", "HMAC-SHA1 ", "\x00"])
 def test_verify_unknown_signature_method(name: str) -> None:
-    request = signed(nonce=NONCE)
+    request = signed()
     request["oauth_signature_method"] = name
     with pytest.raises(oauth.UnsupportedSignatureMethod):
         server().verify_request(request, CONSUMER, TOKEN)
@@ -652,20 +655,20 @@ def test_verify_unknown_signature_method(name: str) -> None:
 @pytest.mark.parametrize("version", ["2.0", "1.0a", "1", "", "1.0 "])
 def test_verify_bad_version(version: str) -> None:
     with pytest.raises(oauth.VersionRejected):
-        server().verify_request(signed(nonce=NONCE, parameters={"oauth_version": version}), CONSUMER, TOKEN)
+        server().verify_request(signed(parameters={"oauth_version": version}), CONSUMER, TOKEN)
 
 
 def test_verify_wrong_credentials() -> None:
     with pytest.raises(oauth.ConsumerKeyRejected):
-        server().verify_request(signed(nonce=NONCE), oauth.Consumer("other", "csecret"), TOKEN)
+        server().verify_request(signed(), oauth.Consumer("other", "csecret"), TOKEN)
     with pytest.raises(oauth.TokenRejected):
-        server().verify_request(signed(nonce=NONCE), CONSUMER, oauth.Token("other", "tsecret"))
-    without_token = signed(nonce=NONCE)
+        server().verify_request(signed(), CONSUMER, oauth.Token("other", "tsecret"))
+    without_token = signed()
     del without_token["oauth_token"]
     with pytest.raises(oauth.TokenRejected):
         server().verify_request(without_token, CONSUMER, TOKEN)
     with pytest.raises(oauth.InvalidSignature):
-        server().verify_request(signed(nonce=NONCE), CONSUMER, oauth.Token("tkey", "other"))
+        server().verify_request(signed(), CONSUMER, oauth.Token("tkey", "other"))
 
 
 @pytest.mark.parametrize(
@@ -674,20 +677,20 @@ def test_verify_wrong_credentials() -> None:
     ids=lambda s: repr(s)[:12],
 )
 def test_verify_wrong_signature(signature: Any) -> None:
-    request = signed(nonce=NONCE)
+    request = signed()
     request["oauth_signature"] = signature
     with pytest.raises(oauth.InvalidSignature):
         server().verify_request(request, CONSUMER, TOKEN)
 
 
 def test_verify_signature_given_as_bytes() -> None:
-    request = signed(nonce=NONCE)
+    request = signed()
     request["oauth_signature"] = request["oauth_signature"].encode("ascii")
     assert server().verify_request(request, CONSUMER, TOKEN) == {"x": "1"}  # the query of signed()'s URL
 
 
 def test_verify_signature_percent_escaped_non_ascii_in_header() -> None:
-    request = signed(nonce=NONCE)
+    request = signed()
     headers = request.to_header()
     headers["Authorization"] = headers["Authorization"].replace(
         f'oauth_signature="{oauth.escape(request["oauth_signature"])}"', 'oauth_signature="%C3%A9%00"'
@@ -699,14 +702,14 @@ def test_verify_signature_percent_escaped_non_ascii_in_header() -> None:
 
 
 def test_verify_body_hash_on_form_body_refused() -> None:
-    request = signed(nonce=NONCE, http_method="POST", parameters={"oauth_body_hash": "2jmj7l5rSw0yVb/vlWAYkK/YBwk="})
+    request = signed(http_method="POST", parameters={"oauth_body_hash": "2jmj7l5rSw0yVb/vlWAYkK/YBwk="})
     request.is_form_encoded = True
     with pytest.raises(oauth.InvalidRequest):
         server().verify_request(request, CONSUMER, TOKEN)
 
 
 def test_verify_malformed_body_hash() -> None:
-    request = signed(nonce=NONCE, http_method="PUT", body=b"{}")
+    request = signed(http_method="PUT", body=b"{}")
     request["oauth_body_hash"] = "not base64 \x00"
     request.sign_request(HMAC_SHA1, CONSUMER, TOKEN, body_hash=False)
     with pytest.raises(oauth.BodyHashMismatch):
@@ -798,14 +801,14 @@ def tamper_parameter(request: oauth.Request) -> None:
 )
 def test_failed_verify_uses_no_nonce_and_changes_nothing(tamper: Callable[[oauth.Request], None]) -> None:
     verifier = server()
-    forged = signed(nonce=NONCE, http_method="PUT", body=b'{"amount": 1}')
+    forged = signed(http_method="PUT", body=b'{"amount": 1}')
     tamper(forged)
     before = (dict(forged), forged.url, forged.method, forged.body)
     with pytest.raises(oauth.Error):
         verifier.verify_request(forged, CONSUMER, TOKEN)
     assert (dict(forged), forged.url, forged.method, forged.body) == before
 
-    genuine = signed(nonce=NONCE, http_method="PUT", body=b'{"amount": 1}')
+    genuine = signed(http_method="PUT", body=b'{"amount": 1}')
     assert forged["oauth_nonce"] == genuine["oauth_nonce"]
     assert verifier.verify_request(genuine, CONSUMER, TOKEN) == {"x": "1"}  # the query of signed()'s URL
     with pytest.raises(oauth.NonceUsed):
@@ -821,8 +824,8 @@ def test_failed_verify_uses_no_nonce_and_changes_nothing(tamper: Callable[[oauth
 def test_failed_credentials_use_no_nonce(consumer: oauth.Consumer, token: oauth.Token) -> None:
     verifier = server()
     with pytest.raises(oauth.Error):
-        verifier.verify_request(signed(nonce=NONCE), consumer, token)
-    assert verifier.verify_request(signed(nonce=NONCE), CONSUMER, TOKEN) == {"x": "1"}  # the query of signed()'s URL
+        verifier.verify_request(signed(), consumer, token)
+    assert verifier.verify_request(signed(), CONSUMER, TOKEN) == {"x": "1"}  # the query of signed()'s URL
 
 
 # -------------------------------------------------------------------------------- fuzzing

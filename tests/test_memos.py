@@ -16,6 +16,7 @@ import oauth2 as oauth
 CONSUMER_SECRET = "consumer-secret-Zq81"
 TOKEN_SECRET = "token-secret-Wm42"
 SIGNING_KEY = f"{CONSUMER_SECRET}&{TOKEN_SECRET}"
+CONSUMER, TOKEN = oauth.Consumer("ck", CONSUMER_SECRET), oauth.Token("tk", TOKEN_SECRET)
 
 
 def _memos() -> List[object]:
@@ -37,12 +38,11 @@ def _contents(memo: object) -> Iterator[str]:
 
 
 def _signed_and_verified(method: oauth.SignatureMethod) -> None:
-    consumer, token = oauth.Consumer("ck", CONSUMER_SECRET), oauth.Token("tk", TOKEN_SECRET)
-    signed = oauth.sign("POST", "https://api.example.com/1/x?a=1", consumer, token, signature_method=method,
+    signed = oauth.sign("POST", "https://api.example.com/1/x?a=1", CONSUMER, TOKEN, signature_method=method,
                         headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"status=hi+there")
     server = oauth.Server([method])
     request = oauth.Request.from_request("POST", signed.uri, signed.headers, body=signed.body)
-    server.verify_request(request, consumer, token)
+    server.verify_request(request, CONSUMER, TOKEN)
 
 
 @pytest.mark.parametrize("method", [oauth.SignatureMethod_HMAC_SHA1(), oauth.SignatureMethod_HMAC_SHA256()])
@@ -57,21 +57,16 @@ def test_no_memo_holds_a_secret_after_signing_and_verifying(method: oauth.Signat
 
 def test_no_memo_holds_a_plaintext_signature() -> None:
     oauth.clear_caches()
-    consumer, token = oauth.Consumer("ck", CONSUMER_SECRET), oauth.Token("tk", TOKEN_SECRET)
-    signed = oauth.sign("GET", "https://api.example.com/1/x", consumer, token,
-                        signature_method=oauth.SignatureMethod_PLAINTEXT())
-    request = oauth.Request.from_request("GET", signed.uri, signed.headers)
-    oauth.Server([oauth.SignatureMethod_PLAINTEXT()]).verify_request(request, consumer, token)
+    _signed_and_verified(oauth.SignatureMethod_PLAINTEXT())
     assert not any(CONSUMER_SECRET in text for memo in _memos() for text in _contents(memo))
 
 
 def test_fresh_nonces_and_signatures_do_not_add_memo_entries() -> None:
     oauth.clear_caches()
-    consumer, token = oauth.Consumer("ck", CONSUMER_SECRET), oauth.Token("tk", TOKEN_SECRET)
     server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()])
     for i in range(50):
-        signed = oauth.sign("GET", f"https://api.example.com/statuses/{i}.json?id={i}", consumer, token)
-        server.verify_request(oauth.Request.from_request("GET", signed.uri, signed.headers), consumer, token)
+        signed = oauth.sign("GET", f"https://api.example.com/statuses/{i}.json?id={i}", CONSUMER, TOKEN)
+        server.verify_request(oauth.Request.from_request("GET", signed.uri, signed.headers), CONSUMER, TOKEN)
     assert len(oauth._HEADER_LAYOUTS) == 1  # one client, one layout
 
 

@@ -512,9 +512,9 @@ def check_asgi_app(ran: Ran) -> None:
         assert reply.status == 200, reply.body
         assert reply.json() == {"consumer": "api-key", "params": {"q": "1"}}
         replay = send("GET", uri, headers)
-        assert replay.status == 401 and 'oauth_problem="nonce_used"' in replay.headers["www-authenticate"]
+        assert replay.status == 401 and replay.oauth_problem == "nonce_used"
         uri, headers, _ = oauthlib.oauth1.Client("api-key", "wrong").sign(base + "/whoami", "GET")
-        assert 'oauth_problem="signature_invalid"' in send("GET", uri, headers).headers["www-authenticate"]
+        assert send("GET", uri, headers).oauth_problem == "signature_invalid"
 
 
 # ------------------------------------------------------------------------ the table

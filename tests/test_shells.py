@@ -18,6 +18,7 @@ from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import loopback
 import pytest
 import requests
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, OAuthlibProvider
@@ -257,8 +258,8 @@ def test_three_legged_flow(provider: OAuthlibProvider, shell: Shell, callback: s
         assert provider.request_tokens[request_token.key]["callback"] == callback
         url = session.authorization_url(provider.url("/authorize"))
         assert parse_qs(urlsplit(url).query) == {"oauth_token": [request_token.key]}
-        page = requests.get(url, allow_redirects=False)
-        granted = parse_qs(page.text if callback == "oob" else urlsplit(page.headers["Location"]).query)
+        page = loopback.send("GET", url)  # the user's browser, on the consent page
+        granted = parse_qs(page.body.decode() if callback == "oob" else urlsplit(page.headers["Location"]).query)
         token = session.fetch_access_token(provider.url("/access_token"), granted["oauth_verifier"][0])
         assert token.extra["user_id"] == "42" and token.extra["screen_name"] == "alice"
         assert session.token is token

@@ -28,7 +28,7 @@ def signed(**options: Any) -> oauth.Signed:
 def verified(wire: oauth.Signed, method: str = "POST") -> Dict[str, Any]:
     """What our Server returns for the request as it arrives."""
     received = oauth.Request.from_request(method, wire.uri, headers=wire.headers,
-                                          body=wire.body if wire.body is not None else None)
+                                          body=wire.body)
     return server(PLAINTEXT, HMAC_SHA1, allow_plaintext_over_http=True).verify_request(received, CONSUMER, TOKEN)
 
 
