@@ -880,6 +880,9 @@ class Request(Dict[str, Any]):
     _merged_body = False
     # False when from_request was not handed the body: a body hash check says so.
     _body_given = True
+    # True while every name and value went in as a plain str, so that signing
+    # need not look at each again; any other value, stored once, clears it.
+    _all_text = True
 
     def __init__(
         self,
@@ -924,7 +927,9 @@ class Request(Dict[str, Any]):
         key = _text(key, "parameter name")
         if value is None:
             self.pop(key, None)
-        elif isinstance(value, int):
+            return
+        self._all_text = False
+        if isinstance(value, int):
             # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
             dict.__setitem__(self, key, value)
         else:
@@ -933,6 +938,10 @@ class Request(Dict[str, Any]):
     def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
+
+    def __ior__(self, other: Any) -> Request:  # type: ignore[override,misc]
+        self.update(other)  # dict's own |= would store values without coercing them
+        return self
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         if key not in self:
@@ -991,7 +1000,7 @@ class Request(Dict[str, Any]):
 
     def _own_pairs(self) -> List[Pair]:
         """The dict's pairs, without ``oauth_signature``."""
-        if not _all_str(self.values()):
+        if not (self._all_text or _all_str(self.values())):
             return self._expanded_pairs()  # a list of repeated values, an int, a str subclass
         pairs = list(self.items())
         if "oauth_signature" in self:
@@ -1042,7 +1051,7 @@ class Request(Dict[str, Any]):
     def _protocol_pairs(self) -> List[Pair]:
         """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
         pairs = [item for item in self.items() if item[0].startswith("oauth_")]
-        if not _all_str(self.values()):  # an int, a list, a str subclass
+        if not (self._all_text or _all_str(self.values())):  # an int, a list, a str subclass
             pairs = list(_pairs_of(dict(pairs)))
         return pairs
 
@@ -1111,8 +1120,10 @@ class Request(Dict[str, Any]):
             # The base string straight to the pure signer, as the Server verifies.
             signature = signature_method.sign_base_string(_base_string_of(self, self._signed_pairs()), consumer, token)
         else:
-            signature = _text(signature_method.sign(self, consumer, token), "signature")
-        dict.__setitem__(self, "oauth_signature", signature)  # text already: no coercion
+            signature = signature_method.sign(self, consumer, token)
+        if type(signature) is not str:  # bytes from a method written for 1.9
+            signature = _text(signature, "signature")
+        dict.__setitem__(self, "oauth_signature", signature)
 
     @classmethod
     def make_timestamp(cls) -> str:
@@ -1178,6 +1189,7 @@ class Request(Dict[str, Any]):
         dict.update(request, pairs)  # already text: no need to coerce each value again
         if len(request) < size + len(pairs):  # a name repeats: keep all its values
             dict.update(request, _collect_repeated(pairs))
+            request._all_text = False
         request._merge_query(url_query)
         request._merged_body = True
         return request

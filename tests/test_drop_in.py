@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import operator
 import os
 import re
 from pathlib import Path
@@ -123,6 +124,26 @@ def test_int_parameters_are_kept_as_given_and_signed_as_text() -> None:
     assert ("oauth_timestamp", str(NOW - 60)) in oauth.explain(request).parameters
     assert oauth.explain(request) == oauth.explain(oauth.Request("GET", "http://e/r", {
         "oauth_timestamp": str(NOW - 60), "count": "5"}))
+
+
+def _each_item(method: str) -> Any:
+    return lambda request, extra: [getattr(request, method)(k, v) for k, v in extra.items()]
+
+
+@pytest.mark.parametrize(
+    "put", [operator.ior, oauth.Request.update, _each_item("__setitem__"), _each_item("setdefault")],
+    ids=["|=", "update", "item", "setdefault"])
+def test_values_put_in_any_way_are_stored_and_signed_as_text(put: Any) -> None:
+    """Bytes, ints, bools and lists go through the same coercion however they are put in, ``|=`` too."""
+    request = oauth.Request("GET", "http://e/r", {"oauth_nonce": "n"})
+    put(request, {"tag": b"caf\xc3\xa9", "ids": ["2", b"1"], "count": 5, "flag": True})
+    assert request["tag"] == "café" and request["ids"] == ["2", "1"]
+    as_text = oauth.Request("GET", "http://e/r", {"oauth_nonce": "n", "tag": "café", "ids": ["2", "1"], "count": "5",
+                                                  "flag": "true"})
+    assert oauth.explain(request) == oauth.explain(as_text)
+    request.sign_request(HMAC_SHA1, CONSUMER, TOKEN)
+    as_text.sign_request(HMAC_SHA1, CONSUMER, TOKEN)
+    assert request.to_header() == as_text.to_header()
 
 
 # --------------------------------------------------------------- 6. a hand-signed form POST

@@ -703,6 +703,22 @@ def test_custom_method_with_sign_base_string_only() -> None:
     assert request["oauth_signature"] == b64(expected.digest())
 
 
+class BytesHmacSha1(oauth.SignatureMethod):
+    """A custom method whose ``sign_base_string`` returns bytes, as 1.9's signatures were."""
+
+    name = "HMAC-SHA1"
+
+    def sign_base_string(self, base_string: str, consumer: oauth.Consumer, token: Optional[oauth.Token]) -> Any:
+        return oauth.SignatureMethod_HMAC_SHA1().sign_base_string(base_string, consumer, token).encode("ascii")
+
+
+def test_custom_method_signing_bytes_gives_a_text_signature() -> None:
+    request = signed(method=BytesHmacSha1())
+    assert type(request["oauth_signature"]) is str
+    assert request["oauth_signature"] == oauth.SignatureMethod_HMAC_SHA1().sign(request, CONSUMER, TOKEN)
+    assert f'oauth_signature="{oauth.escape(request["oauth_signature"])}"' in request.to_header()["Authorization"]
+
+
 CUSTOMS = [PR242HmacSha256, BaseStringHmacSha384]
 
 
