@@ -1610,6 +1610,30 @@ class SignatureMethod:
         return base64.b64encode(type(self).body_hash_algorithm(_body_bytes(body)).digest()).decode("ascii")
 
 
+# RFC 2104's inner and outer pads as byte translation tables: key.translate(_IPAD) is key XOR 0x36.
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+# The block sizes of the hashes that _hmac computes HMAC from; any other goes to hmac.digest.
+_BLOCK_SIZES: Dict[Callable[..., _Hash], int] = {hashlib.sha1: 64, hashlib.sha256: 64, hashlib.sha512: 128}
+
+
+def _hmac(key: bytes, message: bytes, digestmod: Callable[..., _Hash]) -> bytes:
+    """HMAC(key, message) (RFC 2104 §2), from plain calls of the hash.
+
+    OpenSSL 3's one-shot HMAC, behind hmac.digest, looks the MAC algorithm up
+    on every call, which takes longer than hashing a base string; three plain
+    hash calls do not, and give the same bytes (the way hmac.HMAC computes
+    HMAC without OpenSSL). Nothing outlives the call: no keyed state is kept.
+    """
+    block_size = _BLOCK_SIZES.get(digestmod)
+    if block_size is None:
+        return hmac.digest(key, message, digestmod)
+    if len(key) > block_size:
+        key = digestmod(key).digest()
+    key = key.ljust(block_size, b"\0")
+    return digestmod(key.translate(_OPAD) + digestmod(key.translate(_IPAD) + message).digest()).digest()
+
+
 class _HMAC(SignatureMethod):
     digestmod: Callable[[], _Hash] = hashlib.sha1
 
@@ -1624,12 +1648,12 @@ class _HMAC(SignatureMethod):
         return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
 
     def _mac(self, key: bytes, raw: bytes) -> str:
-        """base64(HMAC(key, raw)) (RFC 2104), in one call into OpenSSL.
+        """base64(HMAC(key, raw)) (RFC 2104).
 
         Keying is recomputed on every call: keeping keyed hash states between
         calls would keep the secrets (their HMAC equivalent) in a memo.
         """
-        return binascii.b2a_base64(hmac.digest(key, raw, type(self).digestmod), newline=False).decode("ascii")
+        return binascii.b2a_base64(_hmac(key, raw, type(self).digestmod), newline=False).decode("ascii")
 
 
 class SignatureMethod_HMAC_SHA1(_HMAC):

@@ -338,13 +338,23 @@ def test_hmac_equals_the_standard_library_for_any_secrets(
     consumer_secret: str, token_secret: str, base_string: str, name: str
 ) -> None:
     """Secrets shorter and longer than the hash's block (64 bytes, 128 for SHA-512), each key twice:
-    signing copies hashes keyed once, and must match :func:`hmac.new` every time."""
+    HMAC made from plain hash calls must match :func:`hmac.new` every time."""
     cls, digest = HMAC_METHODS[name]
     consumer, token = oauth.Consumer("k", consumer_secret), oauth.Token("t", token_secret)
     key = f"{oauth.escape(consumer_secret)}&{oauth.escape(token_secret)}".encode("ascii")
     expected = b64(hmac.new(key, base_string.encode("utf-8"), digest).digest())
     for _ in range(2):
         assert cls().sign_base_string(base_string, consumer, token) == expected
+
+
+@pytest.mark.parametrize("digest", [hashlib.sha224, hashlib.sha384, hashlib.sha3_256, hashlib.md5])
+def test_hmac_subclass_with_another_hash_equals_the_standard_library(digest: Callable[..., Any]) -> None:
+    """A subclass may set any ``digestmod``, whose block size oauth2 does not know: it goes to hmac.digest."""
+    method = type("Custom", (oauth.SignatureMethod_HMAC_SHA256,), {"name": "HMAC-X", "digestmod": digest})()
+    for secret in ("s", "s" * 200):
+        consumer = oauth.Consumer("k", secret)
+        expected = b64(hmac.new(f"{secret}&".encode(), b"base", digest).digest())
+        assert method.sign_base_string("base", consumer, None) == expected
 
 
 def test_plaintext_signature_is_the_encoded_secrets() -> None:
