@@ -372,11 +372,12 @@ def _header_parameters(pairs: List[Pair]) -> str:
     need at most base64's three escapes: then the whole list is laid out and
     escaped by a few C calls instead of encoding name by name.
     """
-    text = "\1".join(map("\2".join, pairs))
-    # The separators are always left once those characters are deleted: anything more needs encoding.
-    if len(text.encode("utf-8", "surrogatepass").translate(None, _HEADER_TEXTS)) == 2 * len(pairs) - 1:
+    text = '", '.join(map("\2".join, pairs))
+    # Once those characters are deleted, the separators are left (a "\2" for each pair, '", '
+    # between pairs): anything more needs encoding. The separators hold no "+", "/" or "=".
+    if len(text.encode("utf-8", "surrogatepass").translate(None, _HEADER_TEXTS)) == 4 * len(pairs) - 3:
         text = text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-        return text.replace("\2", '="').replace("\1", '", ') + '"'
+        return text.replace("\2", '="') + '"'
     return ", ".join([f'{_percent_encode(name)}="{_percent_encode(value)}"' for name, value in pairs])
 
 
@@ -1537,12 +1538,12 @@ def _base_uri_of(request: Request) -> str:
 
 
 def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
-    """``consumer-secret&token-secret``, each percent-encoded [§3.4.2, §3.4.4]."""
-    return _join_secrets(consumer.secret or "", token.secret or "" if token else "")
+    """``consumer-secret&token-secret``, each percent-encoded [§3.4.2, §3.4.4].
 
-
-def _join_secrets(consumer_secret: Text, token_secret: Text) -> str:
-    """The signing key of two secrets [§3.4.2]; never remembered, as a memo must not hold a secret."""
+    Never remembered, as a memo must not hold a secret.
+    """
+    consumer_secret: Text = consumer.secret or ""
+    token_secret: Text = token.secret or "" if token else ""
     if (
         type(consumer_secret) is str
         and type(token_secret) is str
