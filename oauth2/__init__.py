@@ -2128,7 +2128,7 @@ class Server:
         _consumer_and_token(consumer, token)
         own = request._own_pairs()  # refuses a protocol parameter sent twice
         added = request._added_pairs(own)
-        params = self._protocol_parameters(request)
+        params, parameters = self._parameters(request)
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
@@ -2144,7 +2144,6 @@ class Server:
             ttl = self.timestamp_threshold + self.future_threshold + 1
             if not self._add_nonce(consumer, token, timestamp, params["oauth_nonce"], ttl):
                 raise NonceUsed("This nonce was already used with this timestamp: the request is a replay.")
-        parameters = request.get_nonoauth_parameters()
         for name, value in added:
             if not name.startswith("oauth_"):
                 _add_value(parameters, name, value)
@@ -2166,9 +2165,16 @@ class Server:
         """The ``WWW-Authenticate`` header of a 401 response."""
         return build_authenticate_header(realm)
 
-    def _protocol_parameters(self, request: Request) -> Dict[str, Any]:
-        """The protocol parameters the checks read (None where absent), each sent once [§3.1]."""
-        params = {name: request.get(name) for name in _PROTOCOL}
+    def _parameters(self, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        """The protocol parameters the checks read (None where absent), each sent once [§3.1],
+        and the dict's non-OAuth parameters (what get_nonoauth_parameters gives), in one pass."""
+        params: Dict[str, Any] = dict.fromkeys(_PROTOCOL)
+        others = {}
+        for name, value in request.items():
+            if name in params:
+                params[name] = value
+            elif not name.startswith("oauth_"):
+                others[name] = value
         if not request._all_text:
             for name, value in params.items():
                 if value is not None and type(value) is not str:  # a list, as parse_qs gives
@@ -2192,7 +2198,7 @@ class Server:
         version = params["oauth_version"]
         if version is not None and version != self.version:
             raise VersionRejected(f"OAuth version {version[:20]!r} is not supported; use 1.0.")
-        return params
+        return params, others
 
     def _signature_method(self, request: Request, name: str) -> SignatureMethod:
         """The allowed method named ``name``; PLAINTEXT only over TLS unless allowed [§3.4.4]."""

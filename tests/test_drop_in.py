@@ -333,6 +333,16 @@ def test_verify_returns_the_query_parameters_however_the_request_was_built(url: 
     assert from_client["a"] == (["b", "c"] if "a=c" in url else "b") and from_client["x"] == "y"
 
 
+def test_verify_returns_what_get_nonoauth_parameters_gives_whatever_the_values() -> None:
+    """A list, an int and a str subclass; oauth_callback is left out as an OAuth parameter."""
+    class Text(str):
+        pass
+
+    request = signed("GET", "http://e/r", {"a": ["2", "1"], "count": 5, "t": Text("x"), "oauth_callback": "oob"})
+    assert request.get_nonoauth_parameters() == {"a": ["2", "1"], "count": 5, "t": "x"}
+    assert server().verify_request(request, CONSUMER, TOKEN) == request.get_nonoauth_parameters()
+
+
 # --------------------------------------------------------------- 12. README's install lines
 
 
