@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import hashlib
 import hmac
 import io
@@ -334,8 +335,8 @@ def _text(value: object, what: str) -> str:
 # RFC 5849 §3.6: the unreserved characters go as they are, every other byte
 # of the UTF-8 encoding as %XX.
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-# Byte b (as chr(b)) to what it encodes to, indexed for str.translate: the
-# others are translated in C rather than byte by byte in Python as quote() does.
+# Byte b to what it encodes to: a table for codecs.charmap_decode, which
+# writes each byte through it in C rather than byte by byte in Python as quote() does.
 _BYTE_ENCODED = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
 
 
@@ -353,12 +354,12 @@ def _percent_encode(s: str) -> str:
     """``s`` percent-encoded as RFC 5849 §3.6 says, without memo: no secret or nonce is kept."""
     if _only(s, _UNRESERVED):
         return s
-    if not s.isascii():
-        try:
-            s = s.encode("utf-8").decode("latin-1")  # one char per UTF-8 byte, for _BYTE_ENCODED
-        except UnicodeEncodeError:
-            raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
-    return s.translate(_BYTE_ENCODED)
+    try:
+        raw = s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
+    # Decoding the bytes through the table writes each as itself or as %XX, in one C loop.
+    return codecs.charmap_decode(raw, "strict", _BYTE_ENCODED)[0]
 
 
 # What names and values hold when their only escapes are base64's.
