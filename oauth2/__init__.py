@@ -338,6 +338,8 @@ _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.
 # Byte b to what it encodes to: a table for codecs.charmap_decode, which
 # writes each byte through it in C rather than byte by byte in Python as quote() does.
 _BYTE_ENCODED = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
+# The same, but NUL kept: a "name\0value" pair whose only NUL is its separator is encoded at once.
+_PAIR_ENCODED = ["\0", *_BYTE_ENCODED[1:]]
 
 
 def _only(text: str, allowed: bytes) -> bool:
@@ -350,7 +352,7 @@ def _only(text: str, allowed: bytes) -> bool:
     return text.isascii() and not text.encode("ascii").translate(None, allowed)
 
 
-def _percent_encode(s: str) -> str:
+def _percent_encode(s: str, table: List[str] = _BYTE_ENCODED) -> str:
     """``s`` percent-encoded as RFC 5849 §3.6 says, without memo: no secret or nonce is kept."""
     if _only(s, _UNRESERVED):
         return s
@@ -359,7 +361,7 @@ def _percent_encode(s: str) -> str:
     except UnicodeEncodeError:
         raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
     # Decoding the bytes through the table writes each as itself or as %XX, in one C loop.
-    return codecs.charmap_decode(raw, "strict", _BYTE_ENCODED)[0]
+    return codecs.charmap_decode(raw, "strict", table)[0]
 
 
 # What names and values hold when their only escapes are base64's.
@@ -1464,8 +1466,11 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
             else:  # a value holds "\1": encode every pair
                 dirty = range(len(joined))
             for i in dirty:
-                name, value = pairs[i]
-                joined[i] = f"{_percent_encode(name)}\0{_percent_encode(value)}"
+                if joined[i].count("\0") == 1:  # only the separator: name and value encoded at once
+                    joined[i] = _percent_encode(joined[i], _PAIR_ENCODED)
+                else:
+                    name, value = pairs[i]
+                    joined[i] = f"{_percent_encode(name)}\0{_percent_encode(value)}"
     joined.sort()
     return "&".join(joined).replace("\0", "=")
 
