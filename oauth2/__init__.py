@@ -542,11 +542,11 @@ def _parse_form(s: str, source: str) -> Tuple[Pair, ...]:
     """
     if "+" in s:
         s = s.replace("+", " ")  # before decoding, so that an encoded plus (%2B) stays a plus
-    fields = [field.partition("=") for field in s.split("&") if field]
+    fields = [field.partition("=")[::2] for field in s.split("&") if field]  # (name, value)
     if "%" not in s:
-        return tuple([(name, value) for name, _, value in fields])
+        return tuple(fields)
     try:
-        return tuple([(_unquote(name), _unquote(value)) for name, _, value in fields])
+        return tuple([(_unquote(name), _unquote(value)) for name, value in fields])
     except UnicodeDecodeError:
         raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
 
@@ -2139,7 +2139,7 @@ class Server:
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
         if method._checks_base_string:
-            base_string = _base_string_of(request, own + added)
+            base_string = _base_string_of(request, own + added if added else own)
             valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
         else:
             valid = method.check(request, consumer, token, params["oauth_signature"])

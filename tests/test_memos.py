@@ -150,7 +150,7 @@ def test_header_parameters_at_once_agree_with_one_by_one(pairs: List[tuple]) -> 
     assert oauth._header_parameters(pairs) == expected
 
 
-@given(st.text(max_size=40))
+@given(st.one_of(st.text(max_size=40), st.text(st.sampled_from("hs:/a.b?#[]\t\n%é=&1"), max_size=30)))
 def test_url_query_agrees_with_urlsplit(url: str) -> None:
     from urllib.parse import urlsplit
 
