@@ -1447,10 +1447,29 @@ def _is_ip_literal(literal: str) -> bool:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
+    return "&".join(_sorted_parameters(pairs)[0]).replace("\0", "=")
+
+
+def _encoded_parameters(pairs: Iterable[Pair]) -> str:
+    """The normalized parameters encoded once more, as the base string holds them [§3.4.1.1].
+
+    Made from the sorted pairs directly: the separators go in encoded, and
+    "%" is the only character left to encode, when a pair needed encoding.
+    """
+    joined, encoded = _sorted_parameters(pairs)
+    if encoded:
+        return "\1".join(joined).replace("%", "%25").replace("\1", "%26").replace("\0", "%3D")
+    return "%26".join(joined).replace("\0", "%3D")
+
+
+def _sorted_parameters(pairs: Iterable[Pair]) -> Tuple[List[str], bool]:
+    """Each pair as its encoded name, a NUL and its encoded value, sorted [§3.4.1.3.2];
+    and whether any pair needed encoding."""
     pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
     # first and is never in an encoded string; strings compare faster.
     joined = list(map("\0".join, pairs))
+    encoded = False
     if joined:
         # Deleting the unreserved bytes of all pairs at once leaves only the
         # separators when there is nothing to encode, as is usual; else the
@@ -1458,6 +1477,7 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
         # surrogate is left too, for _percent_encode to refuse).
         left = "\1".join(joined).encode("utf-8", "surrogatepass").translate(None, _UNRESERVED)
         if len(left) != 2 * len(joined) - 1:
+            encoded = True
             marks = left.split(b"\1")
             if len(marks) == len(joined):
                 # The pairs whose leftovers are more than their "\0", found in C: a Python loop
@@ -1472,7 +1492,7 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
                     name, value = pairs[i]
                     joined[i] = f"{_percent_encode(name)}\0{_percent_encode(value)}"
     joined.sort()
-    return "&".join(joined).replace("\0", "=")
+    return joined, encoded
 
 
 # A normalized parameter string holds only these characters, so encoding it
@@ -1529,7 +1549,7 @@ def explain(request: Request) -> SignatureBase:
 def _base_string_of(request: Request, pairs: List[Pair]) -> str:
     """The signature base string of ``request`` and its signed ``pairs`` [§3.4.1.1], without the steps
     :func:`explain` keeps."""
-    return _join_base_string(request.method, _base_uri_of(request), normalize_parameters(pairs))
+    return _base_string_start(request.method, _base_uri_of(request)) + _encoded_parameters(pairs)
 
 
 def _base_uri_of(request: Request) -> str:

@@ -134,6 +134,12 @@ def test_normalize_parameters_with_separator_characters_agrees_with_oauthlib(pai
     assert oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
 
 
+@given(st.lists(st.tuples(st.one_of(TEXT, SEPARATORISH), st.one_of(TEXT, SEPARATORISH)), max_size=8))
+def test_base_string_parameters_are_the_normalized_string_encoded_again(pairs: List[tuple]) -> None:
+    """Signing makes them from the sorted pairs directly [§3.4.1.1]."""
+    assert oauth._encoded_parameters(pairs) == oauth.escape(oauth.normalize_parameters(pairs))
+
+
 def test_normalize_parameters_refuses_a_lone_surrogate_and_a_non_text_value() -> None:
     with pytest.raises(oauth.InvalidRequest, match="surrogate"):
         oauth.normalize_parameters([("a", "1"), ("b", "\ud800")])
