@@ -340,6 +340,8 @@ _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.
 _BYTE_ENCODED = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
 # The same, but NUL kept: a "name\0value" pair whose only NUL is its separator is encoded at once.
 _PAIR_ENCODED = ["\0", *_BYTE_ENCODED[1:]]
+# And encoded twice, as the base string holds the parameters [§3.4.1.1]: "%" written "%25".
+_PAIR_ENCODED_TWICE = [e.replace("%", "%25") for e in _PAIR_ENCODED]
 
 
 def _only(text: str, allowed: bytes) -> bool:
@@ -1447,29 +1449,28 @@ def _is_ip_literal(literal: str) -> bool:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
-    return "&".join(_sorted_parameters(pairs)[0]).replace("\0", "=")
+    return "&".join(_sorted_parameters(pairs)).replace("\0", "=")
 
 
 def _encoded_parameters(pairs: Iterable[Pair]) -> str:
     """The normalized parameters encoded once more, as the base string holds them [§3.4.1.1].
 
-    Made from the sorted pairs directly: the separators go in encoded, and
-    "%" is the only character left to encode, when a pair needed encoding.
+    Made from the pairs directly: each "%" of their escapes is written as
+    "%25" when they are encoded, and the separators go in encoded.
     """
-    joined, encoded = _sorted_parameters(pairs)
-    if encoded:
-        return "\1".join(joined).replace("%", "%25").replace("\1", "%26").replace("\0", "%3D")
-    return "%26".join(joined).replace("\0", "%3D")
+    return "%26".join(_sorted_parameters(pairs, twice=True)).replace("\0", "%3D")
 
 
-def _sorted_parameters(pairs: Iterable[Pair]) -> Tuple[List[str], bool]:
-    """Each pair as its encoded name, a NUL and its encoded value, sorted [§3.4.1.3.2];
-    and whether any pair needed encoding."""
+def _sorted_parameters(pairs: Iterable[Pair], *, twice: bool = False) -> List[str]:
+    """Each pair as its encoded name, a NUL and its encoded value, sorted [§3.4.1.3.2].
+
+    ``twice`` writes each escape's "%" as "%25", as encoding them again does;
+    the order is the same, since "%" keeps its place against every other character.
+    """
     pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
     # first and is never in an encoded string; strings compare faster.
     joined = list(map("\0".join, pairs))
-    encoded = False
     if joined:
         # Deleting the unreserved bytes of all pairs at once leaves only the
         # separators when there is nothing to encode, as is usual; else the
@@ -1477,7 +1478,6 @@ def _sorted_parameters(pairs: Iterable[Pair]) -> Tuple[List[str], bool]:
         # surrogate is left too, for _percent_encode to refuse).
         left = "\1".join(joined).encode("utf-8", "surrogatepass").translate(None, _UNRESERVED)
         if len(left) != 2 * len(joined) - 1:
-            encoded = True
             marks = left.split(b"\1")
             if len(marks) == len(joined):
                 # The pairs whose leftovers are more than their "\0", found in C: a Python loop
@@ -1485,14 +1485,16 @@ def _sorted_parameters(pairs: Iterable[Pair]) -> Tuple[List[str], bool]:
                 dirty: Iterable[int] = itertools.compress(itertools.count(), map(b"\0".__ne__, marks))
             else:  # a value holds "\1": encode every pair
                 dirty = range(len(joined))
+            table = _PAIR_ENCODED_TWICE if twice else _PAIR_ENCODED
             for i in dirty:
                 if joined[i].count("\0") == 1:  # only the separator: name and value encoded at once
-                    joined[i] = _percent_encode(joined[i], _PAIR_ENCODED)
+                    joined[i] = _percent_encode(joined[i], table)
                 else:
                     name, value = pairs[i]
-                    joined[i] = f"{_percent_encode(name)}\0{_percent_encode(value)}"
+                    entry = f"{_percent_encode(name)}\0{_percent_encode(value)}"
+                    joined[i] = entry.replace("%", "%25") if twice else entry
     joined.sort()
-    return joined, encoded
+    return joined
 
 
 # A normalized parameter string holds only these characters, so encoding it
