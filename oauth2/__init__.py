@@ -583,8 +583,15 @@ def _media_type(content_type: Optional[str]) -> str:
     return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
 
 
+# The lengths of the names of the headers oauth2 reads, Authorization and
+# Content-Type, in every form (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``, ...):
+# a framework hands over twenty headers, and the others need not be normalized.
+_READ_HEADER_LENGTHS = {len("authorization"), len("content-type"), len("http_authorization"), len("http_content_type")}
+
+
 def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    """Headers by lower-case name; WSGI/CGI names (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``) too."""
+    """The Authorization and Content-Type headers by lower-case name, from any
+    form of their names (WSGI/CGI's ``HTTP_AUTHORIZATION``, ``CONTENT_TYPE`` too)."""
     if not headers:
         return {}
     items = getattr(headers, "items", None)
@@ -594,6 +601,8 @@ def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
     for key, value in items():
         if not isinstance(key, str):
             raise TypeError(f"header names must be str, not {type(key).__name__}")
+        if len(key) not in _READ_HEADER_LENGTHS:
+            continue
         name = key.lower()
         if name.startswith("http_"):
             name = name[5:]
@@ -1237,7 +1246,8 @@ class Request(Dict[str, Any]):
         body = stream.read(length) if stream is not None and length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)
 
-        headers = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+        # The two headers from_request reads, looked up rather than found among all the environ's keys.
+        headers: Dict[str, str] = {k: environ[k] for k in ("HTTP_AUTHORIZATION", "CONTENT_TYPE") if k in environ}
         return cls.from_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body)
 
     @classmethod

@@ -333,6 +333,19 @@ def test_verify_returns_the_query_parameters_however_the_request_was_built(url: 
     assert from_client["a"] == (["b", "c"] if "a=c" in url else "b") and from_client["x"] == "y"
 
 
+@pytest.mark.parametrize("auth_name", ["Authorization", "authorization", "HTTP_AUTHORIZATION", "http_authorization"])
+@pytest.mark.parametrize("type_name", ["Content-Type", "content-type", "CONTENT_TYPE", "HTTP_CONTENT_TYPE",
+                                       "Content_Type"])
+def test_from_request_finds_its_two_headers_among_many_in_any_form(auth_name: str, type_name: str) -> None:
+    """A framework hands over twenty headers or more; only two are read, whatever the form of their names."""
+    request = hand_signed(b"status=hi", {})
+    headers = {**{f"X-Header-{i}": "v" for i in range(20)}, "X-Request-Id": "abc", "Content-Length": "9",
+               auth_name: request.to_header()["Authorization"], type_name: FORM}
+    received = oauth.Request.from_request("POST", URL, headers=headers, body=b"status=hi")
+    assert received.is_form_encoded and received["status"] == "hi"
+    assert server().verify_request(received, CONSUMER, TOKEN) == {"status": "hi"}
+
+
 def test_verify_returns_what_get_nonoauth_parameters_gives_whatever_the_values() -> None:
     """A list, an int and a str subclass; oauth_callback is left out as an OAuth parameter."""
     class Text(str):
