@@ -37,6 +37,7 @@ from typing import (
     Sequence,
     Tuple,
     Union,
+    cast,
 )
 from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
@@ -363,7 +364,8 @@ def _percent_encode(s: str, table: List[str] = _BYTE_ENCODED) -> str:
     except UnicodeEncodeError:
         raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
     # Decoding the bytes through the table writes each as itself or as %XX, in one C loop.
-    return codecs.charmap_decode(raw, "strict", table)[0]
+    # (A table of strings is what charmap_decode takes; some typeshed versions know only ints.)
+    return codecs.charmap_decode(raw, "strict", cast(Any, table))[0]
 
 
 # What names and values hold when their only escapes are base64's.
@@ -590,8 +592,8 @@ _READ_HEADER_LENGTHS = {len("authorization"), len("content-type"), len("http_aut
 
 
 def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    """The Authorization and Content-Type headers by lower-case name, from any
-    form of their names (WSGI/CGI's ``HTTP_AUTHORIZATION``, ``CONTENT_TYPE`` too)."""
+    """Headers by lower-case name, WSGI/CGI names (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``) too;
+    only those whose names may be Authorization's or Content-Type's, the two oauth2 reads."""
     if not headers:
         return {}
     items = getattr(headers, "items", None)
@@ -901,8 +903,8 @@ class Request(Dict[str, Any]):
     _merged_body = False
     # False when from_request was not handed the body: a body hash check says so.
     _body_given = True
-    # True while every name and value went in as a plain str, so that signing
-    # need not look at each again; any other value, stored once, clears it.
+    # True while every name and value went in as str, so that signing need
+    # not look at each again; any other value, stored once, clears it.
     _all_text = True
 
     def __init__(
@@ -1022,7 +1024,7 @@ class Request(Dict[str, Any]):
     def _own_pairs(self) -> List[Pair]:
         """The dict's pairs, without ``oauth_signature``."""
         if not (self._all_text or _all_str(self.values())):
-            return self._expanded_pairs()  # a list of repeated values, an int, a str subclass
+            return self._expanded_pairs()  # a list of repeated values, an int
         pairs = list(self.items())
         if "oauth_signature" in self:
             pairs.remove(("oauth_signature", self["oauth_signature"]))
@@ -1072,7 +1074,7 @@ class Request(Dict[str, Any]):
     def _protocol_pairs(self) -> List[Pair]:
         """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
         pairs = [item for item in self.items() if item[0].startswith("oauth_")]
-        if not (self._all_text or _all_str(self.values())):  # an int, a list, a str subclass
+        if not (self._all_text or _all_str(self.values())):  # an int, a list
             pairs = list(_pairs_of(dict(pairs)))
         return pairs
 
