@@ -37,7 +37,6 @@ from typing import (
     Sequence,
     Tuple,
     Union,
-    cast,
 )
 from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
@@ -364,8 +363,8 @@ def _percent_encode(s: str, table: List[str] = _BYTE_ENCODED) -> str:
     except UnicodeEncodeError:
         raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
     # Decoding the bytes through the table writes each as itself or as %XX, in one C loop.
-    # (A table of strings is what charmap_decode takes; some typeshed versions know only ints.)
-    return codecs.charmap_decode(raw, "strict", cast(Any, table))[0]
+    # A table of strings is what charmap_decode takes; older typesheds know only int-valued ones.
+    return codecs.charmap_decode(raw, "strict", table)[0]  # type: ignore[arg-type, unused-ignore]
 
 
 # What names and values hold when their only escapes are base64's.
