@@ -16,6 +16,7 @@ import hmac
 import io
 import ipaddress
 import itertools
+import operator
 import os
 import re
 import secrets
@@ -26,6 +27,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
+    Collection,
     Dict,
     Iterable,
     Iterator,
@@ -317,9 +319,15 @@ def to_utf8_optional_iterator(x: Any) -> Any:
 
 
 def _text(value: object, what: str) -> str:
-    """One parameter value as text: str, UTF-8 bytes, int or bool (``true``/``false``)."""
-    if isinstance(value, str):
+    """One parameter value as text: str, UTF-8 bytes, int or bool (``true``/``false``).
+
+    A str subclass (a ``str`` Enum, say) gives its text as a plain str, so that
+    formatting it later cannot write its name instead.
+    """
+    if type(value) is str:
         return value
+    if isinstance(value, str):
+        return str.__str__(value)
     if isinstance(value, (bytes, bytearray)):
         try:
             return bytes(value).decode("utf-8")
@@ -618,17 +626,9 @@ def _bytes_of(value: object, what: str) -> bytes:
     return bytes(value)
 
 
-def _all_str(items: Iterable[object]) -> bool:
-    """Whether every item is a ``str`` (the usual case: nothing to coerce).
-
-    str.join refuses anything else in one C loop, faster than looking at
-    each item's type; a str subclass passes, and is signed as its text.
-    """
-    try:
-        "".join(items)  # type: ignore[arg-type]
-    except TypeError:
-        return False
-    return True
+def _all_str(items: Collection[object]) -> bool:
+    """Whether every item is exactly a ``str`` (the usual case: nothing to coerce), told in C."""
+    return operator.countOf(map(type, items), str) == len(items)
 
 
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
@@ -891,6 +891,10 @@ class Request(Dict[str, Any]):
     by ``oauth_body_hash`` (the body hash extension), computed from ``body``
     (bytes, text as UTF-8, or a binary file, read once);
     ``sign_request(..., body_hash=...)`` forces it on or off for such a body.
+
+    Parameters are set through the Request (``request[name] = value``,
+    ``update``, ``setdefault``, ``|=``), which turns them into text; dict's
+    own methods called on it (``dict.update(request, ...)``) skip that.
     """
 
     version = OAUTH_VERSION
@@ -902,9 +906,11 @@ class Request(Dict[str, Any]):
     _merged_body = False
     # False when from_request was not handed the body: a body hash check says so.
     _body_given = True
-    # True while every name and value went in as str, so that signing need
-    # not look at each again; any other value, stored once, clears it.
-    _all_text = True
+    # True when every name and value is a plain str, as __init__ and
+    # __setitem__ find out when they store them, so that signing need not look
+    # at each again. False until __init__ runs (an unpickled or copied dict),
+    # and once any other value is stored: then each is looked at.
+    _all_text = False
 
     def __init__(
         self,
@@ -914,6 +920,7 @@ class Request(Dict[str, Any]):
         body: Body = b"",
         is_form_encoded: bool = False,
     ) -> None:
+        self._all_text = True
         if url is not None:
             self.url = url
         self.method = method
@@ -1247,8 +1254,10 @@ class Request(Dict[str, Any]):
         body = stream.read(length) if stream is not None and length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)
 
-        # The two headers from_request reads, looked up rather than found among all the environ's keys.
-        headers: Dict[str, str] = {k: environ[k] for k in ("HTTP_AUTHORIZATION", "CONTENT_TYPE") if k in environ}
+        # The headers from_request reads, looked up rather than found among all the environ's keys
+        # (CGI's CONTENT_TYPE over a client's Content_Type, which a server may pass on as HTTP_CONTENT_TYPE).
+        names = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_TYPE", "CONTENT_TYPE")
+        headers: Dict[str, str] = {name: environ[name] for name in names if name in environ}
         return cls.from_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body)
 
     @classmethod
@@ -1498,7 +1507,7 @@ def _sorted_parameters(pairs: Iterable[Pair], *, twice: bool = False) -> List[st
                 dirty = range(len(joined))
             table = _PAIR_ENCODED_TWICE if twice else _PAIR_ENCODED
             for i in dirty:
-                if joined[i].count("\0") == 1:  # only the separator: name and value encoded at once
+                if joined[i].count("\0") == 1 and len(pairs[i]) == 2:  # only the separator: encoded at once
                     joined[i] = _percent_encode(joined[i], table)
                 else:
                     name, value = pairs[i]
@@ -1665,7 +1674,10 @@ def _hmac(key: bytes, message: bytes, digestmod: Callable[..., _Hash]) -> bytes:
     hash calls do not, and give the same bytes (the way hmac.HMAC computes
     HMAC without OpenSSL). Nothing outlives the call: no keyed state is kept.
     """
-    block_size = _BLOCK_SIZES.get(digestmod)
+    try:
+        block_size = _BLOCK_SIZES.get(digestmod)
+    except TypeError:  # an unhashable callable
+        block_size = None
     if block_size is None:
         return hmac.digest(key, message, digestmod)
     if len(key) > block_size:
@@ -2168,6 +2180,8 @@ class Server:
         own = request._own_pairs()  # refuses a protocol parameter sent twice
         added = request._added_pairs(own)
         params, parameters = self._parameters(request)
+        if type(request).get_nonoauth_parameters is not Request.get_nonoauth_parameters:
+            parameters = request.get_nonoauth_parameters()  # a subclass's own, which 1.9's Server returned
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])

@@ -8,10 +8,12 @@ run on the oldest and newest Python that setup.py claims by ``.ci/run``.
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import io
 import operator
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
@@ -344,6 +346,31 @@ def test_from_request_finds_its_two_headers_among_many_in_any_form(auth_name: st
     received = oauth.Request.from_request("POST", URL, headers=headers, body=b"status=hi")
     assert received.is_form_encoded and received["status"] == "hi"
     assert server().verify_request(received, CONSUMER, TOKEN) == {"status": "hi"}
+
+
+class Scope(str, enum.Enum):
+    READ = "read"
+
+
+def test_a_str_enum_value_is_its_text_wherever_it_goes() -> None:
+    """A str subclass is stored as its text: its name (``Scope.READ``) never reaches a signature or a URL."""
+    request = signed("GET", "http://e/r", {"x y": Scope.READ, "scope": Scope.READ})
+    assert type(request["x y"]) is str and request["scope"] == "read"
+    assert "x%20y=read" in oauth.explain(request).normalized_parameters
+    assert "scope=read" in request.to_url() and "Scope" not in request.to_url() + request.to_postdata()
+    received = oauth.Request.from_request("GET", request.to_url())
+    assert server().verify_request(received, CONSUMER, TOKEN) == {"x y": "read", "scope": "read"}
+
+
+def test_a_request_restored_without_init_checks_every_value() -> None:
+    """As pickle protocols 0 and 1 restore a dict subclass: dict.__init__ with the items, then the
+    attributes, here of a Request pickled before it kept track of its values being text."""
+    expected = oauth.Request("GET", "http://e/r", {"a": ["2", "1"], "count": 5})
+    restored = oauth.Request.__new__(oauth.Request)
+    dict.__init__(restored, expected)
+    restored.__dict__.update({k: v for k, v in vars(expected).items() if k != "_all_text"})
+    assert oauth.explain(restored) == oauth.explain(expected)
+    assert pickle.loads(pickle.dumps(expected, protocol=0)).to_header() == expected.to_header()
 
 
 def test_verify_returns_what_get_nonoauth_parameters_gives_whatever_the_values() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import io
 import json
 import multiprocessing
 import threading
@@ -21,6 +22,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import at_now
 import pytest
 import redis
 from loopback import Reply, send, serving
@@ -1105,3 +1107,32 @@ def test_from_wsgi_prefers_the_raw_request_target() -> None:
     del environ["RAW_URI"]
     with pytest.raises(oauth.InvalidSignature):
         server.verify_request(oauth.Request.from_wsgi(environ), oauth.Consumer("key", "secret"), None)
+
+
+@pytest.mark.parametrize("names", [("CONTENT_TYPE",), ("HTTP_CONTENT_TYPE",), ("HTTP_CONTENT_TYPE", "CONTENT_TYPE")])
+def test_from_wsgi_reads_the_content_type_under_either_name(names: tuple[str, ...]) -> None:
+    """CGI's CONTENT_TYPE, or a client's header passed on as HTTP_CONTENT_TYPE; CONTENT_TYPE over it."""
+    client = OAuthlibClient("key", client_secret="secret")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    url, headers, body = client.sign("http://api.example.com/r", "POST", body="status=hi", headers=form)
+    environ = {
+        "REQUEST_METHOD": "POST", "wsgi.url_scheme": "http", "HTTP_HOST": "api.example.com", "PATH_INFO": "/r",
+        "HTTP_AUTHORIZATION": headers["Authorization"], "CONTENT_LENGTH": "9", "wsgi.input": io.BytesIO(b"status=hi"),
+        **{name: "text/plain" for name in names[:-1]}, names[-1]: "application/x-www-form-urlencoded",
+    }
+    request = oauth.Request.from_wsgi(environ)
+    assert request.is_form_encoded and request["status"] == "hi"
+    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], clock=lambda: float(request["oauth_timestamp"]))
+    assert server.verify_request(request, oauth.Consumer("key", "secret"), None) == {"status": "hi"}
+
+
+def test_verify_returns_what_a_subclass_get_nonoauth_parameters_gives() -> None:
+    """1.9's Server returned request.get_nonoauth_parameters(): a subclass that overrides it still decides."""
+    class Filtered(oauth.Request):
+        def get_nonoauth_parameters(self) -> dict[str, Any]:
+            return {k: v for k, v in super().get_nonoauth_parameters().items() if k != "internal"}
+
+    signed_request = at_now.signed("GET", "http://e/r", {"a": "1", "internal": "x"})
+    received = Filtered.from_request("GET", "http://e/r", headers=signed_request.to_header(),
+                                     parameters={"a": "1", "internal": "x"})
+    assert at_now.server().verify_request(received, at_now.CONSUMER, at_now.TOKEN) == {"a": "1"}

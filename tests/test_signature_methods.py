@@ -357,6 +357,18 @@ def test_hmac_subclass_with_another_hash_equals_the_standard_library(digest: Cal
         assert method.sign_base_string("base", consumer, None) == expected
 
 
+def test_hmac_subclass_with_an_unhashable_digestmod_equals_the_standard_library() -> None:
+    class Sha1:
+        __hash__ = None  # type: ignore[assignment]
+
+        def __call__(self, data: bytes = b"") -> Any:
+            return hashlib.sha1(data)
+
+    method = type("Custom", (oauth.SignatureMethod_HMAC_SHA1,), {"digestmod": Sha1()})()
+    expected = b64(hmac.new(b"s&", b"base", hashlib.sha1).digest())
+    assert method.sign_base_string("base", oauth.Consumer("k", "s"), None) == expected
+
+
 def test_plaintext_signature_is_the_encoded_secrets() -> None:
     request = signed(method=oauth.SignatureMethod_PLAINTEXT())
     assert request["oauth_signature"] == f"{oauth.escape(CONSUMER_SECRET)}&{oauth.escape(TOKEN_SECRET)}"
