@@ -321,8 +321,8 @@ def to_utf8_optional_iterator(x: Any) -> Any:
 def _text(value: object, what: str) -> str:
     """One parameter value as text: str, UTF-8 bytes, int or bool (``true``/``false``).
 
-    A str subclass (a ``str`` Enum, say) gives its text as a plain str, so that
-    formatting it later cannot write its name instead.
+    A str subclass (a ``str`` Enum, say) gives its text as a plain str, and an
+    int subclass (an IntEnum) its digits, never the member's name.
     """
     if type(value) is str:
         return value
@@ -336,7 +336,7 @@ def _text(value: object, what: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        return int.__repr__(value)
     raise TypeError(f"{what} must be str, UTF-8 bytes or int, not {type(value).__name__}")
 
 
@@ -920,7 +920,8 @@ class Request(Dict[str, Any]):
         body: Body = b"",
         is_form_encoded: bool = False,
     ) -> None:
-        self._all_text = True
+        if not self:  # a subclass may have stored parameters, checked by __setitem__, before calling this
+            self._all_text = True
         if url is not None:
             self.url = url
         self.method = method
@@ -1469,6 +1470,9 @@ def _is_ip_literal(literal: str) -> bool:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
+    pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
+    if operator.countOf(map(len, pairs), 2) != len(pairs):
+        raise ValueError("normalize_parameters needs (name, value) pairs")
     return "&".join(_sorted_parameters(pairs)).replace("\0", "=")
 
 
@@ -1507,7 +1511,7 @@ def _sorted_parameters(pairs: Iterable[Pair], *, twice: bool = False) -> List[st
                 dirty = range(len(joined))
             table = _PAIR_ENCODED_TWICE if twice else _PAIR_ENCODED
             for i in dirty:
-                if joined[i].count("\0") == 1 and len(pairs[i]) == 2:  # only the separator: encoded at once
+                if joined[i].count("\0") == 1:  # only the separator: name and value encoded at once
                     joined[i] = _percent_encode(joined[i], table)
                 else:
                     name, value = pairs[i]
@@ -2181,7 +2185,7 @@ class Server:
         added = request._added_pairs(own)
         params, parameters = self._parameters(request)
         if type(request).get_nonoauth_parameters is not Request.get_nonoauth_parameters:
-            parameters = request.get_nonoauth_parameters()  # a subclass's own, which 1.9's Server returned
+            parameters = dict(request.get_nonoauth_parameters())  # a subclass's own, which 1.9's Server returned
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])

@@ -362,6 +362,33 @@ def test_a_str_enum_value_is_its_text_wherever_it_goes() -> None:
     assert server().verify_request(received, CONSUMER, TOKEN) == {"x y": "read", "scope": "read"}
 
 
+class Level(int, enum.Enum):
+    ONE = 1
+
+
+def test_an_int_enum_value_is_its_digits() -> None:
+    request = signed("GET", "http://e/r", {"level": Level.ONE})
+    assert "level=1" in request.to_url() and "level=1" in oauth.explain(request).normalized_parameters
+    assert oauth.escape(Level.ONE) == "1"
+
+
+class Stamped(oauth.Request):
+    """A 1.9-style subclass that stores a parameter before calling Request.__init__."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self["count"] = 5
+        super().__init__(*args, **kwargs)
+
+
+def test_a_subclass_storing_parameters_before_init_is_still_checked_value_by_value() -> None:
+    request = Stamped("GET", "http://e/r", {"oauth_nonce": "n"})
+    expected = oauth.explain(oauth.Request("GET", "http://e/r", {"oauth_nonce": "n", "count": "5"})).base_string
+    assert oauth.explain(request).base_string == expected
+    again = oauth.Request("GET", "http://e/r", {"count": 5})
+    again.__init__("GET", "http://e/r", {"oauth_nonce": "n"})  # type: ignore[misc]
+    assert oauth.explain(again).base_string == expected
+
+
 def test_a_request_restored_without_init_checks_every_value() -> None:
     """As pickle protocols 0 and 1 restore a dict subclass: dict.__init__ with the items, then the
     attributes, here of a Request pickled before it kept track of its values being text."""

@@ -145,9 +145,9 @@ def test_normalize_parameters_refuses_a_lone_surrogate_and_a_non_text_value() ->
         oauth.normalize_parameters([("a", "1"), ("b", "\ud800")])
     with pytest.raises(TypeError):
         oauth.normalize_parameters([("a", 1)])  # type: ignore[list-item]
-    for malformed in [("a",), (":\0",), ("a", "b", "c")]:
+    for malformed in [[("a",)], [(":\0",)], [("a\0",)], [("a\0b",)], [("a", "b", "c")], [("a",), ("b", "c", "d")]]:
         with pytest.raises(ValueError):
-            oauth.normalize_parameters([malformed])  # type: ignore[list-item]
+            oauth.normalize_parameters(malformed)  # type: ignore[arg-type]
 
 
 BASE64ISH = st.text(st.sampled_from("aZ09-._~+/=\1\2é \",%"), max_size=12)

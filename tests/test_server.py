@@ -1136,3 +1136,20 @@ def test_verify_returns_what_a_subclass_get_nonoauth_parameters_gives() -> None:
     received = Filtered.from_request("GET", "http://e/r", headers=signed_request.to_header(),
                                      parameters={"a": "1", "internal": "x"})
     assert at_now.server().verify_request(received, at_now.CONSUMER, at_now.TOKEN) == {"a": "1"}
+
+
+def test_verify_leaves_the_dict_a_subclass_get_nonoauth_parameters_returns_as_it_was() -> None:
+    """The URL's query is added to a copy: a dict the subclass keeps does not grow with each call."""
+    class Kept(oauth.Request):
+        extras = {"app": "1"}
+
+        def get_nonoauth_parameters(self) -> dict[str, Any]:
+            return self.extras
+
+    request = Kept("GET", "http://e/r?q=1", {"oauth_timestamp": str(at_now.NOW), "oauth_nonce": "n"})
+    request.sign_request(at_now.HMAC_SHA1, at_now.CONSUMER, at_now.TOKEN)
+    for nonce in ("n1", "n2"):
+        request["oauth_nonce"] = nonce
+        request.sign_request(at_now.HMAC_SHA1, at_now.CONSUMER, at_now.TOKEN)
+        assert at_now.server().verify_request(request, at_now.CONSUMER, at_now.TOKEN) == {"app": "1", "q": "1"}
+    assert Kept.extras == {"app": "1"}
