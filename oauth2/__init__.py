@@ -908,8 +908,9 @@ class Request(Dict[str, Any]):
     _body_given = True
     # True when every name and value is a plain str, as __init__ and
     # __setitem__ find out when they store them, so that signing need not look
-    # at each again. False until __init__ runs (an unpickled or copied dict),
-    # and once any other value is stored: then each is looked at.
+    # at each again. False for a dict filled without them (pickle protocols 0
+    # and 1 restore one so), and once any other value is stored: then each is
+    # looked at.
     _all_text = False
 
     def __init__(
