@@ -1477,7 +1477,7 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
     return "&".join(_sorted_parameters(pairs)).replace("\0", "=")
 
 
-def _encoded_parameters(pairs: Iterable[Pair]) -> str:
+def _encoded_parameters(pairs: Sequence[Pair]) -> str:
     """The normalized parameters encoded once more, as the base string holds them [§3.4.1.1].
 
     Made from the pairs directly: each "%" of their escapes is written as
@@ -1486,13 +1486,12 @@ def _encoded_parameters(pairs: Iterable[Pair]) -> str:
     return "%26".join(_sorted_parameters(pairs, twice=True)).replace("\0", "%3D")
 
 
-def _sorted_parameters(pairs: Iterable[Pair], *, twice: bool = False) -> List[str]:
+def _sorted_parameters(pairs: Sequence[Pair], *, twice: bool = False) -> List[str]:
     """Each pair as its encoded name, a NUL and its encoded value, sorted [§3.4.1.3.2].
 
     ``twice`` writes each escape's "%" as "%25", as encoding them again does;
     the order is the same, since "%" keeps its place against every other character.
     """
-    pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
     # first and is never in an encoded string; strings compare faster.
     joined = list(map("\0".join, pairs))
@@ -2644,12 +2643,11 @@ class _FlowSteps:
             self.token.set_verifier(verifier)
         return self._signer._for_flow(self.token)
 
-    def _took(
-        self, status: int, content: bytes, authenticate: Optional[str], require_callback_confirmed: bool = False
-    ) -> Token:
-        """The token of the provider's answer, which becomes ``self.token``."""
+    def _took(self, response: Any, require_callback_confirmed: bool = False) -> Token:
+        """The token of the provider's answer (a requests or httpx response), which becomes ``self.token``."""
         self.token = _token_response(
-            status, content, authenticate, require_callback_confirmed=require_callback_confirmed
+            response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+            require_callback_confirmed=require_callback_confirmed,
         )
         return self.token
 

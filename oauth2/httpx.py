@@ -173,14 +173,13 @@ class OAuth1Client(_FlowSteps, httpx.Client):
                             require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
         """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
         response = self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
-        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-                          require_callback_confirmed)
+        return self._took(response, require_callback_confirmed)
 
     def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
                            **kwargs: Any) -> Token:
         """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
         response = self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
-        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
+        return self._took(response)
 
 
 class AsyncOAuth1Client(_FlowSteps, httpx.AsyncClient):
@@ -196,11 +195,10 @@ class AsyncOAuth1Client(_FlowSteps, httpx.AsyncClient):
                                   require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
         """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
         response = await self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
-        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-                          require_callback_confirmed)
+        return self._took(response, require_callback_confirmed)
 
     async def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
                                  **kwargs: Any) -> Token:
         """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
         response = await self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
-        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
+        return self._took(response)

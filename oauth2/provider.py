@@ -22,7 +22,7 @@ import secrets
 import threading
 from socketserver import ThreadingMixIn
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import oauth2
@@ -145,7 +145,7 @@ class Provider:
         try:
             return handler(environ, start_response)
         except oauth2.Error as error:
-            body = _form([("oauth_problem", error.oauth_problem or "error"), ("detail", str(error))])
+            body = oauth2._encode_pairs([("oauth_problem", error.oauth_problem or "error"), ("detail", str(error))])
             headers = list(error.authenticate_header("oauth2 demo").items())
             status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
             return _respond(start_response, status, body.encode(), "application/x-www-form-urlencoded", headers)
@@ -204,7 +204,7 @@ class Provider:
             del self._request_tokens[token.key or ""]
             access = oauth2.Token(secrets.token_urlsafe(16), secrets.token_urlsafe(24))
             self._access_tokens[access.key or ""] = access
-        body = _form([("oauth_token", access.key or ""), ("oauth_token_secret", access.secret or ""),
+        body = oauth2._encode_pairs([("oauth_token", access.key or ""), ("oauth_token_secret", access.secret or ""),
                       ("user_id", "1"), ("screen_name", self.user)])
         return _respond(start_response, "200 OK", body.encode(), "application/x-www-form-urlencoded")
 
@@ -215,11 +215,6 @@ class Provider:
 
 
 _REASONS = {400: "Bad Request", 401: "Unauthorized", 503: "Service Unavailable"}
-
-
-def _form(pairs: List[Tuple[str, str]]) -> str:
-    """Pairs form-encoded as RFC 5849 encodes them (spaces as %20)."""
-    return urlencode(pairs, quote_via=quote)
 
 
 def _respond(

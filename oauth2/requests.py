@@ -143,10 +143,9 @@ class OAuth1Session(_FlowSteps, requests.Session):
         if placement == "query":
             # The Location may echo the previous hop's OAuth parameters back.
             prepared_request.url = _strip_oauth_query(url)
-        if prepared_request.body is not None:  # 307/308 keep the body: sign the caller's, not the signed one
-            prepared_request.body = sent.body
-            prepared_request.prepare_content_length(sent.body)
-        elif placement == "body":
+        # A 307/308 hop already has the caller's body back: _forget_signature, a response hook
+        # every hop copies, gave it back before requests called this.
+        if prepared_request.body is None and placement == "body":
             placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
         sent.auth._sign(prepared_request, sent.origin, placement)
 
@@ -167,8 +166,7 @@ class OAuth1Session(_FlowSteps, requests.Session):
         callback (pass ``require_callback_confirmed=False`` for OAuth 1.0).
         """
         response = self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
-        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-                          require_callback_confirmed)
+        return self._took(response, require_callback_confirmed)
 
     def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
                            **kwargs: Any) -> Token:
@@ -177,4 +175,4 @@ class OAuth1Session(_FlowSteps, requests.Session):
         The new token becomes ``self.token``; other keywords go to ``requests``.
         """
         response = self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
-        return self._took(response.status_code, response.content, response.headers.get("WWW-Authenticate"))
+        return self._took(response)
