@@ -84,7 +84,9 @@ class OAuth1(_Signer, requests.auth.AuthBase):
         # requests sends a bytes header value as is, which is latin-1 text to http.client.
         headers = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in r.headers.items()}
         signed = self._signed(r.method, r.url, headers, cast(Body, body), placement)
-        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else cast(bytes, signed.body), origin)
+        # What a 307/308 hop resends: the caller's body, a file as the bytes read from it, never
+        # with the OAuth parameters that body placement appends.
+        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else signed.request.body, origin)
         r.url = signed.uri
         r.headers = CaseInsensitiveDict(signed.headers)
         if signed.body is not body:
@@ -92,6 +94,8 @@ class OAuth1(_Signer, requests.auth.AuthBase):
             # bytes either way, as sign() returns a file body as its bytes.
             r.body = cast(bytes, signed.body)
             r.prepare_content_length(r.body)
+            # requests noted where the file stood, to rewind it for a redirect; bytes need no rewinding.
+            r._body_position = None  # type: ignore[attr-defined]  # requests' own attribute, untyped
 
 
 def _forget_signature(response: requests.Response, **kwargs: Any) -> requests.Response:

@@ -229,6 +229,23 @@ def test_a_form_body_placement_follows_a_redirect(provider: OAuthlibProvider, sh
     assert_all_verified(provider, 2)
 
 
+@pytest.mark.parametrize("code", [307, 308])
+@pytest.mark.parametrize("placement, content_type", [
+    ("header", "application/octet-stream"), ("header", oauth.FORM_CONTENT_TYPE), ("body", oauth.FORM_CONTENT_TYPE),
+])
+def test_a_file_body_is_sent_again_on_a_307_or_308_hop(
+    provider: OAuthlibProvider, shell: Shell, code: int, placement: str, content_type: str
+) -> None:
+    """The file is read once when signing; the hop resends those bytes, signed afresh."""
+    answer = shell.send({"placement": placement}, "POST", provider.url(f"/redirect/{code}?to=/two_legged/end"),
+                        content=io.BytesIO(b"x=1"), headers={"Content-Type": content_type})
+    assert answer.history == [code]
+    body = echo(answer)["body"]
+    assert body == "x=1" if placement == "header" else body.startswith("x=1&oauth_")
+    assert body.count("oauth_signature=") == (placement == "body")  # no stale signature carried along
+    assert_all_verified(provider, 2)
+
+
 def test_plaintext_is_not_sent_to_another_origin(provider: OAuthlibProvider, shell: Shell) -> None:
     with OAuthlibProvider() as other:
         answer = shell.send({"signature_method": oauth.SignatureMethod_PLAINTEXT()}, "GET",
