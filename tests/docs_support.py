@@ -1,5 +1,6 @@
-"""What ``test_readme.py`` and ``test_examples.py`` share: the user's PIN and an IMAP server process.
+"""What the tests of the docs share: README's text, the user's PIN and an IMAP server process.
 
+* ``README_TEXT``, ``section_text`` and ``marked_block`` read README.md.
 * ``browse_pin`` is the user approving an authorization at the embedded
   Provider (over ``loopback.send``).
 * ``imap_server_process`` runs the IMAP test servers (``imap_server.py``) in
@@ -24,6 +25,26 @@ from pathlib import Path
 
 from loopback import HOST, TIMEOUT, send
 from xoauth_verifier import Account
+
+# ----------------------------------------------------------------------- README
+
+README_TEXT = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def section_text(heading: str) -> str:
+    """The README text under ``## heading``, up to the next heading of level 2 or above."""
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^#{{1,2}} |\Z)", README_TEXT, re.MULTILINE | re.DOTALL)
+    assert match, f"README.md has no section '## {heading}'"
+    return match.group(1)
+
+
+def marked_block(marker: str) -> str:
+    """The content of the code block between ``<!-- marker -->`` and ``<!-- /marker -->``."""
+    match = re.search(rf"^<!-- {marker} -->\n```[^\n]*\n(.*?)```\n<!-- /{marker} -->$", README_TEXT,
+                      re.MULTILINE | re.DOTALL)
+    assert match, f"README.md has no code block between <!-- {marker} --> markers"
+    return match.group(1)
+
 
 # ------------------------------------------------------------------------- HTTP
 

@@ -19,15 +19,13 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 from imap_server import IMAPServers, running_imap_servers
+from loopback import TIMEOUT
 from smtp_server import SMTPServer, SMTPServers, running_smtp_servers
 from tls_certs import client_context, write_self_signed_cert
 from xoauth_verifier import Account
 
 import oauth2.clients.imap as oauth_imaplib
 import oauth2.clients.smtp as oauth_smtplib
-
-#: Generous bound so that a protocol deadlock fails the test instead of hanging it.
-TIMEOUT = 60
 
 ImapConn = TypeVar("ImapConn", bound=std_imaplib.IMAP4)
 SmtpConn = TypeVar("SmtpConn", bound=std_smtplib.SMTP)

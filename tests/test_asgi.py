@@ -1,7 +1,7 @@
 """``Request.from_asgi``: a Starlette app served by a real uvicorn on 127.0.0.1, checked with oauthlib's signatures.
 
 The requests are signed by oauthlib's client, which shares no code with
-oauth2, and sent with urllib; the app verifies them with ``oauth.Server``.
+oauth2, and sent with ``loopback.send``; the app verifies them with ``oauth.Server``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Item 3 (``to_unicode(0)`` is a TypeError) is in test_malformed.py, item 11 (the
 URLs Python 3.9's urlsplit accepts) in test_malformed.py and test_vectors.py,
-run on the oldest and newest Python that setup.py claims by ``.ci/run``.
+run on the oldest and newest Python that pyproject.toml claims by ``.ci/run``.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from urllib.parse import parse_qs
 import httplib2
 import pytest
 import redis
-from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, REPO, TOKEN, server, signed
+from at_now import CONSUMER, FORM, HMAC_SHA1, NOW, TOKEN, server, signed
+from docs_support import README_TEXT, section_text
 from oauthlib.oauth1 import Client as OAuthlibClient
 from redis_server import running_redis_server
 
 import oauth2 as oauth
 
-README = REPO / "README.md"
 URL = "http://api.example.com/1.1/statuses/update.json"
 
 
@@ -319,7 +319,7 @@ def test_a_store_raising_an_oauth_error_passes_it_on() -> None:
 
 
 def test_readme_error_list_names_service_unavailable() -> None:
-    providers = README.read_text(encoding="utf-8").split("## Verifying requests", 1)[1].split("\n## ", 1)[0]
+    providers = section_text("Verifying requests (providers)")
     assert "ServiceUnavailable" in providers and "503" in providers
 
 
@@ -415,7 +415,7 @@ def test_verify_returns_what_get_nonoauth_parameters_gives_whatever_the_values()
 
 def test_readme_does_not_tell_users_to_pip_install_oauth2_from_the_index() -> None:
     """``pip install oauth2`` installs python-oauth2 1.9 from the index, not this package."""
-    text = README.read_text(encoding="utf-8")
+    text = README_TEXT
     assert not re.search(r"pip install\s+(-\S+\s+)*['\"]?oauth2(\[[a-z,]+\])?['\"]?(\s|$)", text)
     assert "pip install ." in text or "pip install '.[" in text
 

@@ -38,7 +38,7 @@ import pytest
 import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from docs_support import IMAPEndpoints, browse_pin, imap_server_process
+from docs_support import README_TEXT, IMAPEndpoints, browse_pin, imap_server_process, marked_block, section_text
 from imap_server import INBOX_MESSAGES
 from loopback import send, serving, serving_asgi
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
@@ -99,24 +99,8 @@ def parse_readme(text: str) -> list[Block]:
     return blocks
 
 
-README_TEXT = README.read_text(encoding="utf-8")
 BLOCKS = parse_readme(README_TEXT)
 PYTHON_HEADINGS = list(dict.fromkeys(b.heading for b in BLOCKS if b.language == "python"))
-
-
-def section_text(heading: str) -> str:
-    """The README text under ``## heading``, up to the next heading of level 2 or above."""
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^#{{1,2}} |\Z)", README_TEXT, re.MULTILINE | re.DOTALL)
-    assert match, f"README.md has no section '## {heading}'"
-    return match.group(1)
-
-
-def marked_block(marker: str) -> str:
-    """The content of the code block between ``<!-- marker -->`` and ``<!-- /marker -->``."""
-    match = re.search(rf"^<!-- {marker} -->\n```[^\n]*\n(.*?)```\n<!-- /{marker} -->$", README_TEXT,
-                      re.MULTILINE | re.DOTALL)
-    assert match, f"README.md has no code block between <!-- {marker} --> markers"
-    return match.group(1)
 
 
 # ---------------------------------------------------------------- what the blocks need
