@@ -936,7 +936,8 @@ class ProtectedApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """Verify the request with the credentials it names, as a provider looks them up."""
         try:
-            request = oauth.Request.from_wsgi(environ, trust_forwarded=self.trust_forwarded, base_url=self.base_url)
+            pinned = {"base_url": self.base_url} if self.base_url is not None else {}
+            request = oauth.Request.from_wsgi(environ, trust_forwarded=self.trust_forwarded, **pinned)
             consumer = self.consumers.get(request.get("oauth_consumer_key", ""))
             if consumer is None:
                 raise oauth.ConsumerKeyRejected("Unknown consumer key.")
