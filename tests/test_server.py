@@ -1339,6 +1339,18 @@ def test_a_repeated_or_comma_joined_content_type_is_refused(content_type: Any) -
         oauth.Request.from_request("POST", request.url, headers=headers, body=b"admin=1")
 
 
+def test_form_fields_attached_under_a_comma_joined_content_type_are_refused_over_wsgiref(
+    serve: Callable[..., str],
+) -> None:
+    """A captured bodiless POST replayed with form fields that oauth2 would not have read as a form."""
+    base = serve()
+    uri, headers, _ = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET).sign(base + "/orders", "POST")
+    joined = {**headers, "Content-Type": f"{FORM}, text/plain"}
+    assert "more than one Content-Type" in assert_refused(send("POST", uri, joined, b"admin=1"), 400,
+                                                          "parameter_rejected")
+    assert send("POST", uri, headers).status == 200
+
+
 @pytest.mark.parametrize("content_type", ['multipart/form-data; boundary="a,b"', 'text/plain; x="a\\",b"; y=z'])
 def test_a_comma_inside_a_quoted_content_type_parameter_is_fine(content_type: str) -> None:
     request = sign("POST", body_hash=False)
