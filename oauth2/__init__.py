@@ -900,8 +900,8 @@ _PATH_SAFE = "/;=:@!$&'()*+,~-._"
 
 
 # RFC 3986 §3.2.2-3.2.3: host [":" port], the host a reg-name (IPv4 is one
-# syntactically) or a bracketed IP-literal; no "/", "?", "#", "@", "\\",
-# whitespace or control character, which would move the path or query.
+# syntactically) or a bracketed IP-literal; no "/", "?", "#", "@",
+# backslash, whitespace or control character, which would move the path or query.
 _AUTHORITY = re.compile(r"(?:\[([0-9A-Za-z:._~!$&'()*+,;=-]+)\]"
                         r"|(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
 # An origin: scheme "://" authority, optionally "/"; the authority is checked by _AUTHORITY.
