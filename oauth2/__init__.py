@@ -592,6 +592,43 @@ def _media_type(content_type: Optional[str]) -> str:
     return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
 
 
+_REPEATED_CONTENT_TYPE = ("The request has more than one Content-Type: whether its body is a signed form "
+                          "would depend on which one the application reads; send one.")
+# A quoted-string (RFC 9110 §5.6.4), in which a comma is a parameter's text, and the run up to the next one.
+_QUOTED_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_UNQUOTED_RUN = re.compile(r'[^",]*')
+
+
+def _has_list_comma(value: str) -> bool:
+    """Whether a header value holds a comma outside quoted strings (or an unclosed quote): a list.
+    Each run and quoted string is matched once, from where the last ended, so the time is linear."""
+    at = 0
+    while True:
+        at = _UNQUOTED_RUN.match(value, at).end()  # type: ignore[union-attr]  # matches the empty string
+        if at == len(value):
+            return False
+        if value[at] == ",":
+            return True
+        quoted = _QUOTED_STRING.match(value, at)
+        if quoted is None:
+            return True
+        at = quoted.end()
+
+
+def _received_media_type(content_type: object) -> str:
+    """The media type of a received Content-Type, which must be one value: a list of them, or
+    values joined by commas, would let the body be a form to the application and not to oauth2,
+    which then signs none of its fields."""
+    if content_type is None:
+        return ""
+    if isinstance(content_type, (list, tuple)):
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    text = _text(content_type, "Content-Type")
+    if "," in text and _has_list_comma(text):
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    return _media_type(text)
+
+
 # The lengths of the names of the headers oauth2 reads, Authorization and
 # Content-Type, in every form (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``, ...):
 # a framework hands over twenty headers, and the others need not be normalized.
@@ -862,17 +899,122 @@ def _percent_decode(raw: str, name: str) -> str:
 _PATH_SAFE = "/;=:@!$&'()*+,~-._"
 
 
+# RFC 3986 §3.2.2-3.2.3: host [":" port], the host a reg-name (IPv4 is one
+# syntactically) or a bracketed IP-literal; no "/", "?", "#", "@",
+# backslash, whitespace or control character, which would move the path or query.
+_AUTHORITY = re.compile(r"(?:\[([0-9A-Za-z:._~!$&'()*+,;=-]+)\]"
+                        r"|(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
+# An origin: scheme "://" authority, optionally "/"; the authority is checked by _AUTHORITY.
+_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)/?")
+
+
+def _is_authority(authority: str) -> bool:
+    """Whether ``authority`` is ``host[:port]`` as RFC 3986 §3.2.2-3.2.3 spells it, without userinfo."""
+    match = _AUTHORITY.fullmatch(authority)
+    return match is not None and (match.group(1) is None or _is_ip_literal(match.group(1)))
+
+
+def _received_scheme(scheme: str, what: str) -> str:
+    """``scheme`` lower-cased if it is http or https, the only schemes a signed URL may have [§3.4.1.2]."""
+    lowered = scheme.lower()
+    if lowered not in ("http", "https"):
+        raise InvalidRequest(f"The {what} {scheme[:20]!r} is not http or https.")
+    return lowered
+
+
+def _received_authority(authority: str, what: str) -> str:
+    """``authority`` if it is ``host[:port]``: a Host header that holds a path, query or fragment
+    would make the URL verified differ from the one served (a captured request replayed elsewhere)."""
+    if not _is_authority(authority):
+        raise InvalidRequest(f"The {what} {authority[:80]!r} is not a host[:port] (RFC 3986 §3.2.2).")
+    return authority
+
+
+def _pinned_origin(base_url: Text) -> str:
+    """``base_url`` as ``scheme://host[:port]``; a ValueError unless it is an http(s) origin."""
+    url = _text(base_url, "base_url")
+    match = _ORIGIN.fullmatch(url)
+    if match is None:
+        raise ValueError("base_url must be an origin, scheme://host[:port] with at most a trailing '/': "
+                         "no path, query or fragment")
+    scheme, authority = match.groups()
+    if scheme.lower() not in ("http", "https"):
+        raise ValueError(f"base_url's scheme {scheme!r} is not http or https")
+    if "@" in authority:
+        raise ValueError("base_url must not hold userinfo (user:password@)")  # not echoed: it may be a secret
+    if not _is_authority(authority):
+        raise ValueError(f"base_url's host[:port] {authority!r} is not valid (RFC 3986 §3.2.2)")
+    return f"{scheme.lower()}://{authority}"
+
+
+def _trusted_hops(trust_forwarded: Union[bool, int], base_url: Optional[Text]) -> int:
+    """How many proxies' X-Forwarded-* values to trust: True is one, False none."""
+    if not isinstance(trust_forwarded, int):
+        raise TypeError(f"trust_forwarded must be a bool or an int, not {type(trust_forwarded).__name__}")
+    if trust_forwarded < 0:
+        raise ValueError("trust_forwarded must be a number of proxies, 0 or more")
+    if trust_forwarded and base_url is not None:
+        # A pinned origin is the answer X-Forwarded-* would give: trusting both leaves unclear which wins.
+        raise ValueError("base_url pins the public origin, so X-Forwarded-* is not read: "
+                         "pass either base_url or trust_forwarded, not both")
+    return int(trust_forwarded)
+
+
+def _forwarded_value(header: Optional[str], hops: int) -> Optional[str]:
+    """The value the ``hops``-th proxy from this server added to an X-Forwarded-* header, as
+    Werkzeug's ProxyFix reads it: each proxy appends, so values further left are the client's own.
+    None when fewer proxies than ``hops`` added one."""
+    if not (hops and header):
+        return None
+    values = header.split(",")
+    return values[-hops].strip() if len(values) >= hops else None
+
+
 def _received_url(
-    scheme: str, host: str, path: str, query: str, forwarded: Optional[Tuple[Optional[str], Optional[str]]]
+    scheme: str,
+    host: str,
+    path: str,
+    query: str,
+    forwarded: Tuple[Optional[str], Optional[str]],
+    hops: int,
+    base_url: Optional[Text],
 ) -> str:
-    """The URL a client signed, from what a server received; ``forwarded`` is a trusted proxy's
-    (X-Forwarded-Proto, X-Forwarded-Host), whose first values replace the scheme and host."""
-    proto, forwarded_host = forwarded or (None, None)
-    if proto:
-        scheme = proto.split(",")[0].strip()
-    if forwarded_host:
-        host = forwarded_host.split(",")[0].strip()
-    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+    """The URL a client signed, from what a server received: ``base_url``'s origin when given,
+    else the scheme and Host, which ``hops`` trusted proxies' (X-Forwarded-Proto, X-Forwarded-Host)
+    replace. The scheme must be http or https and the host a ``host[:port]``."""
+    if base_url is not None:
+        origin = _pinned_origin(base_url)
+    else:
+        proto = _forwarded_value(forwarded[0], hops)
+        forwarded_host = _forwarded_value(forwarded[1], hops)
+        scheme = _received_scheme(*((proto, "X-Forwarded-Proto") if proto is not None else (scheme, "URL scheme")))
+        host = _received_authority(*((forwarded_host, "X-Forwarded-Host") if forwarded_host is not None
+                                     else (host, "Host header")))
+        origin = f"{scheme}://{host}"
+    return f"{origin}{path}" + (f"?{query}" if query else "")
+
+
+# The headers oauth2 reads from an ASGI scope; the others are not decoded.
+_ASGI_HEADERS = (b"host", b"authorization", b"content-type", b"x-forwarded-proto", b"x-forwarded-host")
+
+
+def _asgi_headers(items: object) -> Dict[str, str]:
+    """The headers of an ASGI scope that oauth2 reads, by lower-case name, a repeated one joined
+    with ", " as HTTP does; a second Content-Type is refused (RFC 9110 §8.3 allows one)."""
+    if not isinstance(items, (list, tuple)):
+        raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
+    values: Dict[bytes, List[bytes]] = {}
+    for item in items:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2
+                and all(isinstance(part, (bytes, bytearray)) for part in item)):
+            raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
+        name = bytes(item[0]).lower()
+        if name in _ASGI_HEADERS:
+            values.setdefault(name, []).append(bytes(item[1]))
+    if len(values.get(b"content-type", ())) > 1:
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    # ASGI header bytes are latin-1 text, as WSGI's are.
+    return {name.decode("latin-1"): b", ".join(parts).decode("latin-1") for name, parts in values.items()}
 
 
 class Request(Dict[str, Any]):
@@ -1206,7 +1348,7 @@ class Request(Dict[str, Any]):
         if query_string:
             query = _text(query_string, "query string").lstrip("?")
             pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
-        is_form = _media_type(header.get("content-type")) == FORM_CONTENT_TYPE
+        is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
         body_pairs = _parse_form(_text(_body_bytes(body), "form body"), "form body") if is_form and body else ()
         pairs.extend(body_pairs)
         if parameters:
@@ -1226,14 +1368,25 @@ class Request(Dict[str, Any]):
         return request
 
     @classmethod
-    def from_wsgi(cls, environ: Dict[str, Any], *, trust_forwarded: bool = False) -> Request:
+    def from_wsgi(
+        cls,
+        environ: Dict[str, Any],
+        *,
+        trust_forwarded: Union[bool, int] = False,
+        base_url: Optional[Text] = None,
+    ) -> Request:
         """Rebuild a received request from a WSGI environ (PEP 3333).
 
         The body is read once and put back as ``wsgi.input`` for the
-        application. With ``trust_forwarded`` the scheme and host come from
-        ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (only behind a proxy
-        that sets them).
+        application. The scheme and Host must be ``http``/``https`` and a
+        ``host[:port]`` (RFC 3986), else :class:`InvalidRequest`.
+        ``base_url``, the public origin (``https://api.example``), is used
+        instead of them. Behind ``trust_forwarded`` proxies (True is one),
+        the scheme and host come from the value the outermost trusted proxy
+        added to ``X-Forwarded-Proto`` and ``X-Forwarded-Host``, counted
+        from the right; with fewer values, the header is ignored.
         """
+        hops = _trusted_hops(trust_forwarded, base_url)
         scheme = environ.get("wsgi.url_scheme", "http")
         host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
         forwarded = (environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_HOST"))
@@ -1246,7 +1399,7 @@ class Request(Dict[str, Any]):
         else:
             raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
             path = quote(raw_path, safe=_PATH_SAFE)
-        url = _received_url(scheme, host, path, environ.get("QUERY_STRING", ""), forwarded if trust_forwarded else None)
+        url = _received_url(scheme, host, path, environ.get("QUERY_STRING", ""), forwarded, hops, base_url)
 
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -1263,34 +1416,30 @@ class Request(Dict[str, Any]):
         return cls.from_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body)
 
     @classmethod
-    def from_asgi(cls, scope: Mapping[str, Any], body: bytes, *, trust_forwarded: bool = False) -> Request:
+    def from_asgi(
+        cls,
+        scope: Mapping[str, Any],
+        body: bytes,
+        *,
+        trust_forwarded: Union[bool, int] = False,
+        base_url: Optional[Text] = None,
+    ) -> Request:
         """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
 
         The application reads the body (``await request.body()`` in
         Starlette) and hands it over. The URL is the one the client signed:
         the ``Host`` header (else ``scope["server"]``), ``raw_path`` as sent
-        (else ``path``, encoded again) and ``query_string``. With
-        ``trust_forwarded`` the scheme and host come from
-        ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (only behind a proxy
-        that sets them). A malformed scope raises :class:`InvalidRequest`.
+        (else ``path``, encoded again) and ``query_string``. ``base_url`` and
+        ``trust_forwarded`` are as for :meth:`from_wsgi`. A malformed scope,
+        scheme or Host raises :class:`InvalidRequest`.
         """
         if not isinstance(scope, Mapping):
             raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
-        headers: Dict[str, str] = {}
-        items = scope.get("headers") or ()
-        if not isinstance(items, (list, tuple)):
-            raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
-        for item in items:
-            if not (isinstance(item, (tuple, list)) and len(item) == 2
-                    and all(isinstance(part, (bytes, bytearray)) for part in item)):
-                raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
-            # ASGI header bytes are latin-1 text, as WSGI's are; a repeated header joins as in HTTP.
-            name, value = (bytes(part).decode("latin-1") for part in item)
-            name = name.lower()
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        hops = _trusted_hops(trust_forwarded, base_url)
+        headers = _asgi_headers(scope.get("headers") or ())
         scheme = _text(scope.get("scheme") or "http", "ASGI scheme")
-        host = headers.get("host")
-        if not host:
+        host = headers.get("host", "")
+        if not host and base_url is None:
             server = scope.get("server")
             if not (isinstance(server, (tuple, list)) and len(server) == 2):
                 raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
@@ -1303,7 +1452,7 @@ class Request(Dict[str, Any]):
         else:
             path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe=_PATH_SAFE)
         query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
-        url = _received_url(scheme, host, path, query, forwarded if trust_forwarded else None)
+        url = _received_url(scheme, host, path, query, forwarded, hops, base_url)
         method = _text(scope.get("method") or "GET", "ASGI method")
         return cls.from_request(method, url, headers=headers, body=_bytes_of(body, "body"))
 
@@ -2299,7 +2448,15 @@ class Server:
     def _check_body_hash(self, request: Request, method: SignatureMethod, body_hash: Optional[str]) -> None:
         """Check ``oauth_body_hash`` against the body (body hash extension §3.2, §4.1.1)."""
         if body_hash is None:
-            if self.require_body_hash and not request.is_form_encoded and _body_bytes(request.body):
+            if not self.require_body_hash or request.is_form_encoded:
+                return
+            if not request._body_given and request.method not in ("GET", "HEAD"):
+                # The body may be anything: without it, requiring its hash would let it through unchecked.
+                raise InvalidRequest(
+                    "oauth_body_hash is required but cannot be checked: the request body was not given; "
+                    "pass it as Request.from_request(..., body=raw_body) (from_wsgi reads it for you)."
+                )
+            if _body_bytes(request.body):
                 raise MissingParameter("oauth_body_hash")
             return
         if request.is_form_encoded:

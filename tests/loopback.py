@@ -53,6 +53,20 @@ def send(method: str, url: str, headers: Mapping[str, str] | None = None, body: 
         connection.close()
 
 
+def send_raw(base_url: str, head: str, body: bytes = b"") -> Reply:
+    """Send ``head`` (request line and headers, lines ending in CRLF, latin-1) and ``body`` to the
+    server at ``base_url`` byte for byte, as no HTTP client would (a Host header holding a path, say)."""
+    parts = urllib.parse.urlsplit(base_url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT)
+    try:
+        sock.sendall(head.encode("latin-1") + b"\r\n" + body)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return Reply(response.status, response.reason, response.msg, response.read())
+    finally:
+        sock.close()
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         """Keep access-log lines out of the test output."""

@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import at_now
 import pytest
 import redis
-from loopback import Reply, send, serving
+from loopback import Reply, send, send_raw, serving
 from oauthlib.oauth1 import (
     SIGNATURE_HMAC_SHA1,
     SIGNATURE_HMAC_SHA256,
@@ -928,14 +928,16 @@ class ProtectedApp:
     """A WSGI app behind oauth2.Server: echoes the verified request, or the error."""
 
     server: oauth.Server
-    trust_forwarded: bool = False
+    trust_forwarded: Union[bool, int] = False
+    base_url: Optional[str] = None
     consumers: dict[str, oauth.Consumer] = field(default_factory=lambda: {CONSUMER.key: CONSUMER})
     tokens: dict[str, oauth.Token] = field(default_factory=lambda: {TOKEN.key: TOKEN})
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """Verify the request with the credentials it names, as a provider looks them up."""
         try:
-            request = oauth.Request.from_wsgi(environ, trust_forwarded=self.trust_forwarded)
+            pinned = {"base_url": self.base_url} if self.base_url is not None else {}
+            request = oauth.Request.from_wsgi(environ, trust_forwarded=self.trust_forwarded, **pinned)
             consumer = self.consumers.get(request.get("oauth_consumer_key", ""))
             if consumer is None:
                 raise oauth.ConsumerKeyRejected("Unknown consumer key.")
@@ -967,8 +969,14 @@ def serve() -> Iterator[Callable[..., str]]:
     """Start ProtectedApps on 127.0.0.1 (``serve(trust_forwarded=...)`` returns the base URL); all stop at teardown."""
     with ExitStack() as stack:
 
-        def start(trust_forwarded: bool = False) -> str:
-            return stack.enter_context(serving(ProtectedApp(oauth.Server([HMAC_SHA1, HMAC_SHA256]), trust_forwarded)))
+        def start(
+            trust_forwarded: Union[bool, int] = False,
+            *,
+            base_url: Optional[str] = None,
+            methods: tuple[oauth.SignatureMethod, ...] = (HMAC_SHA1, HMAC_SHA256),
+        ) -> str:
+            app = ProtectedApp(oauth.Server(list(methods)), trust_forwarded, base_url)
+            return stack.enter_context(serving(app))
 
         yield start
 
@@ -1153,3 +1161,223 @@ def test_verify_leaves_the_dict_a_subclass_get_nonoauth_parameters_returns_as_it
         request.sign_request(at_now.HMAC_SHA1, at_now.CONSUMER, at_now.TOKEN)
         assert at_now.server().verify_request(request, at_now.CONSUMER, at_now.TOKEN) == {"app": "1", "q": "1"}
     assert Kept.extras == {"app": "1"}
+
+
+# ------------------------------------------------------------------ hostile Host and X-Forwarded-* (issue 21)
+
+
+def send_get(base: str, target: str, headers: Mapping[str, str]) -> Reply:
+    """GET ``target`` from the server at ``base`` with exactly ``headers``, Host among them, over a raw socket."""
+    lines = [f"GET {target} HTTP/1.1", *(f"{name}: {value}" for name, value in headers.items()), "Connection: close"]
+    return send_raw(base, "".join(f"{line}\r\n" for line in lines))
+
+
+@pytest.mark.parametrize(
+    ("signed_path", "host_suffix", "target"),
+    [("/feed", "/feed#", "/admin/delete_user?id=42"), ("/feed", "/feed?", "/admin/delete_user?id=42"),
+     ("/v1/feed", "/v1", "/feed")],
+    ids=["fragment", "query", "path prefix"],
+)
+def test_a_host_header_holding_a_path_cannot_move_a_captured_request(
+    serve: Callable[..., str], signed_path: str, host_suffix: str, target: str
+) -> None:
+    """A captured, unused GET signed for ``signed_path`` replayed to ``target`` with a Host that
+    rebuilds the signed URL (``host/feed#/admin/...``) is refused, and stays usable where it was signed."""
+    base = serve()
+    authority = urlsplit(base).netloc
+    _, headers, _ = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET).sign(base + signed_path, "GET")
+
+    reply = send_get(base, target, {"Host": authority + host_suffix, **headers})
+    text = assert_refused(reply, 400, "parameter_rejected")
+    assert "Host" in text
+    assert send_get(base, signed_path, {"Host": authority, **headers}).status == 200
+
+
+def test_a_pinned_base_url_makes_the_host_header_irrelevant(serve: Callable[..., str]) -> None:
+    base = serve(base_url="https://api.example.com/")
+    client = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET)
+    _, headers, _ = client.sign("https://api.example.com/feed?page=2", "GET")
+    forged = {"Host": "evil.example/feed#", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    reply = send_get(base, "/feed?page=2", {**forged, **headers})
+    assert reply.status == 200, reply.body
+    assert reply.json()["url"] == "https://api.example.com/feed?page=2"
+    assert reply.json()["params"] == {"page": "2"}
+
+    # Signed for the address the socket was reached at, which the pinned origin is not.
+    uri, headers, _ = client.sign(base + "/feed?page=2", "GET")
+    assert_refused(send("GET", uri, headers), 401, "signature_invalid")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "proto", "accepted"),
+    [(True, "https, http", False), (True, "https", True), (2, "https, http", True), (2, "https", False)],
+    ids=["client-added https refused", "proxy https", "two proxies", "fewer values than proxies: ignored"],
+)
+def test_plaintext_over_http_cannot_be_smuggled_in_x_forwarded_proto(
+    serve: Callable[..., str], trusted: Union[bool, int], proto: str, accepted: bool
+) -> None:
+    """The nearest ``trusted`` proxies appended the rightmost values: a client's own
+    ``X-Forwarded-Proto: https`` stays to their left, and PLAINTEXT over plain http is refused."""
+    base = serve(trusted, methods=(HMAC_SHA1, PLAINTEXT))
+    request = oauth.Request.from_consumer_and_token(CONSUMER, TOKEN, "GET", base.replace("http:", "https:") + "/feed")
+    request.sign_request(PLAINTEXT, CONSUMER, TOKEN)
+    reply = send("GET", base + "/feed", {**request.to_header(), "X-Forwarded-Proto": proto})
+    if accepted:
+        assert reply.status == 200, reply.body
+        assert reply.json()["url"].startswith("https://")
+    else:
+        assert "over https" in assert_refused(reply, 400, "signature_method_rejected")
+
+
+def environ_for(**extra: Any) -> dict[str, Any]:
+    """A PEP 3333 environ of a GET to http://api.example.com/r?x=1, with ``extra`` keys."""
+    return {"REQUEST_METHOD": "GET", "wsgi.url_scheme": "http", "HTTP_HOST": "api.example.com",
+            "PATH_INFO": "/r", "QUERY_STRING": "x=1", **extra}
+
+
+BAD_HOSTS = ["api.example.com/feed#", "api.example.com/feed?", "api.example.com/v1", "api.example.com#",
+             "user@api.example.com", "api.example.com\\x", "api example.com", "\x00h", "[zz]", "[::1", "[::1]x",
+             "h:8o", "h:80/", "", ":", "caf\xe9.example", "[fe80::1%25eth0]", "h%2Fx%"]
+
+
+@pytest.mark.parametrize("host", [*BAD_HOSTS, "api.example.com\t", "h:1,h:2"])
+def test_from_wsgi_refuses_a_host_header_that_is_not_host_port(host: str) -> None:
+    with pytest.raises(oauth.InvalidRequest, match="Host header"):
+        oauth.Request.from_wsgi(environ_for(HTTP_HOST=host))
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_from_wsgi_refuses_a_forwarded_host_that_is_not_host_port(host: str) -> None:
+    """The value the trusted proxy added, the rightmost, is checked; spaces around a list item are not part of it."""
+    env = environ_for(HTTP_X_FORWARDED_HOST=f"evil.example/x#, {host} ")
+    with pytest.raises(oauth.InvalidRequest, match="X-Forwarded-Host"):
+        oauth.Request.from_wsgi(env, trust_forwarded=True)
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [("API.example.com:8080", "http://API.example.com:8080/r?x=1"), ("[::1]:8080", "http://[::1]:8080/r?x=1"),
+     ("127.0.0.1", "http://127.0.0.1/r?x=1"), ("xn--caf-dma.example", "http://xn--caf-dma.example/r?x=1"),
+     ("[v1.fe]", "http://[v1.fe]/r?x=1")],
+)
+def test_from_wsgi_accepts_a_host_port(host: str, url: str) -> None:
+    assert oauth.Request.from_wsgi(environ_for(HTTP_HOST=host)).url == url
+
+
+@pytest.mark.parametrize(("scheme", "proto"), [("ftp", None), ("javascript", None), ("", None), ("http", "ftp"),
+                                               ("http", "https:"), ("http", "ht tp"), ("http", "")])
+def test_from_wsgi_refuses_a_scheme_other_than_http_or_https(scheme: str, proto: Optional[str]) -> None:
+    forwarded = {"HTTP_X_FORWARDED_PROTO": proto + ", x"} if proto is not None else {}
+    env = environ_for(**{"wsgi.url_scheme": scheme}, **forwarded)
+    with pytest.raises(oauth.InvalidRequest, match="http or https"):
+        oauth.Request.from_wsgi(env, trust_forwarded=2)
+
+
+def test_from_wsgi_lower_cases_the_scheme() -> None:
+    assert oauth.Request.from_wsgi(environ_for(**{"wsgi.url_scheme": "HTTPS"})).url == "https://api.example.com/r?x=1"
+    env = environ_for(HTTP_X_FORWARDED_PROTO="HTTPS")
+    assert oauth.Request.from_wsgi(env, trust_forwarded=True).url == "https://api.example.com/r?x=1"
+
+
+@pytest.mark.parametrize(
+    ("trusted", "url"),
+    [(False, "http://direct/r?x=1"), (0, "http://direct/r?x=1"), (True, "http://c/r?x=1"), (1, "http://c/r?x=1"),
+     (2, "http://b/r?x=1"), (3, "http://a/r?x=1"), (4, "http://direct/r?x=1")],
+)
+def test_trust_forwarded_counts_proxies_from_the_right(trusted: Union[bool, int], url: str) -> None:
+    env = environ_for(HTTP_HOST="direct", HTTP_X_FORWARDED_HOST="a, b,c")
+    assert oauth.Request.from_wsgi(env, trust_forwarded=trusted).url == url
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [({"base_url": "https://api.example.com/v1"}, ValueError, "no path"),
+     ({"base_url": "https://api.example.com?x=1"}, ValueError, "query"),
+     ({"base_url": "https://api.example.com#top"}, ValueError, "fragment"),
+     ({"base_url": "https://user:pa55@api.example.com"}, ValueError, "userinfo"),
+     ({"base_url": "ftp://api.example.com"}, ValueError, "http or https"),
+     ({"base_url": "api.example.com"}, ValueError, "origin"),
+     ({"base_url": "https://"}, ValueError, "host"),
+     ({"base_url": "https://a b"}, ValueError, "host"),
+     ({"base_url": "https://api.example.com", "trust_forwarded": True}, ValueError, "not both"),
+     ({"trust_forwarded": -1}, ValueError, "number of proxies"),
+     ({"trust_forwarded": "yes"}, TypeError, "bool or an int")],
+)
+def test_a_bad_base_url_or_trust_forwarded_is_an_argument_error(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    env = environ_for()
+    for call in (lambda: oauth.Request.from_wsgi(env, **options),
+                 lambda: oauth.Request.from_asgi({"type": "http", "headers": []}, b"", **options)):
+        with pytest.raises(error, match=message) as caught:
+            call()
+        assert not isinstance(caught.value, oauth.Error)
+        assert "pa55" not in str(caught.value)
+
+
+@pytest.mark.parametrize("base_url", ["https://API.example.com", "HTTPS://api.example.com/", b"https://api.example.com"])
+def test_a_pinned_base_url_replaces_scheme_host_and_forwarded_headers(base_url: Any) -> None:
+    env = environ_for(HTTP_HOST="evil.example/x#", HTTP_X_FORWARDED_HOST="evil.example", **{"wsgi.url_scheme": "ftp"})
+    request = oauth.Request.from_wsgi(env, base_url=base_url)
+    assert request.normalized_url == "https://api.example.com/r"
+    assert request["x"] == "1"
+
+
+# ------------------------------------------------------------------ Content-Type and the body (issue 21)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [[FORM, "text/plain"], (FORM,), f"{FORM}, text/plain", f"text/plain,{FORM}", 'multipart/form-data; boundary="a,b',
+     'multipart/form-data; boundary="a\\",b"; x=1, text/plain'],
+)
+def test_a_repeated_or_comma_joined_content_type_is_refused(content_type: Any) -> None:
+    """oauth2 and the application must agree whether the body is a form; a list of types leaves it open."""
+    request = sign("POST")
+    headers = {**request.to_header(), "Content-Type": content_type}
+    with pytest.raises(oauth.InvalidRequest, match="more than one Content-Type"):
+        oauth.Request.from_request("POST", request.url, headers=headers, body=b"admin=1")
+
+
+def test_form_fields_attached_under_a_comma_joined_content_type_are_refused_over_wsgiref(
+    serve: Callable[..., str],
+) -> None:
+    """A captured bodiless POST replayed with form fields that oauth2 would not have read as a form."""
+    base = serve()
+    uri, headers, _ = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET).sign(base + "/orders", "POST")
+    joined = {**headers, "Content-Type": f"{FORM}, text/plain"}
+    assert "more than one Content-Type" in assert_refused(send("POST", uri, joined, b"admin=1"), 400,
+                                                          "parameter_rejected")
+    assert send("POST", uri, headers).status == 200
+
+
+@pytest.mark.parametrize("content_type", ['multipart/form-data; boundary="a,b"', 'text/plain; x="a\\",b"; y=z'])
+def test_a_comma_inside_a_quoted_content_type_parameter_is_fine(content_type: str) -> None:
+    request = sign("POST", body_hash=False)
+    headers = {**request.to_header(), "Content-Type": content_type}
+    received = oauth.Request.from_request("POST", request.url, headers=headers, body=b"")
+    assert not received.is_form_encoded
+    assert make_server().verify_request(received, CONSUMER, TOKEN) == {"colour": "blue", "size": ["10", "12"]}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_require_body_hash_refuses_a_request_whose_body_was_not_given(method: str) -> None:
+    """1.9's from_request call passes no body: the hash cannot be required of a body never seen."""
+    request = sign(method)
+    headers = {**request.to_header(), "Content-Type": JSON}
+    received = oauth.Request.from_request(method, request.url, headers=headers)
+    assert make_server().verify_request(received, CONSUMER, TOKEN)
+    with pytest.raises(oauth.InvalidRequest, match="body was not given.*body=raw_body"):
+        make_server(require_body_hash=True).verify_request(received, CONSUMER, TOKEN)
+    given = oauth.Request.from_request(method, request.url, headers=headers, body=b"")
+    assert make_server(require_body_hash=True).verify_request(given, CONSUMER, TOKEN)
+
+
+def test_require_body_hash_without_the_body_still_verifies_get_and_forms() -> None:
+    server = make_server(require_body_hash=True)
+    get = sign()
+    assert server.verify_request(oauth.Request.from_request("GET", get.url, headers=get.to_header()), CONSUMER, TOKEN)
+    form = sign("POST", form=[("a", "1")])
+    received = oauth.Request.from_request("POST", form.url, headers={**form.to_header(), "Content-Type": FORM},
+                                          parameters={"a": "1"})
+    assert server.verify_request(received, CONSUMER, TOKEN)["a"] == "1"
