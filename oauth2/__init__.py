@@ -695,28 +695,35 @@ def _without(pairs: Iterable[Pair], removed: Iterable[Pair]) -> List[Pair]:
     return kept
 
 
-def _add_value(params: MutableMapping[str, Any], name: str, value: str) -> None:
-    """Add one more value for ``name``, keeping the values already there (repeated parameters)."""
+def _add_values(params: MutableMapping[str, Any], name: str, values: List[str]) -> None:
+    """Add more values for ``name``, keeping the values already there (repeated parameters).
+
+    A list already there is copied, not appended to: it may be the caller's.
+    All the new values go in at once, so that a name repeated k times costs k, not k².
+    """
     previous = params.get(name)
     if previous is None:
-        params[name] = value
+        params[name] = values[0] if len(values) == 1 else values
     elif isinstance(previous, list):
-        params[name] = [*previous, value]
+        params[name] = [*previous, *values]
     else:
-        params[name] = [previous, value]
+        params[name] = [previous, *values]
 
 
 def _collect_repeated(pairs: Iterable[Pair]) -> Dict[str, Any]:
     """Pairs as a dict, the values of a repeated name in a list; a repeated protocol parameter is an error."""
     collected: Dict[str, Any] = {}
+    repeated: Dict[str, List[str]] = {}  # the lists made here, appended to in place
     for name, value in pairs:
         if name not in collected:
             collected[name] = value
         elif name.startswith("oauth_"):
             # RFC 5849 §3.1: each protocol parameter is sent once, in one place.
             raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+        elif name in repeated:
+            repeated[name].append(value)
         else:
-            _add_value(collected, name, value)
+            collected[name] = repeated[name] = [collected[name], value]
     return collected
 
 
@@ -2201,9 +2208,12 @@ class Server:
             ttl = self.timestamp_threshold + self.future_threshold + 1
             if not self._add_nonce(consumer, token, timestamp, params["oauth_nonce"], ttl):
                 raise NonceUsed("This nonce was already used with this timestamp: the request is a replay.")
+        added_values: Dict[str, List[str]] = {}
         for name, value in added:
             if not name.startswith("oauth_"):
-                _add_value(parameters, name, value)
+                added_values.setdefault(name, []).append(value)
+        for name, values in added_values.items():
+            _add_values(parameters, name, values)
         return parameters
 
     def _add_nonce(self, consumer: Consumer, token: Optional[Token], timestamp: int, nonce: str, ttl: int) -> bool:
