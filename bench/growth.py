@@ -8,8 +8,7 @@ on what the network sends, the time per call at sizes n, 10n and 100n, and the
 ratio per tenfold: about 10 means linear, about 100 quadratic. At 100n an
 input makes 10^5 to 10^6 objects, and allocation and cache misses alone then
 give 12-20x (a dict built from str.split does on a shared 2-core machine).
-Only the public
-API is called, so that the same script measures any version of the library
+Only the public API is called, so that the same script measures any version of the library
 (``PYTHONPATH=/path/to/other/checkout python bench/growth.py``); the cap on
 parameters (``max_parameters=None``) is lifted where the version has one, so
 that the parser itself is measured. A size whose call would take longer than
