@@ -37,6 +37,7 @@ from typing import (
     NamedTuple,
     Optional,
     Sequence,
+    Sized,
     Tuple,
     Union,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "Client",
     # added
     "FORM_CONTENT_TYPE",
+    "MAX_PARAMETERS",
     "InvalidRequest",
     "MissingParameter",
     "UnsupportedSignatureMethod",
@@ -118,6 +120,10 @@ HTTP_METHOD = "GET"
 SIGNATURE_METHOD = "PLAINTEXT"
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# How many parameters a received request (or credentials response) may carry
+# by default, as Django's DATA_UPLOAD_MAX_NUMBER_FIELDS: beyond it, parsing is
+# work done for an attacker before any credential is checked.
+MAX_PARAMETERS = 1000
 
 Text = Union[str, bytes, bytearray]
 Pair = Tuple[str, str]
@@ -518,13 +524,21 @@ class Token:
         return urlencode(data)
 
     @classmethod
-    def from_string(cls, s: Text) -> Token:
+    def from_string(cls, s: Text, *, max_parameters: Optional[int] = MAX_PARAMETERS) -> Token:
         """Parse a provider's form-encoded credentials response [§2.1, §2.3].
 
         The secret may be empty; fields other than the token, secret and
-        ``oauth_callback_confirmed`` are kept in ``token.extra``.
+        ``oauth_callback_confirmed`` are kept in ``token.extra``. A response
+        of more than ``max_parameters`` fields (1000; None: no limit) is
+        refused before it is decoded.
         """
-        params = dict(_parse_form(_text(s, "token string"), "token string"))
+        text = _text(s, "token string")
+        if not _form_fields_within(text, _parameter_limit(max_parameters)):
+            raise InvalidRequest(
+                f"The credentials response holds more than {max_parameters} fields; to accept it, "
+                "pass Token.from_string(..., max_parameters=N) with a larger N, or None for no limit."
+            )
+        params = dict(_parse_form(text, "token string"))
         if "oauth_token" not in params:
             raise InvalidRequest("'oauth_token' not found in the credentials response.")
         if "oauth_token_secret" not in params:
@@ -569,6 +583,44 @@ def _unquote(s: str) -> str:
 def _parse_query(query: str) -> Tuple[Pair, ...]:
     """A URL's query parameters [§3.4.1.3.1]."""
     return _parse_form(query, "URL query")
+
+
+def _parameter_limit(max_parameters: Optional[int]) -> Optional[int]:
+    """``max_parameters`` checked: a count of parameters, or None for no limit."""
+    if max_parameters is None:
+        return None
+    if not isinstance(max_parameters, int) or isinstance(max_parameters, bool):
+        raise TypeError(f"max_parameters must be an int or None, not {type(max_parameters).__name__}")
+    if max_parameters < 0:
+        raise ValueError(f"max_parameters must be 0 or more, not {max_parameters}")
+    return int(max_parameters)
+
+
+def _form_fields_within(s: str, limit: Optional[int]) -> bool:
+    """Whether the form-encoded ``s`` holds at most ``limit`` fields (None: any number), told before decoding.
+
+    Counting the "&"s bounds the fields in one pass without copying; only a
+    string over that bound is split, to leave out the empty fields that
+    :func:`_parse_form` skips.
+    """
+    if limit is None or s.count("&") < limit:
+        return True
+    fields = s.split("&")
+    return len(fields) - fields.count("") <= limit
+
+
+def _left(limit: Optional[int], pairs: Sized, spared: int = 0) -> Optional[int]:
+    """How many more parameters a request holding ``pairs`` may take, ``spared`` of them not counting."""
+    return None if limit is None else limit - len(pairs) + spared
+
+
+def _too_many_parameters(limit: Optional[int]) -> InvalidRequest:
+    """The error for a received request over ``max_parameters``, saying how to raise the limit."""
+    return InvalidRequest(
+        f"The request carries more than {limit} parameters (URL query, body and Authorization header together); "
+        "to accept it, pass max_parameters=N with a larger N, or None for no limit, to Request.from_request "
+        "(or from_wsgi, from_asgi)."
+    )
 
 
 # What makes urlsplit do more than split at "#" and "?": the tab and newline
@@ -732,28 +784,35 @@ def _without(pairs: Iterable[Pair], removed: Iterable[Pair]) -> List[Pair]:
     return kept
 
 
-def _add_value(params: MutableMapping[str, Any], name: str, value: str) -> None:
-    """Add one more value for ``name``, keeping the values already there (repeated parameters)."""
+def _add_values(params: MutableMapping[str, Any], name: str, values: List[str]) -> None:
+    """Add more values for ``name``, keeping the values already there (repeated parameters).
+
+    A list already there is copied, not appended to: it may be the caller's.
+    All the new values go in at once, so that a name repeated k times costs k, not k².
+    """
     previous = params.get(name)
     if previous is None:
-        params[name] = value
+        params[name] = values[0] if len(values) == 1 else values
     elif isinstance(previous, list):
-        params[name] = [*previous, value]
+        params[name] = [*previous, *values]
     else:
-        params[name] = [previous, value]
+        params[name] = [previous, *values]
 
 
 def _collect_repeated(pairs: Iterable[Pair]) -> Dict[str, Any]:
     """Pairs as a dict, the values of a repeated name in a list; a repeated protocol parameter is an error."""
     collected: Dict[str, Any] = {}
+    repeated: Dict[str, List[str]] = {}  # the lists made here, appended to in place
     for name, value in pairs:
         if name not in collected:
             collected[name] = value
         elif name.startswith("oauth_"):
             # RFC 5849 §3.1: each protocol parameter is sent once, in one place.
             raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
+        elif name in repeated:
+            repeated[name].append(value)
         else:
-            _add_value(collected, name, value)
+            collected[name] = repeated[name] = [collected[name], value]
     return collected
 
 
@@ -1318,6 +1377,7 @@ class Request(Dict[str, Any]):
         query_string: Optional[Text] = None,
         *,
         body: Body = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
     ) -> Request:
         """Rebuild a received request from what the web framework has [§3.4.1.3.1].
 
@@ -1328,12 +1388,20 @@ class Request(Dict[str, Any]):
         query, and of ``parameters`` that repeat the query or the body, count
         once. Nothing passed in is
         mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
+
+        A request of more than ``max_parameters`` parameters, all places
+        together (1000 by default; None: no limit), raises
+        :class:`InvalidRequest`; a query or body over the limit is refused
+        before it is decoded.
         """
+        limit = _parameter_limit(max_parameters)
         url = http_url if type(http_url) is str else _text(http_url, "url")
         try:
             url_query = _url_query(url)
         except ValueError as exc:
             raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
+        if not _form_fields_within(url_query, limit):
+            raise _too_many_parameters(limit)
         url_pairs = _parse_query(url_query)
         pairs = list(url_pairs)
 
@@ -1347,15 +1415,25 @@ class Request(Dict[str, Any]):
                 pairs.extend(parsed[0])
         if query_string:
             query = _text(query_string, "query string").lstrip("?")
+            # Its pairs that repeat the URL's (as many as those at most) do not count.
+            if not _form_fields_within(query, _left(limit, pairs, len(url_pairs))):
+                raise _too_many_parameters(limit)
             pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
         is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
-        body_pairs = _parse_form(_text(_body_bytes(body), "form body"), "form body") if is_form and body else ()
+        body_pairs: Tuple[Pair, ...] = ()
+        if is_form and body:
+            form = _text(_body_bytes(body), "form body")
+            if not _form_fields_within(form, _left(limit, pairs)):
+                raise _too_many_parameters(limit)
+            body_pairs = _parse_form(form, "form body")
         pairs.extend(body_pairs)
         if parameters:
             parameters = dict(parameters)
             # Frameworks hand over the query and form parameters already parsed
             # (Flask's request.values, Django's QueryDict): count those once.
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
+        if limit is not None and len(pairs) > limit:
+            raise _too_many_parameters(limit)
         request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
         request._body_given = body is not None
         size = len(request)
@@ -1374,6 +1452,7 @@ class Request(Dict[str, Any]):
         *,
         trust_forwarded: Union[bool, int] = False,
         base_url: Optional[Text] = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
     ) -> Request:
         """Rebuild a received request from a WSGI environ (PEP 3333).
 
@@ -1385,6 +1464,7 @@ class Request(Dict[str, Any]):
         the scheme and host come from the value the outermost trusted proxy
         added to ``X-Forwarded-Proto`` and ``X-Forwarded-Host``, counted
         from the right; with fewer values, the header is ignored.
+        ``max_parameters`` is :meth:`from_request`'s.
         """
         hops = _trusted_hops(trust_forwarded, base_url)
         scheme = environ.get("wsgi.url_scheme", "http")
@@ -1413,7 +1493,9 @@ class Request(Dict[str, Any]):
         # (CGI's CONTENT_TYPE over a client's Content_Type, which a server may pass on as HTTP_CONTENT_TYPE).
         names = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_TYPE", "CONTENT_TYPE")
         headers: Dict[str, str] = {name: environ[name] for name in names if name in environ}
-        return cls.from_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body)
+        return cls.from_request(
+            environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body, max_parameters=max_parameters
+        )
 
     @classmethod
     def from_asgi(
@@ -1423,6 +1505,7 @@ class Request(Dict[str, Any]):
         *,
         trust_forwarded: Union[bool, int] = False,
         base_url: Optional[Text] = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
     ) -> Request:
         """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
 
@@ -1432,6 +1515,7 @@ class Request(Dict[str, Any]):
         (else ``path``, encoded again) and ``query_string``. ``base_url`` and
         ``trust_forwarded`` are as for :meth:`from_wsgi`. A malformed scope,
         scheme or Host raises :class:`InvalidRequest`.
+        ``max_parameters`` is :meth:`from_request`'s.
         """
         if not isinstance(scope, Mapping):
             raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
@@ -1454,7 +1538,9 @@ class Request(Dict[str, Any]):
         query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
         url = _received_url(scheme, host, path, query, forwarded, hops, base_url)
         method = _text(scope.get("method") or "GET", "ASGI method")
-        return cls.from_request(method, url, headers=headers, body=_bytes_of(body, "body"))
+        return cls.from_request(
+            method, url, headers=headers, body=_bytes_of(body, "body"), max_parameters=max_parameters
+        )
 
     @classmethod
     def from_consumer_and_token(
@@ -2350,9 +2436,12 @@ class Server:
             ttl = self.timestamp_threshold + self.future_threshold + 1
             if not self._add_nonce(consumer, token, timestamp, params["oauth_nonce"], ttl):
                 raise NonceUsed("This nonce was already used with this timestamp: the request is a replay.")
+        added_values: Dict[str, List[str]] = {}
         for name, value in added:
             if not name.startswith("oauth_"):
-                _add_value(parameters, name, value)
+                added_values.setdefault(name, []).append(value)
+        for name, values in added_values.items():
+            _add_values(parameters, name, values)
         return parameters
 
     def _add_nonce(self, consumer: Consumer, token: Optional[Token], timestamp: int, nonce: str, ttl: int) -> bool:

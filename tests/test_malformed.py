@@ -430,6 +430,189 @@ def test_token_from_odd_but_valid_response() -> None:
     assert (token.key, token.secret, token.extra) == ("a\x00", "", {"user_id": "1"})
 
 
+# ------------------------------------------------------------- how many parameters, how large
+
+
+def fields(count: int, name: Optional[str] = None) -> str:
+    """``count`` form fields: ``name=0&name=1...``, or distinct names ``p0=0&p1=1...`` without ``name``."""
+    return "&".join(f"{name or f'p{i}'}={i}" for i in range(count))
+
+
+def received_with(count: int, place: str, **options: Any) -> oauth.Request:
+    """A request rebuilt by from_request carrying ``count`` parameters in ``place``."""
+    if place == "url-query":
+        return oauth.Request.from_request("GET", "http://e/?" + fields(count), **options)
+    if place == "query-string":
+        return oauth.Request.from_request("GET", "http://e/", query_string=fields(count), **options)
+    if place == "body":
+        return oauth.Request.from_request(
+            "POST", "http://e/", headers={"Content-Type": FORM}, body=fields(count).encode(), **options
+        )
+    if place == "header":
+        return oauth.Request.from_request("GET", "http://e/", headers=header_with(
+            **{f"p{i}": str(i) for i in range(count)}), **options)
+    if place == "parameters":
+        return oauth.Request.from_request("GET", "http://e/", parameters={f"p{i}": str(i) for i in range(count)},
+                                          **options)
+    # Every place at once: a quarter each from the query, the header and the body, the rest as parameters.
+    quarter = count // 4
+    query = "&".join(f"q{i}=1" for i in range(quarter))
+    body = "&".join(f"b{i}=1" for i in range(quarter)).encode()
+    headers = {**header_with(**{f"h{i}": "1" for i in range(quarter)}), "Content-Type": FORM}
+    parameters = {f"v{i}": "1" for i in range(count - 3 * quarter)}
+    return oauth.Request.from_request("POST", "http://e/?" + query, headers=headers, parameters=parameters,
+                                      body=body, **options)
+
+
+PLACES = ["url-query", "query-string", "body", "header", "parameters", "all-places"]
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_a_received_request_may_carry_up_to_1000_parameters(place: str) -> None:
+    assert oauth.MAX_PARAMETERS == 1000
+    assert len(received_with(1000, place)) == 1000
+    with pytest.raises(oauth.InvalidRequest, match=r"more than 1000 parameters.*max_parameters=N"):
+        received_with(1001, place)
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_the_parameter_limit_is_set_per_call(place: str) -> None:
+    assert len(received_with(8, place, max_parameters=8)) == 8
+    with pytest.raises(oauth.InvalidRequest, match="more than 8 parameters"):
+        received_with(9, place, max_parameters=8)
+    assert len(received_with(5000, place, max_parameters=None)) == 5000
+
+
+def test_the_parameter_limit_counts_fields_not_ampersands() -> None:
+    """Empty fields are no parameters; a name without "=" is one (an empty value)."""
+    body = b"&&a=1&&b&&"
+    received = oauth.Request.from_request("POST", "http://e/", headers={"Content-Type": FORM}, body=body,
+                                          max_parameters=2)
+    assert dict(received) == {"a": "1", "b": ""}
+    with pytest.raises(oauth.InvalidRequest):
+        oauth.Request.from_request("POST", "http://e/", headers={"Content-Type": FORM}, body=body,
+                                   max_parameters=1)
+
+
+def test_the_parameter_limit_counts_a_query_handed_over_twice_once() -> None:
+    """Frameworks hand over the URL and its QUERY_STRING, and the parsed query as ``parameters``."""
+    query = fields(1000)
+    received = oauth.Request.from_request("GET", "http://e/?" + query, query_string=query,
+                                          parameters={f"p{i}": str(i) for i in range(1000)})
+    assert len(received) == 1000
+
+
+def test_the_parameter_limit_counts_repeated_names_once_each() -> None:
+    with pytest.raises(oauth.InvalidRequest, match="more than 1000"):
+        oauth.Request.from_request("GET", "http://e/?" + fields(1001, "a"))
+    assert oauth.Request.from_request("GET", "http://e/?" + fields(1000, "a"))["a"] == [str(i) for i in range(1000)]
+
+
+def test_from_wsgi_and_from_asgi_take_the_parameter_limit() -> None:
+    body = fields(1001).encode()
+
+    def wsgi(**options: Any) -> oauth.Request:
+        env = environ(CONTENT_TYPE=FORM, CONTENT_LENGTH=str(len(body)), **{"wsgi.input": io.BytesIO(body)})
+        return oauth.Request.from_wsgi(env, **options)
+
+    scope = {"type": "http", "method": "POST", "scheme": "http", "path": "/r", "query_string": b"",
+             "headers": [(b"host", b"e"), (b"content-type", FORM.encode())]}
+    for rebuild in (wsgi, functools.partial(oauth.Request.from_asgi, scope, body)):
+        with pytest.raises(oauth.InvalidRequest, match="more than 1000 parameters"):
+            rebuild()
+        assert len(rebuild(max_parameters=1001)) == 1001
+        with pytest.raises(oauth.InvalidRequest, match="more than 1000 parameters"):
+            rebuild(max_parameters=1000)
+
+
+def test_token_from_string_takes_the_parameter_limit() -> None:
+    response = "oauth_token=t&oauth_token_secret=s&" + fields(998)
+    assert len(oauth.Token.from_string(response).extra) == 998
+    with pytest.raises(oauth.InvalidRequest, match=r"more than 1000 fields.*max_parameters=N"):
+        oauth.Token.from_string(response + "&one=more")
+    assert len(oauth.Token.from_string(response + "&one=more", max_parameters=None).extra) == 999
+    with pytest.raises(oauth.InvalidRequest, match="more than 2 fields"):
+        oauth.Token.from_string("oauth_token=t&oauth_token_secret=s&x=1", max_parameters=2)
+
+
+@pytest.mark.parametrize(
+    ("limit", "error"), [("10", TypeError), (1.5, TypeError), (True, TypeError), (-1, ValueError)], ids=value_id
+)
+def test_a_bad_parameter_limit_is_a_type_or_value_error(limit: Any, error: type) -> None:
+    with pytest.raises(error, match="max_parameters"):
+        oauth.Request.from_request("GET", "http://e/?a=1", max_parameters=limit)
+    with pytest.raises(error, match="max_parameters"):
+        oauth.Token.from_string("oauth_token=t&oauth_token_secret=s", max_parameters=limit)
+
+
+def test_a_name_repeated_100000_times_keeps_every_value_in_order() -> None:
+    """The input that took minutes when each repeat copied the name's list; the values are what is checked."""
+    values = [str(i) for i in range(100_000)]
+    body = "&".join(f"a={v}" for v in values)
+    received = oauth.Request.from_request("POST", "http://e/?a=first", headers={"Content-Type": FORM},
+                                          body=body.encode(), max_parameters=None)
+    assert received["a"] == ["first", *values]
+
+
+def test_verify_returns_a_name_repeated_100000_times_in_order() -> None:
+    """The URL's and body's values are added after the dict's, which stays as it was."""
+    values = [str(i) for i in range(100_000)]
+    request = signed("POST", "http://e/r?" + "&".join(f"a={v}" for v in values), {"a": ["x", "y"], "b": "z"},
+                     body="&".join(f"b={v}" for v in values), is_form_encoded=True)
+    assert request["a"] == ["x", "y"]
+    parameters = server().verify_request(request, CONSUMER, TOKEN)
+    assert parameters["a"] == ["x", "y", *values] and parameters["b"] == ["z", *values]
+    assert request["a"] == ["x", "y"] and request["b"] == "z"
+
+
+def test_a_received_request_of_100000_distinct_names_verifies() -> None:
+    body = fields(100_000)
+    request = signed("POST", "http://e/r", body=body, is_form_encoded=True)
+    received = oauth.Request.from_request("POST", "http://e/r", headers={**request.to_header(), "Content-Type": FORM},
+                                          body=body.encode(), max_parameters=None)
+    assert server().verify_request(received, CONSUMER, TOKEN) == {f"p{i}": str(i) for i in range(100_000)}
+
+
+def test_values_of_a_megabyte_are_read_whole() -> None:
+    value = "é%&=+ " * 40_000  # 840 KB once encoded, every byte of it escaped
+    encoded = quote(value, safe="")
+    body = f"a={encoded}&b={'x' * 1_000_000}".encode()
+    received = oauth.Request.from_request("POST", "http://e/", headers={"Content-Type": FORM}, body=body)
+    assert received["a"] == value and received["b"] == "x" * 1_000_000
+    assert oauth.Token.from_string(f"oauth_token={encoded}&oauth_token_secret=s").key == value
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param("OAuth " + ", ".join(f'p{i}="{i}"' for i in range(50_000)),
+                     [(f"p{i}", str(i)) for i in range(50_000)], id="many-params"),
+        pytest.param("OAuth " + ", ".join(f"p{i}={i}" for i in range(50_000)),
+                     [(f"p{i}", str(i)) for i in range(50_000)], id="many-bare-params"),
+        pytest.param('OAuth a="' + '\\"\\\\' * 100_000 + '"', [("a", '"\\' * 100_000)], id="many-escapes"),
+        pytest.param('OAuth a="' + "%41" * 100_000 + '", b="1"', [("a", "A" * 100_000), ("b", "1")],
+                     id="many-percent-escapes"),
+        pytest.param('OAuth a="1"' + " ,  ," * 100_000, [("a", "1")], id="many-commas"),
+    ],
+)
+def test_large_authorization_headers_are_read_whole(header: str, expected: List[Any]) -> None:
+    assert oauth.parse_authorization_header(header) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param('OAuth a="' + "\\\\" * 100_000, id="escapes-then-no-quote"),
+        pytest.param('OAuth a="' + '\\"' * 100_000, id="escaped-quotes-then-no-quote"),
+        pytest.param("OAuth " + 'a="1",' * 50_000 + 'b="', id="many-params-then-no-quote"),
+        pytest.param("OAuth " + "a=1, " * 50_000 + "b", id="many-params-then-no-equals"),
+    ],
+)
+def test_large_malformed_authorization_headers_are_invalid_requests(header: str) -> None:
+    with pytest.raises(oauth.InvalidRequest):
+        oauth.parse_authorization_header(header)
+
+
 # -------------------------------------------------------------------------- base_string_uri
 
 
