@@ -1757,18 +1757,14 @@ def _uses_base_string(method: SignatureMethod, hooks: Tuple[str, ...]) -> bool:
     (``sign_base_string``, ``check_base_string``), rather than through its own ``hooks``.
 
     Not PLAINTEXT, which signs no base string; nor a method that has one of
-    ``hooks`` from a class outside this library, its own class or a mixin it
-    inherits, as 1.9's subclasses did: that hook is then what must run.
+    ``hooks`` from outside this library, defined by its own class or by a mixin
+    it inherits, as 1.9's subclasses did: that hook is then what must run.
     """
     if isinstance(method, SignatureMethod_PLAINTEXT):
         return False
     cls = type(method)
-    return all(_owner(cls, hook).__module__ == __name__ for hook in hooks)
-
-
-def _owner(cls: type, name: str) -> type:
-    """The class in ``cls``'s method resolution order whose ``name`` ``cls`` has."""
-    return next(klass for klass in cls.__mro__ if name in vars(klass))
+    # Looked up on the class, as a call finds it; a callable without a module is the user's.
+    return all(getattr(getattr(cls, hook), "__module__", None) == __name__ for hook in hooks)
 
 
 def _cryptography() -> Any:
