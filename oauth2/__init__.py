@@ -2197,6 +2197,8 @@ class Server:
         self.require_body_hash = require_body_hash
         self.allow_empty_secret = allow_empty_secret
         self.allow_plaintext_without_nonce = allow_plaintext_without_nonce
+        if type(max_nonce_length) is not int or max_nonce_length < 1:
+            raise ValueError(f"max_nonce_length must be a positive int, not {max_nonce_length!r}")
         self.max_nonce_length = max_nonce_length
 
     def add_signature_method(self, signature_method: SignatureMethod) -> Dict[str, SignatureMethod]:

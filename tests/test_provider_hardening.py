@@ -286,3 +286,9 @@ def test_nonce_length_bound_and_its_option() -> None:
     # What real clients send: our 24 hex digits, base64 of 32 bytes, 64 hex digits.
     for nonce in (oauth.Request.make_nonce(), base64.b64encode(bytes(32)).decode(), "f" * 64):
         assert server().verify_request(with_nonce(nonce), CONSUMER, TOKEN) == {"x": "1"}
+
+
+@pytest.mark.parametrize("bound", [0, -1, "64", 64.0, None])
+def test_max_nonce_length_must_be_a_positive_int(bound: Any) -> None:
+    with pytest.raises(ValueError, match="max_nonce_length"):
+        oauth.Server([HMAC_SHA1], max_nonce_length=bound)
