@@ -2132,7 +2132,8 @@ class Server:
 
     ``Server(signature_methods=None, *, nonce_store=None, timestamp_threshold=None,
     future_threshold=None, clock=time.time, allow_plaintext_over_http=False,
-    require_body_hash=False)``:
+    require_body_hash=False, allow_empty_secret=False,
+    allow_plaintext_without_nonce=False, max_nonce_length=64)``:
 
     * ``signature_methods``: the allow-list, a dict by name (as in 1.9) or an
       iterable of methods; none by default. ``add_signature_method`` extends it.
