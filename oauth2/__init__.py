@@ -1348,7 +1348,7 @@ class Request(Dict[str, Any]):
         if token and "oauth_token" not in self:
             self["oauth_token"] = token.key
         self["oauth_signature_method"] = signature_method.name
-        if signature_method._checks_base_string:
+        if _uses_base_string(signature_method, _SIGNING_HOOKS):
             # The base string straight to the pure signer, as the Server verifies.
             signature = signature_method.sign_base_string(_base_string_of(self, self._signed_pairs()), consumer, token)
         else:
@@ -1863,15 +1863,10 @@ class SignatureMethod:
 
     name = ""
     body_hash_algorithm: Callable[[bytes], _Hash] = hashlib.sha1
-    # Whether a Server verifies this method with check_base_string, from the
-    # base string it has made. A subclass that overrides sign, signing_base or
-    # check, as 1.9's did, is verified through its own check instead.
-    _checks_base_string = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.__module__ != __name__ and not {"sign", "signing_base", "check"}.isdisjoint(vars(cls)):
-            cls._checks_base_string = False
+    #: Whether the signature is keyed by the consumer and token secrets, as
+    #: HMAC's and PLAINTEXT's are [§3.4.2, §3.4.4]; an asymmetric method sets it
+    #: False. A Server refuses such a method for credentials without a secret.
+    uses_shared_secrets = True
 
     def signing_base(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Tuple[bytes, bytes]:
         """The key and the signature base string, as bytes (1.9's contract) [§3.4.1]."""
@@ -1972,7 +1967,6 @@ class SignatureMethod_PLAINTEXT(SignatureMethod):
     """PLAINTEXT: the signature is the key itself; use it over TLS only [§3.4.4]."""
 
     name = "PLAINTEXT"
-    _checks_base_string = False  # the signature is the key: no base string to make
 
     def signing_base(self, request: Request, consumer: Consumer, token: Optional[Token]) -> Tuple[bytes, bytes]:
         """The key, twice: PLAINTEXT signs no base string."""
@@ -1986,6 +1980,26 @@ class SignatureMethod_PLAINTEXT(SignatureMethod):
     def sign_base_string(self, base_string: str, consumer: Consumer, token: Optional[Token]) -> str:
         """The key: PLAINTEXT ignores the base string [§3.4.4]."""
         return _signing_key(consumer, token)
+
+
+# What 1.9's subclasses overrode to sign, and to verify, in their own way.
+_SIGNING_HOOKS = ("sign", "signing_base")
+_CHECKING_HOOKS = (*_SIGNING_HOOKS, "check")
+
+
+def _uses_base_string(method: SignatureMethod, hooks: Tuple[str, ...]) -> bool:
+    """Whether ``method`` is signed or verified from the base string the caller made
+    (``sign_base_string``, ``check_base_string``), rather than through its own ``hooks``.
+
+    Not PLAINTEXT, which signs no base string; nor a method that has one of
+    ``hooks`` from outside this library, defined by its own class or by a mixin
+    it inherits, as 1.9's subclasses did: that hook is then what must run.
+    """
+    if isinstance(method, SignatureMethod_PLAINTEXT):
+        return False
+    cls = type(method)
+    # Looked up on the class, as a call finds it; a callable without a module is the user's.
+    return all(getattr(getattr(cls, hook), "__module__", None) == __name__ for hook in hooks)
 
 
 def _cryptography() -> Any:
@@ -2007,6 +2021,7 @@ class _RSA(SignatureMethod):
     """RSASSA-PKCS1-v1_5 over the base string [§3.4.3], via ``cryptography``."""
 
     hash_name = "SHA1"
+    uses_shared_secrets = False  # signed with the consumer's private key alone
 
     def __init__(
         self,
@@ -2352,7 +2367,8 @@ class Server:
 
     ``Server(signature_methods=None, *, nonce_store=None, timestamp_threshold=None,
     future_threshold=None, clock=time.time, allow_plaintext_over_http=False,
-    require_body_hash=False)``:
+    require_body_hash=False, allow_empty_secret=False,
+    allow_plaintext_without_nonce=False, max_nonce_length=64)``:
 
     * ``signature_methods``: the allow-list, a dict by name (as in 1.9) or an
       iterable of methods; none by default. ``add_signature_method`` extends it.
@@ -2366,6 +2382,19 @@ class Server:
       http, which expose the secrets (refused by default, §3.4.4).
     * ``require_body_hash``: refuse a request with a non-form body that carries
       no ``oauth_body_hash``; by default the hash is checked only when present.
+    * ``allow_empty_secret``: accept HMAC and PLAINTEXT signatures (any method
+      whose ``uses_shared_secrets`` is true) for a consumer whose secret is
+      empty, or with a token whose secret is empty. Refused by default: their
+      key would be ``&`` and the token secret, or the consumer secret and
+      ``&``, which anyone holding the other half can sign with (an RSA
+      consumer registered with an empty secret, as is usual, would be forged
+      with the key ``&``).
+    * ``allow_plaintext_without_nonce``: accept PLAINTEXT requests without
+      ``oauth_timestamp`` and ``oauth_nonce``, as RFC 5849 §3.1 allows; such a
+      request never reaches the nonce store, so it can be replayed forever.
+      Refused by default.
+    * ``max_nonce_length``: the longest ``oauth_nonce`` accepted (64
+      characters: 64 hex digits, or base64 of 32 bytes, fit).
     """
 
     timestamp_threshold = 300  # In seconds, five minutes.
@@ -2382,6 +2411,9 @@ class Server:
         clock: Callable[[], float] = time.time,
         allow_plaintext_over_http: bool = False,
         require_body_hash: bool = False,
+        allow_empty_secret: bool = False,
+        allow_plaintext_without_nonce: bool = False,
+        max_nonce_length: int = 64,
     ) -> None:
         if isinstance(signature_methods, dict):
             self.signature_methods = signature_methods
@@ -2399,6 +2431,11 @@ class Server:
         self.nonce_store = nonce_store if nonce_store is not None else MemoryNonceStore(clock=clock)
         self.allow_plaintext_over_http = allow_plaintext_over_http
         self.require_body_hash = require_body_hash
+        self.allow_empty_secret = allow_empty_secret
+        self.allow_plaintext_without_nonce = allow_plaintext_without_nonce
+        if type(max_nonce_length) is not int or max_nonce_length < 1:
+            raise ValueError(f"max_nonce_length must be a positive int, not {max_nonce_length!r}")
+        self.max_nonce_length = max_nonce_length
 
     def add_signature_method(self, signature_method: SignatureMethod) -> Dict[str, SignatureMethod]:
         """Accept ``signature_method``; returns the allow-list."""
@@ -2410,8 +2447,9 @@ class Server:
 
         Raises an :class:`Error` subclass with ``status`` and ``oauth_problem``
         for the first check that fails: required parameters [§3.1], version,
-        signature method, credentials, timestamp [§3.3], signature [§3.4], body
-        hash, and last the nonce, so that only valid requests use one up.
+        signature method, credentials and their secrets, timestamp and the
+        nonce's length [§3.3], signature [§3.4], body hash, and last the nonce,
+        so that only valid requests use one up.
         """
         if not isinstance(request, Request):
             raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
@@ -2423,8 +2461,10 @@ class Server:
             parameters = dict(request.get_nonoauth_parameters())  # a subclass's own, which 1.9's Server returned
         method = self._signature_method(request, params["oauth_signature_method"])
         self._check_credentials(params, consumer, token)
+        self._check_secrets(method, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
-        if method._checks_base_string:
+        self._check_nonce(params["oauth_nonce"])
+        if _uses_base_string(method, _CHECKING_HOOKS):
             base_string = _base_string_of(request, own + added if added else own)
             valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
         else:
@@ -2484,8 +2524,8 @@ class Server:
         for name in _REQUIRED:
             if params[name] is None:
                 raise MissingParameter(name)
-        # §3.1 lets PLAINTEXT omit both; once a timestamp is sent, the replay
-        # check needs its nonce.
+        # §3.1 lets PLAINTEXT omit both (refused by _check_timestamp unless allowed,
+        # once the method is); once a timestamp is sent, the replay check needs its nonce.
         if params["oauth_signature_method"] != SignatureMethod_PLAINTEXT.name or params["oauth_timestamp"] is not None:
             for name in ("oauth_timestamp", "oauth_nonce"):
                 if params[name] is None:
@@ -2516,9 +2556,32 @@ class Server:
         if token is not None and params["oauth_token"] != token.key:
             raise TokenRejected("The request's oauth_token does not match the token.")
 
+    def _check_secrets(self, method: SignatureMethod, consumer: Consumer, token: Optional[Token]) -> None:
+        """A method keyed by the shared secrets needs them, unless ``allow_empty_secret`` [§3.4.2, §3.4.4].
+
+        Without the consumer secret, the key is ``&`` and the token secret; without the
+        token secret, anyone holding the consumer secret can use any token, its key
+        being sent in the clear.
+        """
+        if self.allow_empty_secret or not method.uses_shared_secrets:
+            return
+        if not consumer.secret:
+            raise ConsumerKeyRejected(
+                f"This consumer has no secret, so a {method.name} signature proves nothing: "
+                "sign with the consumer's RSA key, or register the consumer with a secret."
+            )
+        if token is not None and not token.secret:
+            raise TokenRejected(
+                f"This token has no secret, so a {method.name} signature cannot prove that the client holds it: "
+                "issue tokens with a secret."
+            )
+
     def _check_timestamp(self, value: Optional[str]) -> Optional[int]:
-        """The timestamp as an int, within the window [§3.3]; None if absent (PLAINTEXT)."""
+        """The timestamp as an int, within the window [§3.3]; None if absent (PLAINTEXT, when allowed)."""
         if value is None:
+            # Only PLAINTEXT gets here [§3.1]: without a timestamp there is no replay check.
+            if not self.allow_plaintext_without_nonce:
+                raise MissingParameter("oauth_timestamp")
             return None
         if not (value.isascii() and value.isdigit() and len(value) <= 12):
             raise InvalidRequest("oauth_timestamp must be a positive integer number of seconds.")
@@ -2533,6 +2596,17 @@ class Server:
                 f"Timestamp in the future: given {timestamp}, must be at most {now + self.future_threshold}."
             )
         return timestamp
+
+    def _check_nonce(self, nonce: Optional[str]) -> None:
+        """A nonce the store can keep: not empty, at most ``max_nonce_length`` characters [§3.3]."""
+        if nonce is None:  # PLAINTEXT without a timestamp, allowed by _check_timestamp
+            return
+        if not nonce:
+            raise InvalidRequest("oauth_nonce is empty: send a random string, new for each request.")
+        if len(nonce) > self.max_nonce_length:
+            raise InvalidRequest(
+                f"oauth_nonce is {len(nonce)} characters long; this server accepts at most {self.max_nonce_length}."
+            )
 
     def _check_body_hash(self, request: Request, method: SignatureMethod, body_hash: Optional[str]) -> None:
         """Check ``oauth_body_hash`` against the body (body hash extension §3.2, §4.1.1)."""

@@ -759,11 +759,14 @@ def test_verify_missing_parameter(name: str) -> None:
     assert missing.value.parameter == name and missing.value.status == 400
 
 
-def test_verify_plaintext_may_omit_timestamp_and_nonce() -> None:
-    """RFC 5849 §3.1: with PLAINTEXT, oauth_timestamp and oauth_nonce MAY be omitted."""
+def test_verify_plaintext_may_omit_timestamp_and_nonce_when_allowed() -> None:
+    """RFC 5849 §3.1: with PLAINTEXT, oauth_timestamp and oauth_nonce MAY be omitted (replays, so opt-in)."""
     request = oauth.Request("GET", "https://e/", {"oauth_consumer_key": "ckey", "oauth_token": "tkey"})
     request.sign_request(PLAINTEXT, CONSUMER, TOKEN)
-    assert server(PLAINTEXT).verify_request(request, CONSUMER, TOKEN) == {}
+    assert server(PLAINTEXT, allow_plaintext_without_nonce=True).verify_request(request, CONSUMER, TOKEN) == {}
+    with pytest.raises(oauth.MissingParameter) as missing:
+        server(PLAINTEXT).verify_request(request, CONSUMER, TOKEN)
+    assert missing.value.parameter == "oauth_timestamp"
 
 
 @pytest.mark.parametrize(
