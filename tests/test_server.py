@@ -694,7 +694,8 @@ def test_oauthlib_signed_requests_tampered_with_are_refused(tampering: str, toke
 
 def test_memory_store_is_bounded_and_purges_expired_entries() -> None:
     clock = Clock()
-    store = oauth.MemoryNonceStore(max_entries=2, clock=clock)
+    # One consumer may fill the whole store here: the total bound is what this test checks.
+    store = oauth.MemoryNonceStore(max_entries=2, clock=clock, max_entries_per_consumer=2)
     assert store.add("ck", "tk", NOW, "n1", 10) is True
     assert store.add("ck", None, NOW, "n2", 10) is True
     with pytest.raises(oauth.ServiceUnavailable) as caught:
@@ -779,6 +780,119 @@ def test_threads_adding_one_combination_to_a_memory_store() -> None:
     outcomes = race_in_threads(lambda: added.append(store.add("ck", "tk", NOW, "n", 60)), 32)
     assert outcomes == ["returned"] * 32
     assert sorted(added) == [False] * 31 + [True]
+
+
+def test_memory_store_forgets_entries_in_expiry_order_when_ttls_vary() -> None:
+    clock = Clock()
+    store = oauth.MemoryNonceStore(clock=clock)
+    for nonce, ttl in (("a", 30), ("b", 10), ("c", 20)):
+        assert store.add("ck", "tk", NOW, nonce, ttl) is True
+    # "a" lives longest: adding it again is refused each time, and makes the store forget what expired.
+    for now, held in ((NOW + 9, 3), (NOW + 10, 2), (NOW + 19, 2), (NOW + 20, 1)):
+        clock.now = now
+        assert store.add("ck", "tk", NOW, "a", 30) is False
+        assert len(store) == held
+    assert [store.add("ck", "tk", NOW, nonce, 30) for nonce in "bc"] == [True, True]
+    clock.now = NOW + 30
+    assert store.add("ck", "tk", NOW, "a", 30) is True
+    assert len(store) == 3
+
+
+def test_one_consumer_filling_its_share_does_not_deny_the_others() -> None:
+    clock = Clock()
+    store = oauth.MemoryNonceStore(max_entries=4, clock=clock)
+    assert store.max_entries_per_consumer == 2  # half of max_entries by default
+    assert store.add("greedy", "tk", NOW, "n1", 10) is True
+    assert store.add("greedy", None, NOW, "n2", 10) is True
+    with pytest.raises(oauth.ServiceUnavailable) as caught:
+        store.add("greedy", "tk", NOW, "n3", 10)
+    assert caught.value.status == 503
+    assert "sign the request again" in str(caught.value)
+    assert store.add("greedy", "tk", NOW, "n1", 10) is False  # a replay is still a replay
+    assert store.add("polite", "tk", NOW, "n3", 10) is True
+    assert store.add("polite", "tk", NOW, "n4", 10) is True
+    assert len(store) == 4
+    with pytest.raises(oauth.ServiceUnavailable) as caught:  # now the whole store is full
+        store.add("third", "tk", NOW, "n5", 10)
+    assert "sign the request again" in str(caught.value)
+    clock.now = NOW + 10
+    assert store.add("greedy", "tk", NOW, "n3", 10) is True
+
+
+def test_a_consumer_over_its_share_gets_503_from_the_server_while_another_is_served() -> None:
+    other = oauth.Consumer("other-consumer", "other-secret")
+    store = oauth.MemoryNonceStore(max_entries=1000, clock=frozen_clock, max_entries_per_consumer=2)
+    server = make_server(nonce_store=store)
+    for _ in range(2):
+        server.verify_request(over_the_wire(sign()), CONSUMER, TOKEN)
+    refused(over_the_wire(sign()), oauth.ServiceUnavailable, 503, None, server=server)
+    assert server.verify_request(over_the_wire(sign(consumer=other, token=None)), other, None) == {
+        "colour": "blue", "size": ["10", "12"]
+    }
+
+
+def strings_in(value: object, seen: Optional[set[int]] = None) -> Iterator[Union[str, bytes]]:
+    """Every str and bytes reachable from ``value`` through containers and instance attributes."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, (str, bytes)):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from strings_in(key, seen)
+            yield from strings_in(item, seen)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from strings_in(item, seen)
+    elif hasattr(value, "__dict__"):
+        yield from strings_in(vars(value), seen)
+
+
+def test_memory_store_keeps_a_fixed_size_digest_of_each_combination() -> None:
+    store = oauth.MemoryNonceStore()
+    nonce = "the-nonce-" + "x" * 10_000
+    assert store.add("ck", "the-token", NOW, nonce, 60) is True
+    held = list(strings_in(store))
+    assert not any(nonce[:10] in str(value) or b"the-token" in value for value in held if isinstance(value, bytes))
+    assert not any("the-nonce" in value or "the-token" in value for value in held if isinstance(value, str))
+    assert max(len(value) for value in held) == 32  # one SHA-256 digest; "ck" is the consumer's own count
+    assert store.add("ck", "the-token", NOW, nonce, 60) is False
+
+
+@pytest.mark.parametrize("store_class", ["memory", "sqlite"])
+def test_a_store_tells_apart_combinations_a_plain_join_would_merge(store_class: str, tmp_path: Any) -> None:
+    store = oauth.MemoryNonceStore() if store_class == "memory" else oauth.SQLiteNonceStore(tmp_path / "n.db")
+    combinations = [
+        ("ck", None, NOW, "n"),  # two-legged...
+        ("ck", "", NOW, "n"),  # ...is not an empty token
+        ("ck:1", "tk", NOW, "n"),
+        ("ck", "1:tk", NOW, "n"),
+        ("ck", "tk", NOW, "1:n"),
+        ("ck", "tk1", NOW, ":n"),
+        ("ck&tk", "", NOW, "n"),
+        ("ck", "tk&", NOW, "n"),
+    ]
+    assert [store.add(*combination, 60) for combination in combinations] == [True] * len(combinations)
+    assert [store.add(*combination, 60) for combination in combinations] == [False] * len(combinations)
+
+
+def test_threads_filling_one_consumers_share_of_a_memory_store() -> None:
+    store = oauth.MemoryNonceStore(max_entries=100, max_entries_per_consumer=5)
+    nonces = iter(range(32))
+    lock = threading.Lock()
+
+    def add_new_nonce() -> None:
+        """Add a nonce no other thread adds."""
+        with lock:
+            nonce = str(next(nonces))
+        store.add("ck", "tk", NOW, nonce, 60)
+
+    outcomes = race_in_threads(add_new_nonce, 32)
+    assert outcomes.count("returned") == 5
+    assert all(outcome.startswith("ServiceUnavailable(") for outcome in outcomes if outcome != "returned")
+    assert len(store) == 5
 
 
 @pytest.fixture
