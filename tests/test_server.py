@@ -13,12 +13,14 @@ import hmac
 import io
 import json
 import multiprocessing
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -893,6 +895,158 @@ def test_threads_filling_one_consumers_share_of_a_memory_store() -> None:
     assert outcomes.count("returned") == 5
     assert all(outcome.startswith("ServiceUnavailable(") for outcome in outcomes if outcome != "returned")
     assert len(store) == 5
+
+
+@pytest.fixture
+def nonce_db(tmp_path: Path) -> Path:
+    """Where this test's SQLite nonce store keeps its file."""
+    return tmp_path / "nonces.sqlite3"
+
+
+def rows(path: Path) -> list[tuple[bytes, float]]:
+    """The rows of a SQLite nonce store, read with a connection of the test's own."""
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute("SELECT digest, expires FROM oauth2_nonces ORDER BY expires").fetchall()
+
+
+def test_sqlite_store_forgets_a_nonce_only_after_its_ttl(nonce_db: Path) -> None:
+    clock = Clock()
+    store = oauth.SQLiteNonceStore(nonce_db, clock=clock)
+    assert store.add("ck", "tk", NOW, "n", 60) is True
+    assert store.add("ck", "tk", NOW, "n", 60) is False
+    assert store.add("ck", None, NOW, "n", 60) is True
+    # Another store on the same file (another worker) sees what this one holds.
+    assert oauth.SQLiteNonceStore(str(nonce_db), clock=clock).add("ck", "tk", NOW, "n", 60) is False
+    clock.now = NOW + 59
+    assert store.add("ck", "tk", NOW, "n", 60) is False
+    clock.now = NOW + 60
+    assert store.add("ck", "tk", NOW, "n", 60) is True
+    assert store.add("ck", "tk", NOW, "n", 60) is False
+
+
+def test_sqlite_store_deletes_expired_rows_a_bounded_batch_at_a_time(nonce_db: Path) -> None:
+    clock = Clock()
+    store = oauth.SQLiteNonceStore(nonce_db, clock=clock)
+    for index in range(200):
+        store.add("ck", "tk", NOW, f"old-{index}", 10)
+    assert store.add("ck", "tk", NOW, "new-0", 1000) is True
+    clock.now = NOW + 10
+    store.add("ck", "tk", NOW, "new-1", 1000)
+    left = len(rows(nonce_db))
+    assert 2 < left < 202  # some expired rows went, not all at once
+    for index in range(2, 6):
+        store.add("ck", "tk", NOW, f"new-{index}", 1000)
+    assert [expires for _, expires in rows(nonce_db)] == [NOW + 1000] + [NOW + 10 + 1000] * 5
+
+
+def test_sqlite_store_keeps_a_fixed_size_digest_of_each_combination(nonce_db: Path) -> None:
+    store = oauth.SQLiteNonceStore(nonce_db)
+    nonce = "the-nonce-" + "x" * 10_000
+    assert store.add("the-consumer", "the-token", NOW, nonce, 60) is True
+    assert [len(digest) for digest, _ in rows(nonce_db)] == [32]
+    for path in nonce_db.parent.iterdir():  # the database, its WAL and shared-memory index
+        content = path.read_bytes()
+        assert b"the-nonce" not in content and b"the-token" not in content and b"the-consumer" not in content
+
+
+def test_threads_adding_one_combination_to_a_sqlite_store(nonce_db: Path) -> None:
+    store = oauth.SQLiteNonceStore(nonce_db)
+    for round_ in range(5):
+        added: list[bool] = []
+        nonce = f"n{round_}"
+        outcomes = race_in_threads(
+            lambda added=added, nonce=nonce: added.append(store.add("ck", "tk", NOW, nonce, 60)), 16
+        )
+        assert outcomes == ["returned"] * 16
+        assert sorted(added) == [False] * 15 + [True]
+
+
+def test_threads_with_a_store_each_on_one_sqlite_file(nonce_db: Path) -> None:
+    stores = iter([oauth.SQLiteNonceStore(nonce_db) for _ in range(8)])
+    lock = threading.Lock()
+    added: list[bool] = []
+
+    def add_with_a_store_of_its_own() -> None:
+        """Add the combination through a connection no other thread uses."""
+        with lock:
+            store = next(stores)
+        added.append(store.add("ck", "tk", NOW, "n", 60))
+
+    assert race_in_threads(add_with_a_store_of_its_own, 8) == ["returned"] * 8
+    assert sorted(added) == [False] * 7 + [True]
+
+
+def test_server_with_a_sqlite_store_refuses_a_replay_until_the_window_has_passed(nonce_db: Path) -> None:
+    clock = Clock()
+    server = make_server(clock=clock, nonce_store=oauth.SQLiteNonceStore(nonce_db, clock=clock))
+    request = sign()
+    assert server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
+    refused(over_the_wire(request), oauth.NonceUsed, 401, "nonce_used", server=server)
+    clock.now = NOW + 300 + 300 + 1
+    assert server.verify_request(over_the_wire(sign(timestamp=int(clock.now))), CONSUMER, TOKEN)
+    assert len(rows(nonce_db)) == 1  # the first nonce went with its window
+
+
+def test_a_locked_sqlite_store_is_a_503_with_its_error_chained(nonce_db: Path) -> None:
+    server = make_server(nonce_store=oauth.SQLiteNonceStore(nonce_db, timeout=0))
+    with closing(sqlite3.connect(nonce_db, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write, for longer than the timeout
+        request = sign()
+        with pytest.raises(oauth.ServiceUnavailable) as caught:
+            server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
+        writer.execute("ROLLBACK")
+    assert caught.value.status == 503
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    # Nothing was recorded: the request passes once the store is free.
+    assert server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
+
+
+def test_a_sqlite_store_whose_file_is_damaged_is_a_503(nonce_db: Path) -> None:
+    store = oauth.SQLiteNonceStore(nonce_db)
+    server = make_server(nonce_store=store)
+    store.close()
+    for path in nonce_db.parent.iterdir():
+        path.unlink()
+    nonce_db.write_bytes(b"not a database, " * 512)
+    with pytest.raises(oauth.ServiceUnavailable) as caught:
+        server.verify_request(over_the_wire(sign()), CONSUMER, TOKEN)
+    assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
+
+
+def test_a_sqlite_store_on_a_path_it_cannot_create_fails_at_once(tmp_path: Path) -> None:
+    with pytest.raises(sqlite3.OperationalError):
+        oauth.SQLiteNonceStore(tmp_path / "no-such-directory" / "nonces.sqlite3")
+
+
+def add_in_forked_child(store: oauth.SQLiteNonceStore, results: Any) -> None:
+    """In a forked process: add the combination the parent added, and a new one, through the parent's store."""
+    inherited = store._process
+    outcome = [store.add("ck", "tk", NOW, "parent", 60), store.add("ck", "tk", NOW, "child", 60)]
+    assert inherited is not None and store._process is not None
+    results.put((outcome, store._process[2] is inherited[2]))
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_process_opens_its_own_sqlite_connection(nonce_db: Path) -> None:
+    store = oauth.SQLiteNonceStore(nonce_db)
+    assert store.add("ck", "tk", NOW, "parent", 60) is True
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=add_in_forked_child, args=(store, results))
+    child.start()
+    try:
+        outcome, shared = results.get(timeout=60)
+        child.join(timeout=60)
+    finally:
+        if child.is_alive():
+            child.terminate()
+            child.join()
+    assert child.exitcode == 0
+    assert outcome == [False, True]
+    assert shared is False
+    # The parent's connection still works, and sees what the child added.
+    assert store.add("ck", "tk", NOW, "child", 60) is False
 
 
 @pytest.fixture
