@@ -2268,8 +2268,8 @@ class Server:
       (300); ``future_threshold``: in the future (the same by default).
     * ``clock``: the time the timestamps are compared with, in seconds.
     * ``nonce_store``: where accepted nonces are remembered, so that a replay is
-      refused [§3.3]; a ``MemoryNonceStore`` by default, a ``RedisNonceStore``
-      for several processes.
+      refused [§3.3]; a ``MemoryNonceStore`` by default, a ``SQLiteNonceStore``
+      for the workers of one machine, a ``RedisNonceStore`` for several hosts.
     * ``allow_plaintext_over_http``: accept PLAINTEXT signatures over plain
       http, which expose the secrets (refused by default, §3.4.4).
     * ``require_body_hash``: refuse a request with a non-form body that carries
