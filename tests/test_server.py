@@ -864,8 +864,10 @@ def test_memory_store_keeps_a_fixed_size_digest_of_each_combination() -> None:
 
 
 @pytest.mark.parametrize("store_class", ["memory", "sqlite"])
-def test_a_store_tells_apart_combinations_a_plain_join_would_merge(store_class: str, tmp_path: Any) -> None:
-    store = oauth.MemoryNonceStore() if store_class == "memory" else oauth.SQLiteNonceStore(tmp_path / "n.db")
+def test_a_store_tells_apart_combinations_a_plain_join_would_merge(
+    store_class: str, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    store = oauth.MemoryNonceStore() if store_class == "memory" else open_sqlite_store()
     combinations = [
         ("ck", None, NOW, "n"),  # two-legged...
         ("ck", "", NOW, "n"),  # ...is not an empty token
@@ -903,20 +905,37 @@ def nonce_db(tmp_path: Path) -> Path:
     return tmp_path / "nonces.sqlite3"
 
 
+@pytest.fixture
+def open_sqlite_store(nonce_db: Path) -> Iterator[Callable[..., oauth.SQLiteNonceStore]]:
+    """Opens SQLiteNonceStores (on ``nonce_db`` unless given a path), closed after the test."""
+    stores: list[oauth.SQLiteNonceStore] = []
+
+    def open_store(path: Union[str, Path] = nonce_db, **options: Any) -> oauth.SQLiteNonceStore:
+        """A new store on ``path``."""
+        stores.append(oauth.SQLiteNonceStore(path, **options))
+        return stores[-1]
+
+    yield open_store
+    for store in stores:
+        store.close()
+
+
 def rows(path: Path) -> list[tuple[bytes, float]]:
     """The rows of a SQLite nonce store, read with a connection of the test's own."""
     with closing(sqlite3.connect(path)) as connection:
         return connection.execute("SELECT digest, expires FROM oauth2_nonces ORDER BY expires").fetchall()
 
 
-def test_sqlite_store_forgets_a_nonce_only_after_its_ttl(nonce_db: Path) -> None:
+def test_sqlite_store_forgets_a_nonce_only_after_its_ttl(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
     clock = Clock()
-    store = oauth.SQLiteNonceStore(nonce_db, clock=clock)
+    store = open_sqlite_store(clock=clock)
     assert store.add("ck", "tk", NOW, "n", 60) is True
     assert store.add("ck", "tk", NOW, "n", 60) is False
     assert store.add("ck", None, NOW, "n", 60) is True
     # Another store on the same file (another worker) sees what this one holds.
-    assert oauth.SQLiteNonceStore(str(nonce_db), clock=clock).add("ck", "tk", NOW, "n", 60) is False
+    assert open_sqlite_store(str(nonce_db), clock=clock).add("ck", "tk", NOW, "n", 60) is False
     clock.now = NOW + 59
     assert store.add("ck", "tk", NOW, "n", 60) is False
     clock.now = NOW + 60
@@ -924,9 +943,11 @@ def test_sqlite_store_forgets_a_nonce_only_after_its_ttl(nonce_db: Path) -> None
     assert store.add("ck", "tk", NOW, "n", 60) is False
 
 
-def test_sqlite_store_deletes_expired_rows_a_bounded_batch_at_a_time(nonce_db: Path) -> None:
+def test_sqlite_store_deletes_expired_rows_a_bounded_batch_at_a_time(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
     clock = Clock()
-    store = oauth.SQLiteNonceStore(nonce_db, clock=clock)
+    store = open_sqlite_store(clock=clock)
     for index in range(200):
         store.add("ck", "tk", NOW, f"old-{index}", 10)
     assert store.add("ck", "tk", NOW, "new-0", 1000) is True
@@ -939,8 +960,10 @@ def test_sqlite_store_deletes_expired_rows_a_bounded_batch_at_a_time(nonce_db: P
     assert [expires for _, expires in rows(nonce_db)] == [NOW + 1000] + [NOW + 10 + 1000] * 5
 
 
-def test_sqlite_store_keeps_a_fixed_size_digest_of_each_combination(nonce_db: Path) -> None:
-    store = oauth.SQLiteNonceStore(nonce_db)
+def test_sqlite_store_keeps_a_fixed_size_digest_of_each_combination(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    store = open_sqlite_store()
     nonce = "the-nonce-" + "x" * 10_000
     assert store.add("the-consumer", "the-token", NOW, nonce, 60) is True
     assert [len(digest) for digest, _ in rows(nonce_db)] == [32]
@@ -949,8 +972,10 @@ def test_sqlite_store_keeps_a_fixed_size_digest_of_each_combination(nonce_db: Pa
         assert b"the-nonce" not in content and b"the-token" not in content and b"the-consumer" not in content
 
 
-def test_threads_adding_one_combination_to_a_sqlite_store(nonce_db: Path) -> None:
-    store = oauth.SQLiteNonceStore(nonce_db)
+def test_threads_adding_one_combination_to_a_sqlite_store(
+    open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    store = open_sqlite_store()
     for round_ in range(5):
         added: list[bool] = []
         nonce = f"n{round_}"
@@ -961,8 +986,8 @@ def test_threads_adding_one_combination_to_a_sqlite_store(nonce_db: Path) -> Non
         assert sorted(added) == [False] * 15 + [True]
 
 
-def test_threads_with_a_store_each_on_one_sqlite_file(nonce_db: Path) -> None:
-    stores = iter([oauth.SQLiteNonceStore(nonce_db) for _ in range(8)])
+def test_threads_with_a_store_each_on_one_sqlite_file(open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]) -> None:
+    stores = iter([open_sqlite_store() for _ in range(8)])
     lock = threading.Lock()
     added: list[bool] = []
 
@@ -976,9 +1001,11 @@ def test_threads_with_a_store_each_on_one_sqlite_file(nonce_db: Path) -> None:
     assert sorted(added) == [False] * 7 + [True]
 
 
-def test_server_with_a_sqlite_store_refuses_a_replay_until_the_window_has_passed(nonce_db: Path) -> None:
+def test_server_with_a_sqlite_store_refuses_a_replay_until_the_window_has_passed(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
     clock = Clock()
-    server = make_server(clock=clock, nonce_store=oauth.SQLiteNonceStore(nonce_db, clock=clock))
+    server = make_server(clock=clock, nonce_store=open_sqlite_store(clock=clock))
     request = sign()
     assert server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
     refused(over_the_wire(request), oauth.NonceUsed, 401, "nonce_used", server=server)
@@ -987,8 +1014,10 @@ def test_server_with_a_sqlite_store_refuses_a_replay_until_the_window_has_passed
     assert len(rows(nonce_db)) == 1  # the first nonce went with its window
 
 
-def test_a_locked_sqlite_store_is_a_503_with_its_error_chained(nonce_db: Path) -> None:
-    server = make_server(nonce_store=oauth.SQLiteNonceStore(nonce_db, timeout=0))
+def test_a_locked_sqlite_store_is_a_503_with_its_error_chained(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    server = make_server(nonce_store=open_sqlite_store(timeout=0))
     with closing(sqlite3.connect(nonce_db, isolation_level=None)) as writer:
         writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write, for longer than the timeout
         request = sign()
@@ -1001,8 +1030,10 @@ def test_a_locked_sqlite_store_is_a_503_with_its_error_chained(nonce_db: Path) -
     assert server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
 
 
-def test_a_sqlite_store_whose_file_is_damaged_is_a_503(nonce_db: Path) -> None:
-    store = oauth.SQLiteNonceStore(nonce_db)
+def test_a_sqlite_store_whose_file_is_damaged_is_a_503(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    store = open_sqlite_store()
     server = make_server(nonce_store=store)
     store.close()
     for path in nonce_db.parent.iterdir():
@@ -1028,8 +1059,10 @@ def add_in_forked_child(store: oauth.SQLiteNonceStore, results: Any) -> None:
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_a_forked_process_opens_its_own_sqlite_connection(nonce_db: Path) -> None:
-    store = oauth.SQLiteNonceStore(nonce_db)
+def test_a_forked_process_opens_its_own_sqlite_connection(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    store = open_sqlite_store()
     assert store.add("ck", "tk", NOW, "parent", 60) is True
     context = multiprocessing.get_context("fork")
     results = context.Queue()
