@@ -2171,8 +2171,8 @@ class SQLiteNonceStore(NonceStore):
         self.timeout = timeout
         self._clock = clock
         self._process: Optional[Tuple[int, threading.Lock, sqlite3.Connection]] = None
-        # Connections opened by a parent process: kept, never used nor closed here (closing
-        # one in a forked child can release the parent's locks).
+        # The parent's connections, which a forked child must not use (SQLite's rule): held
+        # here so that the child does not close them either, as garbage collection would.
         self._inherited: List[sqlite3.Connection] = []
         self._connection()  # an unwritable path fails here, when the provider starts
 
@@ -2195,9 +2195,14 @@ class SQLiteNonceStore(NonceStore):
         return added
 
     def close(self) -> None:
-        """Close this process's connection; the next ``add`` opens another."""
+        """Close this process's connection, once an ``add`` under way is done; the next ``add`` opens another."""
         process, self._process = self._process, None
-        if process is not None and process[0] == os.getpid():
+        if process is None:
+            return
+        if process[0] != os.getpid():
+            self._inherited.append(process[2])
+            return
+        with process[1]:
             process[2].close()
 
     def _connection(self) -> Tuple[threading.Lock, sqlite3.Connection]:
