@@ -2,6 +2,8 @@
 
     python bench/nonce_store.py                 # 10^4, 10^5 and 10^6 entries
     python bench/nonce_store.py --sizes 10000 --calls 200
+    # another version: mkdir /tmp/main && git archive main oauth2 | tar -x -C /tmp/main
+    PYTHONPATH=/tmp/main python bench/nonce_store.py
 
 For each size the store is filled to capacity (16 consumers, so that no one
 consumer reaches its own bound), then:
