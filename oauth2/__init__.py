@@ -12,6 +12,7 @@ import base64
 import binascii
 import codecs
 import hashlib
+import heapq
 import hmac
 import io
 import ipaddress
@@ -37,6 +38,7 @@ from typing import (
     NamedTuple,
     Optional,
     Sequence,
+    Set,
     Sized,
     Tuple,
     Union,
@@ -46,6 +48,7 @@ from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode,
 import httplib2
 
 if TYPE_CHECKING:
+    import sqlite3
     from hashlib import _Hash
 
 __version__ = "2.0.0"
@@ -111,6 +114,7 @@ __all__ = [
     "build_xoauth2_string",
     "NonceStore",
     "MemoryNonceStore",
+    "SQLiteNonceStore",
     "RedisNonceStore",
     "clear_caches",
 ]
@@ -2301,37 +2305,181 @@ def _nonce_key(consumer_key: str, token: Optional[str], timestamp: int, nonce: s
     return "&".join((escape(consumer_key), escape(token or ""), str(timestamp), escape(nonce)))
 
 
+def _nonce_digest(consumer_key: str, token: Optional[str], timestamp: int, nonce: str) -> bytes:
+    """A fixed-size key for the combination, so that a store holds no nonce of the client's length.
+
+    Each text is prefixed with its length, so that no part can run into the
+    next; a missing token is told apart from an empty one.
+    """
+    token_part = "-" if token is None else f"+{len(token)}:{token}"
+    key = f"{len(consumer_key)}:{consumer_key}{token_part}{int(timestamp)}:{len(nonce)}:{nonce}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+
+
 class MemoryNonceStore(NonceStore):
     """A thread-safe, bounded in-memory nonce store for one process.
 
-    Entries expire with the timestamp window. When ``max_entries`` unexpired
-    entries are held, new requests are refused (503) rather than forgetting a
-    nonce that could then be replayed.
+    Entries expire with the timestamp window, soonest first (a heap: no scan
+    of the table). When ``max_entries`` unexpired entries are held, or
+    ``max_entries_per_consumer`` of one consumer (half of ``max_entries`` by
+    default, so that one consumer cannot deny the others), new requests are
+    refused (503) rather than forgetting a nonce that could then be replayed.
+    Only a digest of each combination is kept.
     """
 
-    def __init__(self, max_entries: int = 1_000_000, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        max_entries: int = 1_000_000,
+        clock: Callable[[], float] = time.time,
+        *,
+        max_entries_per_consumer: Optional[int] = None,
+    ) -> None:
         self.max_entries = max_entries
+        if max_entries_per_consumer is None:
+            max_entries_per_consumer = max(1, max_entries // 2)
+        self.max_entries_per_consumer = max_entries_per_consumer
         self._clock = clock
-        self._expiry: Dict[Tuple[str, Optional[str], int, str], float] = {}
+        self._held: Set[bytes] = set()
+        self._expiry: List[Tuple[float, bytes, str]] = []  # a heap of (expires, digest, consumer key)
+        self._per_consumer: Dict[str, int] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._expiry)
+        return len(self._held)
 
     def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
-        key = (consumer_key, token, timestamp, nonce)
+        digest = _nonce_digest(consumer_key, token, timestamp, nonce)
         now = self._clock()
         with self._lock:
-            expires = self._expiry.get(key)
-            if expires is not None and expires > now:
+            self._forget_expired(now)
+            if digest in self._held:
                 return False
-            if len(self._expiry) >= self.max_entries:
-                self._expiry = {k: t for k, t in self._expiry.items() if t > now}
-                if len(self._expiry) >= self.max_entries:
-                    raise ServiceUnavailable("Too many requests in the timestamp window; retry later.")
-            self._expiry[key] = now + ttl
+            held = self._per_consumer.get(consumer_key, 0)
+            if len(self._held) >= self.max_entries:
+                raise ServiceUnavailable(
+                    "Too many requests in the timestamp window; sign the request again (a new nonce) to retry later."
+                )
+            if held >= self.max_entries_per_consumer:
+                raise ServiceUnavailable(
+                    "Too many requests from this consumer in the timestamp window;"
+                    " sign the request again (a new nonce) to retry later."
+                )
+            self._held.add(digest)
+            heapq.heappush(self._expiry, (now + ttl, digest, consumer_key))
+            self._per_consumer[consumer_key] = held + 1
             return True
+
+    def _forget_expired(self, now: float) -> None:
+        """Drop the entries expired at ``now``; each is dropped once, so O(log n) per add over time."""
+        expiry = self._expiry
+        while expiry and expiry[0][0] <= now:
+            _, digest, consumer_key = heapq.heappop(expiry)
+            self._held.remove(digest)
+            left = self._per_consumer[consumer_key] - 1
+            if left:
+                self._per_consumer[consumer_key] = left
+            else:
+                del self._per_consumer[consumer_key]
+
+
+class SQLiteNonceStore(NonceStore):
+    """A nonce store in one SQLite file, shared by the processes of one machine.
+
+    For several workers of one provider (``uvicorn --workers``, gunicorn) on
+    one host, where each worker's own ``MemoryNonceStore`` would accept a
+    replay sent to another worker. Each combination is one row keyed by its
+    digest, inserted in one write transaction, so that exactly one of the
+    processes racing on it succeeds. Expired rows are deleted a bounded batch
+    at a time, by an index on their expiry. The file is in WAL mode; a write
+    waits up to ``timeout`` seconds for another one. A failure (locked longer,
+    a disk error, an unwritable path) raises ``sqlite3.Error``, which
+    ``Server.verify_request`` answers with 503.
+
+    Safe across threads (one connection per process, behind a lock) and
+    across ``fork``: a process opens its own connection, never its parent's.
+    Use a local disk (SQLite's locks do not hold on network file systems);
+    for several hosts, use ``RedisNonceStore``.
+    """
+
+    _SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS oauth2_nonces (digest BLOB PRIMARY KEY, expires REAL NOT NULL) WITHOUT ROWID",
+        "CREATE INDEX IF NOT EXISTS oauth2_nonces_expires ON oauth2_nonces (expires)",
+    )
+    # A bounded batch per add: more than the one row each add inserts, so expired rows never pile up.
+    _FORGET_EXPIRED = (
+        "DELETE FROM oauth2_nonces WHERE digest IN"
+        " (SELECT digest FROM oauth2_nonces WHERE expires <= ? ORDER BY expires LIMIT 64)"
+    )
+    _FORGET_IF_EXPIRED = "DELETE FROM oauth2_nonces WHERE digest = ? AND expires <= ?"
+    _INSERT = "INSERT OR IGNORE INTO oauth2_nonces (digest, expires) VALUES (?, ?)"
+
+    def __init__(
+        self, path: Union[str, os.PathLike[str]], *, timeout: float = 5.0, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = os.fspath(path)
+        self.timeout = timeout
+        self._clock = clock
+        self._process: Optional[Tuple[int, threading.Lock, sqlite3.Connection]] = None
+        # The parent's connections, which a forked child must not use (SQLite's rule): held
+        # here so that the child does not close them either, as garbage collection would.
+        self._inherited: List[sqlite3.Connection] = []
+        self._connection()  # an unwritable path fails here, when the provider starts
+
+    def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
+        """Record the combination for ``ttl`` seconds; False if it is already there."""
+        digest = _nonce_digest(consumer_key, token, timestamp, nonce)
+        now = self._clock()
+        lock, connection = self._connection()
+        with lock:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(self._FORGET_EXPIRED, (now,))
+                connection.execute(self._FORGET_IF_EXPIRED, (digest, now))
+                added = connection.execute(self._INSERT, (digest, now + ttl)).rowcount == 1
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.rollback()
+                raise
+        return added
+
+    def close(self) -> None:
+        """Close this process's connection, once an ``add`` under way is done; the next ``add`` opens another."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process[0] != os.getpid():
+            self._inherited.append(process[2])
+            return
+        with process[1]:
+            process[2].close()
+
+    def _connection(self) -> Tuple[threading.Lock, sqlite3.Connection]:
+        """This process's lock and connection, opened on its first use."""
+        process = self._process
+        if process is None or process[0] != os.getpid():
+            if process is not None:
+                self._inherited.append(process[2])
+            process = (os.getpid(), threading.Lock(), self._connect())
+            self._process = process
+        return process[1], process[2]
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection in autocommit mode (add opens its own transactions), on a WAL file with the table."""
+        import sqlite3
+
+        connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            # A process that crashes loses no nonce; only a power cut may lose the last ones.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            for statement in self._SCHEMA:
+                connection.execute(statement)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
 
 
 class RedisNonceStore(NonceStore):
@@ -2376,8 +2524,8 @@ class Server:
       (300); ``future_threshold``: in the future (the same by default).
     * ``clock``: the time the timestamps are compared with, in seconds.
     * ``nonce_store``: where accepted nonces are remembered, so that a replay is
-      refused [§3.3]; a ``MemoryNonceStore`` by default, a ``RedisNonceStore``
-      for several processes.
+      refused [§3.3]; a ``MemoryNonceStore`` by default, a ``SQLiteNonceStore``
+      for the workers of one machine, a ``RedisNonceStore`` for several hosts.
     * ``allow_plaintext_over_http``: accept PLAINTEXT signatures over plain
       http, which expose the secrets (refused by default, §3.4.4).
     * ``require_body_hash``: refuse a request with a non-form body that carries
