@@ -2128,17 +2128,22 @@ return {added, marker}
 
 
 def _fail_fast_redis(module_name: str, store: str, url: Optional[str]) -> Any:
-    """A client of ``module_name`` (redis or redis.asyncio) with short timeouts and no retries."""
+    """A client of ``module_name`` (redis or redis.asyncio) with short timeouts, never retrying a timeout.
+
+    A broken connection is retried once, at once: after a Redis restart each
+    pooled connection is dead, and the command never reached the new server.
+    """
     try:
         module = importlib.import_module(module_name)
         from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as BrokenConnection
     except ImportError:
         raise Error(f"{store} needs the 'redis' package, this library's 'redis' extra: pip install redis.") from None
     return module.Redis.from_url(
         url or "redis://127.0.0.1:6379/0",
         socket_timeout=REDIS_TIMEOUT,
         socket_connect_timeout=REDIS_TIMEOUT,
-        retry=module.retry.Retry(NoBackoff(), 0),
+        retry=module.retry.Retry(NoBackoff(), 1, supported_errors=(BrokenConnection,)),
     )
 
 

@@ -38,6 +38,8 @@ class RedisServer:
 
     host: str
     port: int
+    #: The redis-server process, for tests that stop (SIGSTOP) or kill it.
+    pid: int = 0
 
     @property
     def url(self) -> str:
@@ -67,13 +69,13 @@ def _pump(stream: IO[str], lines: queue.Queue[Optional[str]]) -> None:
     lines.put(None)
 
 
-def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[str], int, list[str]]:
-    """Start redis-server on a free port; returns it once it accepts connections.
+def _start(binary: str, directory: Path, port: Optional[int]) -> tuple[subprocess.Popen[str], int, list[str]]:
+    """Start redis-server on ``port`` (a free one if None); returns it once it accepts connections.
 
     Returns the process, its port and the log lines read so far; on failure
     returns a process that has exited and port 0.
     """
-    port = _free_port()
+    port = port or _free_port()
     process = subprocess.Popen(
         [
             binary,
@@ -109,8 +111,11 @@ def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[str], int, li
 
 
 @contextlib.contextmanager
-def running_redis_server(directory: Path) -> Iterator[RedisServer]:
-    """Start a redis-server keeping its files in ``directory``; stopped when the block ends."""
+def running_redis_server(directory: Path, port: Optional[int] = None) -> Iterator[RedisServer]:
+    """Start a redis-server keeping its files in ``directory``; stopped when the block ends.
+
+    ``port`` restarts a server where one ran before (a restart: it starts empty).
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         reason = "redis-server is not installed (apt-get install redis-server)"
@@ -119,14 +124,14 @@ def running_redis_server(directory: Path) -> Iterator[RedisServer]:
         pytest.skip(reason)
     logs: list[str] = []
     for _ in range(PORT_ATTEMPTS):
-        process, port, log = _start(binary, directory)
+        process, bound, log = _start(binary, directory, port)
         logs.extend(log)
-        if port:
+        if bound:
             break
     else:
         pytest.fail("redis-server did not start:\n" + "".join(logs), pytrace=False)
     try:
-        yield RedisServer(HOST, port)
+        yield RedisServer(HOST, bound, process.pid)
     finally:
         process.terminate()
         try:
