@@ -259,11 +259,11 @@ def test_a_store_built_from_a_url_fails_fast(tmp_path: Path, outage: str) -> Non
 # ------------------------------------------------------------------ a Redis that lost its records
 
 
-def make_store(kind: str, server: RedisServer, clock: Callable[[], float] = time.time) -> AnyStore:
+def make_store(kind: str, server: RedisServer, **options: Any) -> AnyStore:
     """A store of ``kind`` built from the server's URL."""
     if kind == "async":
-        return oauth.AsyncRedisNonceStore(url=server.url, clock=clock)
-    return oauth.RedisNonceStore(url=server.url, clock=clock)
+        return oauth.AsyncRedisNonceStore(url=server.url, **options)
+    return oauth.RedisNonceStore(url=server.url, **options)
 
 
 def verifier(server: oauth.Server) -> Callable[[oauth.Request], Awaitable[Any]]:
@@ -309,7 +309,7 @@ def test_after_a_loss_the_window_is_refused_then_requests_are_accepted_again(tmp
     accepted = [sign(timestamp=NOW - 290), sign(timestamp=NOW), sign(timestamp=NOW + 300)]
 
     def host(redis_server: RedisServer) -> Callable[[oauth.Request], Awaitable[Any]]:
-        return verifier(make_server(clock=clock, nonce_store=make_store(kind, redis_server, clock)))
+        return verifier(make_server(clock=clock, nonce_store=make_store(kind, redis_server, clock=clock)))
 
     async def scenario() -> None:
         with running_redis_server(tmp_path) as first:
