@@ -2109,7 +2109,7 @@ class MemoryNonceStore(NonceStore):
 
 #: Seconds a Redis store built from ``url=`` waits to connect and for each reply:
 #: a store that is down or hung is a 503 within about a second, not a frozen worker.
-REDIS_TIMEOUT = 0.5
+_REDIS_TIMEOUT = 0.5
 
 # One round trip: the marker (see _RedisNonces) is read, re-written when it is
 # gone, and the nonce is set, atomically. KEYS: nonce, marker. ARGV: ttl, the
@@ -2141,8 +2141,8 @@ def _fail_fast_redis(module_name: str, store: str, url: Optional[str]) -> Any:
         raise Error(f"{store} needs the 'redis' package, this library's 'redis' extra: pip install redis.") from None
     return module.Redis.from_url(
         url or "redis://127.0.0.1:6379/0",
-        socket_timeout=REDIS_TIMEOUT,
-        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=_REDIS_TIMEOUT,
+        socket_connect_timeout=_REDIS_TIMEOUT,
         retry=module.retry.Retry(NoBackoff(), 1, supported_errors=(BrokenConnection,)),
     )
 
@@ -2195,7 +2195,7 @@ class RedisNonceStore(_RedisNonces, NonceStore):
     Each combination is one key set with ``SET NX EX``, atomic on the server,
     in one script that also detects a Redis that lost its records (see
     :class:`NonceStoreLost`). ``url=`` builds a client that fails fast
-    (``REDIS_TIMEOUT`` seconds, no retries); a ``client`` is used as given.
+    (0.5 s timeouts, a timeout never retried); a ``client`` is used as given.
     ``clock`` dates a loss.
     """
 
