@@ -2148,7 +2148,7 @@ def _fail_fast_redis(module_name: str, store: str, url: Optional[str]) -> Any:
 
 
 class _RedisNonces:
-    """What both Redis stores share: the keys, the script and reading its answer.
+    """What both Redis stores share: the client, the keys, the script and reading its answer.
 
     Loss detection: the key ``<prefix>marker`` (no TTL) is written by a store's
     first call when it is missing, and each call reads it in the same script as
@@ -2158,7 +2158,18 @@ class _RedisNonces:
     have been accepted before the loss (:class:`NonceStoreLost`).
     """
 
-    def __init__(self, client: Any, prefix: str, clock: Callable[[], float]) -> None:
+    _client_module = "redis"
+
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        url: Optional[str] = None,
+        prefix: str = "oauth2:nonce:",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if client is None:
+            client = _fail_fast_redis(self._client_module, type(self).__name__, url)
         self.client = client
         self.prefix = prefix
         self._clock = clock
@@ -2192,24 +2203,13 @@ class _RedisNonces:
 class RedisNonceStore(_RedisNonces, NonceStore):
     """A nonce store in Redis, shared by processes and hosts (the ``redis`` extra: ``pip install redis``).
 
+    ``RedisNonceStore(client=None, *, url=None, prefix="oauth2:nonce:", clock=time.time)``.
     Each combination is one key set with ``SET NX EX``, atomic on the server,
     in one script that also detects a Redis that lost its records (see
     :class:`NonceStoreLost`). ``url=`` builds a client that fails fast
     (0.5 s timeouts, a timeout never retried); a ``client`` is used as given.
     ``clock`` dates a loss.
     """
-
-    def __init__(
-        self,
-        client: Any = None,
-        *,
-        url: Optional[str] = None,
-        prefix: str = "oauth2:nonce:",
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        if client is None:
-            client = _fail_fast_redis("redis", "RedisNonceStore", url)
-        super().__init__(client, prefix, clock)
 
     def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
@@ -2220,21 +2220,11 @@ class RedisNonceStore(_RedisNonces, NonceStore):
 class AsyncRedisNonceStore(_RedisNonces):
     """:class:`RedisNonceStore` on ``redis.asyncio``, for :meth:`Server.verify_request_async`.
 
-    The same keys, script and loss detection; ``client`` is a
+    The same arguments, keys, script and loss detection; ``client`` is a
     ``redis.asyncio.Redis``, and ``url=`` builds one that fails fast.
     """
 
-    def __init__(
-        self,
-        client: Any = None,
-        *,
-        url: Optional[str] = None,
-        prefix: str = "oauth2:nonce:",
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        if client is None:
-            client = _fail_fast_redis("redis.asyncio", "AsyncRedisNonceStore", url)
-        super().__init__(client, prefix, clock)
+    _client_module = "redis.asyncio"
 
     async def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""

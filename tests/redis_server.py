@@ -1,7 +1,8 @@
 """A real redis-server on 127.0.0.1 for the tests, one per test session (per xdist worker).
 
 Use the ``redis_server`` fixture; it yields a :class:`RedisServer` with the
-port and a ``redis://`` URL. The server keeps nothing on disk (``--save ''``,
+port and a ``redis://`` URL (``redis_client`` is a client of it, ``prefix`` a
+key prefix of the test's own). The server keeps nothing on disk (``--save ''``,
 ``--appendonly no``) and runs in a temporary directory. Without a
 ``redis-server`` binary the tests that use it are skipped, except under
 ``CI=true``, where CI installs redis-server and its absence is a failure.
@@ -16,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,3 +148,17 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """A redis-server on 127.0.0.1 for the session; skipped (failed under CI=true) when not installed."""
     with running_redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A client of the session's redis-server."""
+    client = redis_server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A key prefix of this test's own, in the redis-server the tests share."""
+    return f"oauth2-tests:{uuid.uuid4().hex}:"

@@ -37,20 +37,6 @@ pytestmark = pytest.mark.redis
 AnyStore = Union[oauth.RedisNonceStore, oauth.AsyncRedisNonceStore]
 
 
-@pytest.fixture
-def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
-    """A client of the session's redis-server."""
-    client = redis_server.client()
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A key prefix of this test's own, in the redis-server the tests share."""
-    return f"oauth2-tests:{os.urandom(8).hex()}:"
-
-
 # ------------------------------------------------------------------ clock skew between hosts
 
 

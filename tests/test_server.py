@@ -794,20 +794,6 @@ def test_threads_adding_one_combination_to_a_memory_store() -> None:
     assert sorted(added) == [False] * 31 + [True]
 
 
-@pytest.fixture
-def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
-    """A client of the session's redis-server."""
-    client = redis_server.client()
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A key prefix of this test's own, in the redis-server the tests share."""
-    return f"oauth2-tests:{uuid.uuid4().hex}:"
-
-
 def keys(client: redis.Redis, prefix: str) -> list[bytes]:
     """The nonce keys under ``prefix`` (each joins four fields with ``&``; the store's marker has none)."""
     return list(client.scan_iter(match=prefix + "*&*"))
