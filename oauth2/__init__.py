@@ -265,7 +265,9 @@ class NonceStoreLost(ServiceUnavailable):
     conservative bound with its own thresholds.
     """
 
-    def __init__(self, message: str, lost_at: float, added: bool) -> None:
+    def __init__(
+        self, message: str = "The nonce store lost its records.", lost_at: float = 0.0, added: bool = False
+    ) -> None:
         super().__init__(message)
         self.lost_at = lost_at
         self.added = added
