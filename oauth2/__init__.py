@@ -2421,8 +2421,8 @@ class Server:
             raise exc
         # The store's own message may name its URL and password: only its type is shown.
         raise ServiceUnavailable(
-            f"The nonce store failed ({type(exc).__name__}), so replays cannot be refused. The nonce may "
-            "be used up all the same: sign the request again (a new nonce) to retry, later."
+            f"The nonce store failed ({type(exc).__name__}), so replays cannot be refused. It may have "
+            "recorded the nonce all the same: to retry later, sign the request again (a new nonce)."
         ) from exc
 
     def build_authenticate_header(self, realm: str = "") -> Dict[str, str]:

@@ -417,11 +417,6 @@ def redis_url(env: Env) -> str:
     return repr(env.redis.url)
 
 
-def redis_port(env: Env) -> str:
-    """The README's Redis client, pointed at the test redis-server's port."""
-    return f'redis.Redis(host="127.0.0.1", port={env.redis.port})'
-
-
 # ------------------------------------------------------------------ Signature methods
 
 
@@ -557,7 +552,7 @@ SECTIONS: dict[str, Section] = {
     "Verifying requests (providers)": Section(
         blocks=(
             Run(check=check_lti_app),
-            Run({'redis.Redis(host="127.0.0.1")': redis_port}, check=check_redis_nonces),
+            Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_redis_nonces),
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_async_redis_nonces),
         ),
     ),
