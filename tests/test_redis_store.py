@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -178,7 +178,8 @@ def stopped(server: RedisServer) -> Iterator[None]:
     try:
         yield
     finally:
-        os.kill(server.pid, signal.SIGCONT)
+        with suppress(ProcessLookupError):  # the test may have killed it
+            os.kill(server.pid, signal.SIGCONT)
 
 
 @pytest.mark.parametrize("kind", ["async", "sync"])
