@@ -14,6 +14,8 @@ import codecs
 import hashlib
 import heapq
 import hmac
+import importlib
+import inspect
 import io
 import ipaddress
 import itertools
@@ -96,6 +98,7 @@ __all__ = [
     "InvalidSignature",
     "BodyHashMismatch",
     "ServiceUnavailable",
+    "NonceStoreLost",
     "CallbackNotConfirmed",
     "ProviderError",
     "parse_authorization_header",
@@ -116,6 +119,7 @@ __all__ = [
     "MemoryNonceStore",
     "SQLiteNonceStore",
     "RedisNonceStore",
+    "AsyncRedisNonceStore",
     "clear_caches",
 ]
 
@@ -253,9 +257,30 @@ class BodyHashMismatch(InvalidSignature):
 
 
 class ServiceUnavailable(Error):
-    """The server cannot record more nonces right now; the client may retry."""
+    """The server cannot record the nonce right now; the client may sign the request again and retry.
+
+    The nonce may have been recorded all the same (a store that timed out after
+    writing it), so a retry needs a new nonce: the same request would be a replay.
+    """
 
     status = 503
+
+
+class NonceStoreLost(ServiceUnavailable):
+    """The nonce store lost its records (a Redis restarted without persistence) at ``lost_at``.
+
+    A request timestamped before ``lost_at`` plus the window may be a replay of
+    one accepted before the loss, so it is refused. ``added`` says whether this
+    request's nonce was new to the store. A :class:`Server` refines the store's
+    conservative bound with its own thresholds.
+    """
+
+    def __init__(
+        self, message: str = "The nonce store lost its records.", lost_at: float = 0.0, added: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.lost_at = lost_at
+        self.added = added
 
 
 class CallbackNotConfirmed(Error):
@@ -2482,32 +2507,141 @@ class SQLiteNonceStore(NonceStore):
         return connection
 
 
-class RedisNonceStore(NonceStore):
-    """A nonce store in Redis, shared by processes and hosts (the ``redis`` extra: ``pip install redis``).
+#: Seconds a Redis store built from ``url=`` waits to connect and for each reply:
+#: a store that is down or hung is a 503 within about a second, not a frozen worker.
+_REDIS_TIMEOUT = 0.5
 
-    Each combination is one key set with ``SET NX EX``, atomic on the server.
+# One round trip: the marker (see _RedisNonces) is read, re-written when it is
+# gone, and the nonce is set, atomically. KEYS: nonce, marker. ARGV: ttl, the
+# marker this store saw last ('' before its first call), a new store's marker,
+# a loss marker.
+_REDIS_ADD = """
+local marker = redis.call('GET', KEYS[2])
+local seen = ARGV[2]
+if not marker or (seen ~= '' and marker ~= seen and string.sub(marker, 1, 2) == '0 ') then
+  if not marker and seen == '' then marker = ARGV[3] else marker = ARGV[4] end
+  redis.call('SET', KEYS[2], marker)
+end
+local added = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) and 1 or 0
+return {added, marker}
+"""
+
+
+def _fail_fast_redis(module_name: str, store: str, url: Optional[str]) -> Any:
+    """A client of ``module_name`` (redis or redis.asyncio) with short timeouts, never retrying a timeout.
+
+    A broken connection is retried once, at once: after a Redis restart each
+    pooled connection is dead, and the command never reached the new server.
+    """
+    try:
+        module = importlib.import_module(module_name)
+        from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as BrokenConnection
+    except ImportError:
+        raise Error(f"{store} needs the 'redis' package, this library's 'redis' extra: pip install redis.") from None
+    return module.Redis.from_url(
+        url or "redis://127.0.0.1:6379/0",
+        socket_timeout=_REDIS_TIMEOUT,
+        socket_connect_timeout=_REDIS_TIMEOUT,
+        retry=module.retry.Retry(NoBackoff(), 1, supported_errors=(BrokenConnection,)),
+    )
+
+
+class _RedisNonces:
+    """What both Redis stores share: the client, the keys, the script and reading its answer.
+
+    Loss detection: the key ``<prefix>marker`` (no TTL) is written by a store's
+    first call when it is missing, and each call reads it in the same script as
+    the nonce. A store that finds it gone, or re-created by a new store, after
+    it saw it knows that Redis lost its records: it writes a loss marker holding
+    the time (``clock``), and every store then refuses the timestamps that could
+    have been accepted before the loss (:class:`NonceStoreLost`).
     """
 
-    def __init__(self, client: Any = None, *, url: Optional[str] = None, prefix: str = "oauth2:nonce:") -> None:
+    _client_module = "redis"
+
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        url: Optional[str] = None,
+        prefix: str = "oauth2:nonce:",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if client is None:
-            try:
-                import redis
-            except ImportError:
-                raise Error(
-                    "RedisNonceStore needs the 'redis' package, this library's 'redis' extra: pip install redis."
-                ) from None
-            client = redis.Redis.from_url(url or "redis://127.0.0.1:6379/0")
+            client = _fail_fast_redis(self._client_module, type(self).__name__, url)
         self.client = client
         self.prefix = prefix
+        self._clock = clock
+        self._script = client.register_script(_REDIS_ADD)
+        self._marker = ""
+        self._id = secrets.token_hex(8)
+
+    def _script_call(
+        self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int
+    ) -> Dict[str, List[Any]]:
+        """The keys and arguments of one call of the script."""
+        key = self.prefix + _nonce_key(consumer_key, token, timestamp, nonce)
+        args = [max(int(ttl), 1), self._marker, f"0 {self._id}", f"{self._clock()!r} {self._id}"]
+        return {"keys": [key, self.prefix + "marker"], "args": args}
+
+    def _added(self, answer: List[Any], timestamp: int, ttl: int) -> bool:
+        """Whether the nonce was new; NonceStoreLost while it could replay one accepted before a loss."""
+        added, marker = answer
+        self._marker = marker.decode() if isinstance(marker, bytes) else str(marker)
+        lost_at = float(self._marker.split(" ", 1)[0])
+        if lost_at and timestamp < lost_at + ttl:
+            raise NonceStoreLost(
+                f"The nonce store lost its records at {lost_at:.0f} (Redis restarted without persistence?): "
+                "requests timestamped before the window has passed may be replays.",
+                lost_at,
+                bool(added),
+            )
+        return bool(added)
+
+
+class RedisNonceStore(_RedisNonces, NonceStore):
+    """A nonce store in Redis, shared by processes and hosts (the ``redis`` extra: ``pip install redis``).
+
+    ``RedisNonceStore(client=None, *, url=None, prefix="oauth2:nonce:", clock=time.time)``.
+    Each combination is one key set with ``SET NX EX``, atomic on the server,
+    in one script that also detects a Redis that lost its records (see
+    :class:`NonceStoreLost`). ``url=`` builds a client that fails fast
+    (0.5 s timeouts, a timeout never retried); a ``client`` is used as given.
+    ``clock`` dates a loss.
+    """
 
     def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
-        key = self.prefix + _nonce_key(consumer_key, token, timestamp, nonce)
-        return bool(self.client.set(key, b"1", nx=True, ex=max(int(ttl), 1)))
+        answer = self._script(**self._script_call(consumer_key, token, timestamp, nonce, ttl))
+        return self._added(answer, timestamp, ttl)
+
+
+class AsyncRedisNonceStore(_RedisNonces):
+    """:class:`RedisNonceStore` on ``redis.asyncio``, for :meth:`Server.verify_request_async`.
+
+    The same arguments, keys, script and loss detection; ``client`` is a
+    ``redis.asyncio.Redis``, and ``url=`` builds one that fails fast.
+    """
+
+    _client_module = "redis.asyncio"
+
+    async def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
+        """Record the combination for ``ttl`` seconds; False if it is already there."""
+        answer = await self._script(**self._script_call(consumer_key, token, timestamp, nonce, ttl))
+        return self._added(answer, timestamp, ttl)
 
 
 _REQUIRED = ("oauth_consumer_key", "oauth_signature_method", "oauth_signature")
 _PROTOCOL = (*_REQUIRED, "oauth_token", "oauth_timestamp", "oauth_nonce", "oauth_version", "oauth_body_hash")
+
+
+class _Checked(NamedTuple):
+    """A request that passed every check but the nonce."""
+
+    parameters: Dict[str, Any]
+    #: The arguments of NonceStore.add, or None without a timestamp (PLAINTEXT).
+    nonce: Optional[Tuple[str, Optional[str], int, str, int]]
 
 
 class Server:
@@ -2516,7 +2650,7 @@ class Server:
     ``Server(signature_methods=None, *, nonce_store=None, timestamp_threshold=None,
     future_threshold=None, clock=time.time, allow_plaintext_over_http=False,
     require_body_hash=False, allow_empty_secret=False,
-    allow_plaintext_without_nonce=False, max_nonce_length=64)``:
+    allow_plaintext_without_nonce=False, max_nonce_length=64, clock_skew=60)``:
 
     * ``signature_methods``: the allow-list, a dict by name (as in 1.9) or an
       iterable of methods; none by default. ``add_signature_method`` extends it.
@@ -2525,7 +2659,8 @@ class Server:
     * ``clock``: the time the timestamps are compared with, in seconds.
     * ``nonce_store``: where accepted nonces are remembered, so that a replay is
       refused [§3.3]; a ``MemoryNonceStore`` by default, a ``SQLiteNonceStore``
-      for the workers of one machine, a ``RedisNonceStore`` for several hosts.
+      for the workers of one machine, a ``RedisNonceStore`` for several hosts
+      (``AsyncRedisNonceStore`` with ``verify_request_async``).
     * ``allow_plaintext_over_http``: accept PLAINTEXT signatures over plain
       http, which expose the secrets (refused by default, §3.4.4).
     * ``require_body_hash``: refuse a request with a non-form body that carries
@@ -2543,6 +2678,10 @@ class Server:
       Refused by default.
     * ``max_nonce_length``: the longest ``oauth_nonce`` accepted (64
       characters: 64 hex digits, or base64 of 32 bytes, fit).
+    * ``clock_skew``: how many seconds the clocks of the hosts sharing a nonce
+      store may differ (60): a shared store keeps nonces that much longer than
+      the window (a ``MemoryNonceStore`` has one clock), and after a store's
+      loss timestamps are refused that much longer.
     """
 
     timestamp_threshold = 300  # In seconds, five minutes.
@@ -2562,6 +2701,7 @@ class Server:
         allow_empty_secret: bool = False,
         allow_plaintext_without_nonce: bool = False,
         max_nonce_length: int = 64,
+        clock_skew: int = 60,
     ) -> None:
         if isinstance(signature_methods, dict):
             self.signature_methods = signature_methods
@@ -2584,6 +2724,9 @@ class Server:
         if type(max_nonce_length) is not int or max_nonce_length < 1:
             raise ValueError(f"max_nonce_length must be a positive int, not {max_nonce_length!r}")
         self.max_nonce_length = max_nonce_length
+        if clock_skew < 0:
+            raise ValueError("clock_skew must be a number of seconds, 0 or more.")
+        self.clock_skew = clock_skew
 
     def add_signature_method(self, signature_method: SignatureMethod) -> Dict[str, SignatureMethod]:
         """Accept ``signature_method``; returns the allow-list."""
@@ -2598,7 +2741,49 @@ class Server:
         signature method, credentials and their secrets, timestamp and the
         nonce's length [§3.3], signature [§3.4], body hash, and last the nonce,
         so that only valid requests use one up.
+        An async nonce store needs :meth:`verify_request_async` (TypeError here).
         """
+        if inspect.iscoroutinefunction(self.nonce_store.add):
+            raise TypeError(
+                f"{type(self.nonce_store).__name__} is async: await server.verify_request_async(...) instead."
+            )
+        checked = self._checked(request, consumer, token)
+        if checked.nonce is not None:
+            try:
+                added = self.nonce_store.add(*checked.nonce)
+            except Exception as exc:
+                added = self._store_failed(exc, checked.nonce[2])
+            self._check_new(added)
+        return checked.parameters
+
+    async def verify_request_async(
+        self, request: Request, consumer: Consumer, token: Optional[Token]
+    ) -> Dict[str, Any]:
+        """:meth:`verify_request` for ASGI apps: the same checks, the nonce store awaited.
+
+        An async store (:class:`AsyncRedisNonceStore`) is awaited; a blocking one
+        runs in a thread (``asyncio.to_thread``), so that a slow store never
+        freezes the event loop; a ``MemoryNonceStore`` runs inline.
+        """
+        import asyncio
+
+        checked = self._checked(request, consumer, token)
+        if checked.nonce is not None:
+            store = self.nonce_store
+            try:
+                if inspect.iscoroutinefunction(store.add):
+                    added = await store.add(*checked.nonce)
+                elif isinstance(store, MemoryNonceStore):
+                    added = store.add(*checked.nonce)
+                else:
+                    added = await asyncio.to_thread(store.add, *checked.nonce)
+            except Exception as exc:
+                added = self._store_failed(exc, checked.nonce[2])
+            self._check_new(added)
+        return checked.parameters
+
+    def _checked(self, request: Request, consumer: Consumer, token: Optional[Token]) -> _Checked:
+        """Every check but the nonce, in verify_request's order; the parameters and the nonce to record."""
         if not isinstance(request, Request):
             raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
         _consumer_and_token(consumer, token)
@@ -2620,29 +2805,52 @@ class Server:
         if not valid:
             raise InvalidSignature(base_string=explain(request).base_string)
         self._check_body_hash(request, method, params["oauth_body_hash"])
-        if timestamp is not None:
-            ttl = self.timestamp_threshold + self.future_threshold + 1
-            if not self._add_nonce(consumer, token, timestamp, params["oauth_nonce"], ttl):
-                raise NonceUsed("This nonce was already used with this timestamp: the request is a replay.")
         added_values: Dict[str, List[str]] = {}
         for name, value in added:
             if not name.startswith("oauth_"):
                 added_values.setdefault(name, []).append(value)
         for name, values in added_values.items():
             _add_values(parameters, name, values)
-        return parameters
+        if timestamp is None:
+            return _Checked(parameters, None)
+        # A shared record must outlive the window on every host: one whose clock
+        # is clock_skew behind still accepts the timestamp after this one's window.
+        skew = 0 if isinstance(self.nonce_store, MemoryNonceStore) else self.clock_skew
+        ttl = self.timestamp_threshold + self.future_threshold + skew + 1
+        key = (consumer.key or "", token.key if token else None, timestamp, params["oauth_nonce"], ttl)
+        return _Checked(parameters, key)
 
-    def _add_nonce(self, consumer: Consumer, token: Optional[Token], timestamp: int, nonce: str, ttl: int) -> bool:
-        """Record the nonce; a store that fails (Redis down, a timeout) is a 503, its error chained."""
-        try:
-            return self.nonce_store.add(consumer.key or "", token.key if token else None, timestamp, nonce, ttl)
-        except Error:
-            raise
-        except Exception as exc:
-            # The store's own message may name its URL and password: only its type is shown.
-            raise ServiceUnavailable(
-                f"The nonce store failed ({type(exc).__name__}), so replays cannot be refused; retry later."
+    @staticmethod
+    def _check_new(added: bool) -> None:
+        """A nonce the store already held is a replay [§3.3]."""
+        if not added:
+            raise NonceUsed("This nonce was already used with this timestamp: the request is a replay.")
+
+    def _store_failed(self, exc: Exception, timestamp: int) -> bool:
+        """What a store's error means: a 503, or after a loss, the store's answer once it is safe.
+
+        Requests timestamped before ``lost_at + future_threshold + clock_skew``
+        could have been accepted before the loss, by a host up to clock_skew
+        ahead, so they are refused; later ones were not, so the store's answer
+        holds.
+        """
+        if isinstance(exc, NonceStoreLost):
+            safe_from = int(exc.lost_at) + self.future_threshold + self.clock_skew + 1
+            if timestamp >= safe_from:
+                return exc.added
+            raise NonceStoreLost(
+                "The nonce store lost its records, so this request could be a replay. Sign the request again "
+                f"(a new nonce and timestamp) once the server's time has reached {safe_from}.",
+                exc.lost_at,
+                exc.added,
             ) from exc
+        if isinstance(exc, Error):
+            raise exc
+        # The store's own message may name its URL and password: only its type is shown.
+        raise ServiceUnavailable(
+            f"The nonce store failed ({type(exc).__name__}), so replays cannot be refused. It may have "
+            "recorded the nonce all the same: to retry later, sign the request again (a new nonce)."
+        ) from exc
 
     def build_authenticate_header(self, realm: str = "") -> Dict[str, str]:
         """The ``WWW-Authenticate`` header of a 401 response."""

@@ -1,7 +1,8 @@
 """A real redis-server on 127.0.0.1 for the tests, one per test session (per xdist worker).
 
 Use the ``redis_server`` fixture; it yields a :class:`RedisServer` with the
-port and a ``redis://`` URL. The server keeps nothing on disk (``--save ''``,
+port and a ``redis://`` URL (``redis_client`` is a client of it, ``prefix`` a
+key prefix of the test's own). The server keeps nothing on disk (``--save ''``,
 ``--appendonly no``) and runs in a temporary directory. Without a
 ``redis-server`` binary the tests that use it are skipped, except under
 ``CI=true``, where CI installs redis-server and its absence is a failure.
@@ -16,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,8 @@ class RedisServer:
 
     host: str
     port: int
+    #: The redis-server process, for tests that stop (SIGSTOP) or kill it.
+    pid: int = 0
 
     @property
     def url(self) -> str:
@@ -67,13 +71,13 @@ def _pump(stream: IO[str], lines: queue.Queue[Optional[str]]) -> None:
     lines.put(None)
 
 
-def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[str], int, list[str]]:
-    """Start redis-server on a free port; returns it once it accepts connections.
+def _start(binary: str, directory: Path, port: Optional[int]) -> tuple[subprocess.Popen[str], int, list[str]]:
+    """Start redis-server on ``port`` (a free one if None); returns it once it accepts connections.
 
     Returns the process, its port and the log lines read so far; on failure
     returns a process that has exited and port 0.
     """
-    port = _free_port()
+    port = port or _free_port()
     process = subprocess.Popen(
         [
             binary,
@@ -109,8 +113,11 @@ def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[str], int, li
 
 
 @contextlib.contextmanager
-def running_redis_server(directory: Path) -> Iterator[RedisServer]:
-    """Start a redis-server keeping its files in ``directory``; stopped when the block ends."""
+def running_redis_server(directory: Path, port: Optional[int] = None) -> Iterator[RedisServer]:
+    """Start a redis-server keeping its files in ``directory``; stopped when the block ends.
+
+    ``port`` restarts a server where one ran before (a restart: it starts empty).
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         reason = "redis-server is not installed (apt-get install redis-server)"
@@ -119,14 +126,14 @@ def running_redis_server(directory: Path) -> Iterator[RedisServer]:
         pytest.skip(reason)
     logs: list[str] = []
     for _ in range(PORT_ATTEMPTS):
-        process, port, log = _start(binary, directory)
+        process, bound, log = _start(binary, directory, port)
         logs.extend(log)
-        if port:
+        if bound:
             break
     else:
         pytest.fail("redis-server did not start:\n" + "".join(logs), pytrace=False)
     try:
-        yield RedisServer(HOST, port)
+        yield RedisServer(HOST, bound, process.pid)
     finally:
         process.terminate()
         try:
@@ -141,3 +148,17 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """A redis-server on 127.0.0.1 for the session; skipped (failed under CI=true) when not installed."""
     with running_redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A client of the session's redis-server."""
+    client = redis_server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A key prefix of this test's own, in the redis-server the tests share."""
+    return f"oauth2-tests:{uuid.uuid4().hex}:"

@@ -550,6 +550,7 @@ ERRORS: Dict[Type[oauth.Error], Tuple[int, Optional[str]]] = {
     oauth.InvalidSignature: (401, "signature_invalid"),
     oauth.BodyHashMismatch: (401, "signature_invalid"),
     oauth.ServiceUnavailable: (503, None),
+    oauth.NonceStoreLost: (503, None),
     oauth.CallbackNotConfirmed: (400, None),
     oauth.ProviderError: (401, "token_rejected"),
 }

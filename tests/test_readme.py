@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import asyncio
 import builtins
 import contextlib
 import importlib
@@ -392,9 +393,28 @@ def check_redis_nonces(ran: Ran) -> None:
         other.verify_request(request, consumer, None)
 
 
-def redis_port(env: Env) -> str:
-    """The README's Redis client, pointed at the test redis-server's port."""
-    return f'redis.Redis(host="127.0.0.1", port={env.redis.port})'
+def check_async_redis_nonces(ran: Ran) -> None:
+    """``verified`` awaits the server, whose async store keeps the nonces in the test redis-server."""
+    assert isinstance(ran.namespace["store"], oauth.AsyncRedisNonceStore)
+    consumer = oauth.Consumer("api-key", "api-secret")
+    request = oauth.Request.from_consumer_and_token(consumer, None, "GET", "https://api.example/items?q=1")
+    request.sign_request(oauth.SignatureMethod_HMAC_SHA1(), consumer, None)
+
+    async def twice() -> Any:
+        first = await ran.namespace["verified"](request, consumer)
+        with pytest.raises(oauth.NonceUsed):
+            await ran.namespace["verified"](request, consumer)
+        return first
+
+    assert asyncio.run(twice()) == {"q": "1"}
+    client = redis.Redis(host=ran.env.redis.host, port=ran.env.redis.port)
+    assert list(client.scan_iter(match=f"oauth2:nonce:*{request['oauth_nonce']}"))  # in the test redis-server
+    client.close()
+
+
+def redis_url(env: Env) -> str:
+    """The README's Redis URL, pointed at the test redis-server's port."""
+    return repr(env.redis.url)
 
 
 # ------------------------------------------------------------------ Signature methods
@@ -532,7 +552,8 @@ SECTIONS: dict[str, Section] = {
     "Verifying requests (providers)": Section(
         blocks=(
             Run(check=check_lti_app),
-            Run({'redis.Redis(host="127.0.0.1")': redis_port}, check=check_redis_nonces),
+            Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_redis_nonces),
+            Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_async_redis_nonces),
         ),
     ),
     "Signature methods": Section(
