@@ -356,25 +356,60 @@ def lti_launch(url: str, secret: str = "lti-secret") -> tuple[str, dict[str, str
     return uri, headers, body.encode()
 
 
+def to_public(uri: str, base_url: str, public: str) -> str:
+    """``uri`` with the loopback server's origin replaced by the public one its app pins."""
+    assert uri.startswith(base_url)
+    return public + uri[len(base_url):]
+
+
+def to_loopback(uri: str, base_url: str, public: str) -> str:
+    """``uri``, signed for the public origin, sent to the loopback server behind it (as a TLS proxy would)."""
+    assert uri.startswith(public)
+    return base_url + uri[len(public):]
+
+
+def to_loopback_all(
+    signed: tuple[str, dict[str, str], bytes], base_url: str, public: str
+) -> tuple[str, dict[str, str], bytes]:
+    """A signed (uri, headers, body) sent to the loopback server behind the public origin."""
+    uri, headers, body = signed
+    return to_loopback(uri, base_url, public), headers, body
+
+
 def check_lti_app(ran: Ran) -> None:
-    """The README's ``app``, served over HTTP, greets a launch and refuses replays and forgeries."""
+    """The README's ``app``, served over HTTP behind its pinned public origin, greets a launch and refuses
+    replays (sent to another worker too), forgeries and a launch signed for the Host it was sent to."""
+    public = ran.namespace["PUBLIC_ORIGIN"]
+    store = ran.namespace["server"].nonce_store
+    assert isinstance(store, oauth.SQLiteNonceStore)
     with serving(ran.namespace["app"]) as base_url:
-        uri, headers, body = lti_launch(base_url + "/launch")
-        reply = send("POST", uri, headers, body)
+        uri, headers, body = lti_launch(public + "/launch")
+        reply = send("POST", to_loopback(uri, base_url, public), headers, body)
         assert (reply.status, reply.body) == (200, b"Hello Jane Learner")
 
-        replay = send("POST", uri, headers, body)
+        replay = send("POST", to_loopback(uri, base_url, public), headers, body)
         assert (replay.status, replay.reason, replay.oauth_problem) == (401, "Unauthorized", "nonce_used")
+        # Another worker opens the same file: it refuses the replay too.
+        other_worker = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], nonce_store=oauth.SQLiteNonceStore(store.path))
+        request = oauth.Request.from_request("POST", uri, headers, body=body)
+        with pytest.raises(oauth.NonceUsed):
+            other_worker.verify_request(request, oauth.Consumer("lti-key", "lti-secret"), None)
+        other_worker.nonce_store.close()
 
-        forged = send("POST", *lti_launch(base_url + "/launch", secret="guessed"))
+        forged = send("POST", *to_loopback_all(lti_launch(public + "/launch", secret="guessed"), base_url, public))
         assert (forged.status, forged.oauth_problem) == (401, "signature_invalid")
         assert forged.headers["WWW-Authenticate"].startswith('OAuth realm="my-app"')
+
+        # Signed for the address it is sent to, not the public one: the Host header is not trusted.
+        direct = send("POST", *lti_launch(base_url + "/launch"))
+        assert (direct.status, direct.oauth_problem) == (401, "signature_invalid")
 
         unsigned = send("POST", base_url + "/launch", {"Content-Type": "application/x-www-form-urlencoded"},
                         b"oauth_consumer_key=lti-key&lti_version=LTI-1p0")
         # A 400 must not say "Unauthorized" in its status line.
         assert (unsigned.status, unsigned.reason) == (400, "Bad Request")
         assert unsigned.oauth_problem == "parameter_absent"
+    store.close()
 
 
 def check_redis_nonces(ran: Ran) -> None:
@@ -508,17 +543,36 @@ def check_shell(ran: Ran) -> None:
 
 
 def check_asgi_app(ran: Ran) -> None:
-    """Served by uvicorn, ``app`` accepts an oauthlib-signed request once, and no replay."""
+    """Served by uvicorn behind its pinned public origin, ``app`` accepts an oauthlib-signed request once,
+    and no replay; a JSON body is accepted only under its oauth_body_hash."""
+    public = ran.namespace["PUBLIC_ORIGIN"]
+    assert isinstance(ran.namespace["server"].nonce_store, oauth.SQLiteNonceStore)
     client = oauthlib.oauth1.Client("api-key", "api-secret")
     with serving_asgi(ran.namespace["app"]) as base:
-        uri, headers, _ = client.sign(base + "/whoami?q=1", "GET")
-        reply = send("GET", uri, headers)
+        uri, headers, _ = client.sign(public + "/whoami?q=1", "GET")
+        reply = send("GET", to_loopback(uri, base, public), headers)
         assert reply.status == 200, reply.body
         assert reply.json() == {"consumer": "api-key", "params": {"q": "1"}}
-        replay = send("GET", uri, headers)
+        replay = send("GET", to_loopback(uri, base, public), headers)
         assert replay.status == 401 and replay.oauth_problem == "nonce_used"
-        uri, headers, _ = oauthlib.oauth1.Client("api-key", "wrong").sign(base + "/whoami", "GET")
+        uri, headers, _ = oauthlib.oauth1.Client("api-key", "wrong").sign(public + "/whoami", "GET")
+        assert send("GET", to_loopback(uri, base, public), headers).oauth_problem == "signature_invalid"
+        uri, headers, _ = client.sign(base + "/whoami", "GET")  # signed for the Host it is sent to
         assert send("GET", uri, headers).oauth_problem == "signature_invalid"
+
+        consumer = oauth.Consumer("api-key", "api-secret")
+        json_body = b'{"note": "hello"}'
+        hashed = oauth.sign("POST", public + "/whoami", consumer, headers={"Content-Type": "application/json"},
+                            body=json_body)
+        assert "oauth_body_hash" in hashed.headers["Authorization"]
+        reply = send("POST", to_loopback(hashed.uri, base, public), hashed.headers, json_body)
+        assert reply.status == 200, reply.body
+        # A JSON body attached to a request signed without one: nothing signed covers it.
+        bare = oauth.sign("POST", public + "/whoami", consumer)
+        attached = send("POST", to_loopback(bare.uri, base, public),
+                        {**bare.headers, "Content-Type": "application/json"}, json_body)
+        assert (attached.status, attached.oauth_problem) == (400, "parameter_absent")
+    ran.namespace["server"].nonce_store.close()
 
 
 # ------------------------------------------------------------------------ the table
@@ -548,10 +602,14 @@ SECTIONS: dict[str, Section] = {
     "With httpx": Section(
         blocks=(Run(twitter("request_token", "authorize", "access_token", "verify_credentials"), check=check_shell),),
     ),
-    "An ASGI provider (Starlette, FastAPI)": Section(blocks=(Run(check=check_asgi_app),)),
+    "An ASGI provider (Starlette, FastAPI)": Section(
+        blocks=(Run({'"/var/lib/my-api/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},
+                    check=check_asgi_app),),
+    ),
     "Verifying requests (providers)": Section(
         blocks=(
-            Run(check=check_lti_app),
+            Run({'"/var/lib/my-tool/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},
+                check=check_lti_app),
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_redis_nonces),
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_async_redis_nonces),
         ),
