@@ -157,12 +157,15 @@ def token_response(extra: str) -> Call:
 
 
 def full_nonce_store(entries: int) -> Call:
-    """A MemoryNonceStore holding ``entries`` unexpired nonces, its maximum: the call adds one more."""
+    """A MemoryNonceStore holding ``entries`` unexpired nonces, its maximum: the call adds one more.
+
+    The nonces are spread over 16 consumers, so that none reaches a per-consumer bound (where the store has one)
+    before the store is full."""
     store = oauth2.MemoryNonceStore(max_entries=entries, clock=lambda: NOW)
     for i in range(entries):
-        store.add("ckey", "tkey", NOW, f"n{i}", 600)
+        store.add(f"ckey{i % 16}", "tkey", NOW, f"n{i}", 600)
     fresh = iter(range(10**9))
-    return refused(lambda: store.add("ckey", "tkey", NOW, f"fresh{next(fresh)}", 600))
+    return refused(lambda: store.add("ckey0", "tkey", NOW, f"fresh{next(fresh)}", 600))
 
 
 ROWS = [
