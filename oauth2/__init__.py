@@ -106,6 +106,7 @@ __all__ = [
     "SignatureMethod_RSA_SHA512",
     "sign",
     "Signed",
+    "signs_redirect",
     "build_xoauth2_string",
     "NonceStore",
     "MemoryNonceStore",
@@ -2315,6 +2316,60 @@ class Server:
 
 # --------------------------------------------------------------------------- client
 
+_SIGN_REDIRECTS = ("same-origin", "all")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def signs_redirect(
+    first_url: Text,
+    hop_url: Text,
+    *,
+    sign_redirects: str = "same-origin",
+    signature_method: Optional[SignatureMethod] = None,
+) -> bool:
+    """Whether a redirect hop to ``hop_url``, of a request first sent to ``first_url``, is signed.
+
+    A signed hop is a fresh request, its nonce unused, for whatever URL the
+    ``Location`` names: whoever receives it can replay it to the provider
+    with the user's token. So by default (``sign_redirects="same-origin"``)
+    a hop is signed only for the origin of the first request: the same
+    scheme, host and port (a default port written or not), or an upgrade
+    from http to https on the same host, both ports the default ones. Any
+    other hop goes without an OAuth parameter. ``sign_redirects="all"``
+    signs hops to every origin, trusting every ``Location``, except with a
+    PLAINTEXT ``signature_method``: that signature is the secrets
+    themselves, and never goes to another origin. A URL without a host, or
+    with an unreadable port, matches no origin. Raises ValueError for any
+    other ``sign_redirects``. A pure function of its arguments: ``Client``,
+    ``oauth2.requests`` and ``oauth2.httpx`` all decide by it.
+    """
+    _check_sign_redirects(sign_redirects)
+    first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
+    if first is None or hop is None:
+        return False
+    if hop == first or (first[0] == "http" and first[2] == 80 and hop == ("https", first[1], 443)):
+        return True
+    return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
+
+
+def _check_sign_redirects(sign_redirects: str) -> None:
+    """Refuse a ``sign_redirects`` other than ``"same-origin"`` and ``"all"``."""
+    if sign_redirects not in _SIGN_REDIRECTS:
+        raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
+
+
+def _origin(url: str) -> Optional[Tuple[str, str, Optional[int]]]:
+    """Scheme, host and port of ``url``, the default port made explicit; None without a readable host and port."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS.get(scheme)
+
 
 class _Call(NamedTuple):
     """One call to Client.request, as the caller made it, before signing."""
@@ -2326,14 +2381,14 @@ class _Call(NamedTuple):
     realm: Optional[str]
     placement: str
     body_hash: Optional[bool]
-    origin: Tuple[str, Optional[str], Optional[int]]
+    first_uri: str  # the URL of the first hop, whose origin decides which hops are signed
 
 
 _FORM_BODY = re.compile(rb"[A-Za-z0-9*._~%+-]*=[A-Za-z0-9*._~%+=-]*(?:&[A-Za-z0-9*._~%+-]*(?:=[A-Za-z0-9*._~%+=-]*)?)*")
 
 
 class Client(httplib2.Http):
-    """An ``httplib2.Http`` that signs every request it sends, redirects included.
+    """An ``httplib2.Http`` that signs every request it sends, redirects within its origin included.
 
     ``Client(consumer, token=None, **httplib2_options)`` as in 1.9. The OAuth
     parameters go in the Authorization header by default (``placement``:
@@ -2349,6 +2404,7 @@ class Client(httplib2.Http):
         placement: str = "header",
         realm: Optional[str] = None,
         body_hash: Optional[bool] = None,
+        sign_redirects: str = "same-origin",
         **kwargs: Any,
     ) -> None:
         """A client signing as ``consumer`` and, once it has one, ``token``.
@@ -2358,7 +2414,10 @@ class Client(httplib2.Http):
         places for GET and form POSTs) [§3.5]. ``realm`` is sent in the header
         when set (1.9 always sent ``scheme://host``). ``body_hash`` forces
         ``oauth_body_hash`` on (True) or off (False); by default only a
-        non-form body of a method other than GET or HEAD gets one. Every
+        non-form body of a method other than GET or HEAD gets one.
+        ``sign_redirects`` says which redirect hops are signed: those within
+        the first request's origin (``"same-origin"``, the default) or all
+        (``"all"``); see :func:`signs_redirect`. Every
         other keyword goes to ``httplib2.Http``: ``timeout``, ``ca_certs``,
         ``disable_ssl_certificate_validation``, ``proxy_info``, ``cache``.
         Raises ValueError for a consumer or token of the wrong type.
@@ -2368,12 +2427,14 @@ class Client(httplib2.Http):
         if token is not None and not isinstance(token, Token):
             raise ValueError("Invalid token.")
         _check_placement(placement)
+        _check_sign_redirects(sign_redirects)
         self.consumer = consumer
         self.token = token
         self.method: SignatureMethod = SignatureMethod_HMAC_SHA1()
         self.placement = placement
         self.realm = realm
         self.body_hash = body_hash
+        self.sign_redirects = sign_redirects
         # The call each thread is sending, so that a redirect re-entering
         # request() is signed from it; a plain dict keeps the Client picklable.
         self._in_flight: Dict[int, _Call] = {}
@@ -2405,7 +2466,8 @@ class Client(httplib2.Http):
         ``parameters`` are extra protocol parameters to sign and send (such as
         ``oauth_callback``, also settable with ``callback``); ``realm``,
         ``placement`` and ``body_hash`` override the client's settings for
-        this call. Each redirect hop httplib2 follows is signed afresh.
+        this call. Each redirect hop httplib2 follows is signed afresh, if
+        :func:`signs_redirect` allows it, and otherwise sent without OAuth parameters.
         """
         call = self._in_flight.get(threading.get_ident())
         if call is not None:
@@ -2415,10 +2477,12 @@ class Client(httplib2.Http):
             if call.placement == "query":
                 uri = _strip_oauth_query(uri)
             hop = self._redirected(call, method, body)
-            if isinstance(self.method, SignatureMethod_PLAINTEXT) and _origin(uri) != call.origin:
-                # A PLAINTEXT signature is the secrets themselves: never for another origin.
-                headers = {k: v for k, v in hop.headers.items() if k.lower() != "authorization"}
-                return self._send_signed(uri, hop.method, hop.body, headers, redirections, connection_type)
+            if not signs_redirect(call.first_uri, uri, sign_redirects=self.sign_redirects,
+                                  signature_method=self.method):
+                # Neither our signature nor the caller's own Authorization goes to that origin.
+                body, headers = self._with_form_type(hop)
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+                return self._send_signed(uri, hop.method, body, headers, redirections, connection_type)
             return self._send(hop, uri, redirections, connection_type)
         placement = placement or self.placement
         _check_placement(placement)
@@ -2441,7 +2505,7 @@ class Client(httplib2.Http):
             realm=realm if realm is not None else self.realm,
             placement=placement,
             body_hash=body_hash if body_hash is not None else self.body_hash,
-            origin=_origin(uri),
+            first_uri=uri,
         )
         self._in_flight[threading.get_ident()] = call
         try:
@@ -2541,6 +2605,16 @@ class Client(httplib2.Http):
         """Sign one hop; returns the URI, body and headers to send."""
         if self.consumer is None:
             raise Error("The client has no consumer to sign with.")
+        body, headers = self._with_form_type(call)
+        signed = sign(
+            call.method, uri, self.consumer, self.token, headers=headers, body=body, signature_method=self.method,
+            placement=call.placement, realm=call.realm, body_hash=call.body_hash, parameters=call.parameters,
+        )
+        return signed.uri, signed.body, signed.headers
+
+    @staticmethod
+    def _with_form_type(call: _Call) -> Tuple[Body, Dict[str, str]]:
+        """The call's body (text as UTF-8) and a copy of its headers, typed as a form if it is one."""
         headers = dict(call.headers)
         body = call.body.encode("utf-8") if isinstance(call.body, str) else call.body
         # As in 1.9, a POST without a Content-Type is form data, but only if it
@@ -2552,11 +2626,7 @@ class Client(httplib2.Http):
             and ((not body and call.placement == "body") or _FORM_BODY.fullmatch(body))
         ):
             headers["Content-Type"] = FORM_CONTENT_TYPE
-        signed = sign(
-            call.method, uri, self.consumer, self.token, headers=headers, body=body, signature_method=self.method,
-            placement=call.placement, realm=call.realm, body_hash=call.body_hash, parameters=call.parameters,
-        )
-        return signed.uri, signed.body, signed.headers
+        return body, headers
 
 
 class _Signer:
@@ -2572,6 +2642,7 @@ class _Signer:
         realm: Optional[str] = None,
         body_hash: Optional[bool] = None,
         parameters: Optional[Mapping[str, Any]] = None,
+        sign_redirects: str = "same-origin",
     ) -> None:
         if not isinstance(consumer, Consumer):
             raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
@@ -2582,6 +2653,7 @@ class _Signer:
             # requests and httpx send a 307/308 hop the same body, to any origin; a
             # PLAINTEXT signature is the secrets themselves.
             raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
+        _check_sign_redirects(sign_redirects)
         self.consumer = consumer
         self.token = token
         self.signature_method = signature_method
@@ -2589,6 +2661,7 @@ class _Signer:
         self.realm = realm
         self.body_hash = body_hash
         self.parameters = dict(parameters or {})
+        self.sign_redirects = sign_redirects
 
     def _signed(
         self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
@@ -2605,6 +2678,7 @@ class _Signer:
         return type(self)(
             self.consumer, token, signature_method=self.signature_method, placement=self.placement,
             realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
+            sign_redirects=self.sign_redirects,
         )
 
 
@@ -2691,11 +2765,6 @@ def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) ->
     return str(urlunsplit((scheme, netloc, path, query, fragment)))
 
 
-def _origin(uri: str) -> Tuple[str, Optional[str], Optional[int]]:
-    """Scheme, host and port of ``uri``, the default port made explicit."""
-    parts = urlsplit(uri)
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _strip_oauth_query(uri: str) -> str:
