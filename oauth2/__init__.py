@@ -270,10 +270,45 @@ class ProviderError(Error):
             except InvalidRequest:
                 problem = None
         detail = f" ({problem})" if problem else ""
+        # A token answer holds oauth_token_secret: neither the message nor ``body`` shows it.
+        text = _redacted(text)
         super().__init__(f"The provider answered {status}{detail}: {text[:120]!r}")
         self.status = status
         self.oauth_problem = problem
         self.body = text
+
+
+# What an error message or a repr() shows in place of a secret, as Consumer's and Token's repr() do.
+_MASK = "***"
+# The parameters whose values are secrets: a PLAINTEXT signature is the two secrets themselves.
+_SECRET_PARAMETERS = frozenset({"oauth_signature", "oauth_token_secret"})
+# A secret parameter's value in a query, a form body or an Authorization header (quoted there).
+_SECRET_VALUE = re.compile(r"(?i)(oauth(?:_|%5f)(?:signature|token(?:_|%5f)secret)\s*=\s*)(\"[^\"]*\"?|[^&;,\s\"']*)")
+# An authority, up to the path, query or fragment: after '//' in a URL, or quoted by urlsplit's
+# "netloc '...' contains invalid characters" error.
+_AUTHORITY = re.compile(r"(?://|netloc ')([^/?#]*)")
+
+
+def _redacted(text: str) -> str:
+    """``text`` as an error or a repr() may show it: secret parameter values and userinfo passwords masked.
+
+    The values of ``oauth_signature`` (a PLAINTEXT one is the secrets
+    themselves) and ``oauth_token_secret`` are masked wherever they stand, in
+    a URL, a form body or an Authorization header; so is the password of a
+    URL's userinfo (up to the authority's last ``@``, as urlsplit reads it).
+    Every message that quotes a URL quotes it through this. Linear in ``text``.
+    """
+    text = _AUTHORITY.sub(_mask_password, text)
+    return _SECRET_VALUE.sub(lambda m: m[1] + (f'"{_MASK}"' if m[2].startswith('"') else _MASK), text)
+
+
+def _mask_password(match: re.Match[str]) -> str:
+    """The authority ``match`` found, its userinfo password masked."""
+    userinfo, at, host = match[1].rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not (at and colon):
+        return match[0]
+    return f"{match[0][: match.start(1) - match.start()]}{user}:{_MASK}@{host}"
 
 
 # ------------------------------------------------------------------------- encoding
@@ -469,7 +504,7 @@ class Consumer:
         return urlencode({"oauth_consumer_key": self.key})
 
     def __repr__(self) -> str:
-        return f"Consumer(key={self.key!r}, secret='***')"
+        return f"Consumer(key={self.key!r}, secret={_MASK!r})"
 
 
 class Token:
@@ -541,7 +576,7 @@ class Token:
     __str__ = to_string
 
     def __repr__(self) -> str:
-        return f"Token(key={self.key!r}, secret='***')"
+        return f"Token(key={self.key!r}, secret={_MASK!r})"
 
 
 # ------------------------------------------------------------ request and parameters
@@ -944,7 +979,7 @@ class Request(Dict[str, Any]):
         url = value if type(value) is str else _text(value, "url")
         normalized_url = base_string_uri(url)
         if not normalized_url.startswith(("http://", "https://")):
-            raise InvalidRequest(f"The URL {url!r} is not http or https: a Request is an HTTP request.")
+            raise InvalidRequest(f"The URL {_redacted(url)!r} is not http or https: a Request is an HTTP request.")
         self.normalized_url = normalized_url
         self.__dict__["url"] = url
 
@@ -979,6 +1014,10 @@ class Request(Dict[str, Any]):
         if key not in self:
             self[key] = default
         return self.get(key)
+
+    def __repr__(self) -> str:
+        """The dict's repr, ``oauth_signature`` masked: a PLAINTEXT signature is the secrets themselves."""
+        return repr({k: _MASK if k in _SECRET_PARAMETERS else v for k, v in self.items()})
 
     def get_parameter(self, parameter: str) -> Any:
         """The value of ``parameter``; raises :class:`Error` when it is absent."""
@@ -1192,7 +1231,7 @@ class Request(Dict[str, Any]):
         try:
             url_query = _url_query(url)
         except ValueError as exc:
-            raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
+            raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
         url_pairs = _parse_query(url_query)
         pairs = list(url_pairs)
 
@@ -1413,18 +1452,20 @@ def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
         _check_authority(authority.netloc)
         hostname, port = authority.hostname, authority.port
     except ValueError as exc:
-        raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
+        raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
     scheme, host = parts.scheme.lower(), hostname
     if not scheme or not host:
-        raise InvalidRequest(f"The URL {url!r} is not absolute: it needs a scheme and a host.")
+        raise InvalidRequest(f"The URL {_redacted(url)!r} is not absolute: it needs a scheme and a host.")
     if port == 0:
-        raise InvalidRequest(f"The URL {url!r} has port 0.")
+        raise InvalidRequest(f"The URL {_redacted(url)!r} has port 0.")
     if not host.isascii():
         # An internationalized host goes on the wire (and in Host) as IDNA, as httplib2 sends it.
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
-            raise InvalidRequest(f"The host of {url!r} is not a valid internationalized domain name.") from None
+            raise InvalidRequest(
+                f"The host of {_redacted(url)!r} is not a valid internationalized domain name."
+            ) from None
     if authority.netloc.rpartition("@")[2].startswith("["):
         host = f"[{host}]"
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
@@ -1432,7 +1473,7 @@ def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
     try:
         path = quote(parts.path, safe=_URI_SAFE) or "/"
     except UnicodeEncodeError:
-        raise InvalidRequest(f"The URL {url!r} holds a lone surrogate.") from None
+        raise InvalidRequest(f"The URL {_redacted(url)!r} holds a lone surrogate.") from None
     return f"{scheme}://{host}{path}"
 
 
@@ -1786,16 +1827,32 @@ class _RSA(SignatureMethod):
 
         Private keys are PEM (PKCS#1 or PKCS#8, encrypted with ``password``) or
         loaded ``cryptography`` key objects; public keys are PEM public keys,
-        PEM X.509 certificates or key objects.
+        PEM X.509 certificates or key objects. An encrypted key is decrypted
+        here, so that the password is not kept; a PEM key without a password
+        is loaded when it first signs. Pickling keeps the keys as PEM, the
+        private key unencrypted (the pickle is as secret as the key), and
+        never a password.
         """
         self._private_source = private_key
-        self._password: Optional[bytes] = password.encode("utf-8") if isinstance(password, str) else (
-            bytes(password) if password is not None else None
-        )
         self._public_source = public_key
         self._public_key_for = public_key_for
         self._private_key: Any = None
         self._public_keys: Dict[Union[str, bytes], Any] = {}
+        if private_key is not None and password is not None:
+            secret = password.encode("utf-8") if isinstance(password, str) else bytes(password)
+            self._private_key = _load_private_key(private_key, secret)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """The state to pickle: keys as PEM (cryptography's key objects do not pickle), no password."""
+        state = dict(self.__dict__)
+        if self._private_key is not None:
+            state["_private_source"], state["_private_key"] = _private_pem(self._private_key), None
+        elif self._private_source is not None and not isinstance(self._private_source, (str, bytes, bytearray)):
+            state["_private_source"] = _private_pem(_load_private_key(self._private_source, None))
+        if self._public_source is not None and not isinstance(self._public_source, (str, bytes, bytearray)):
+            state["_public_source"] = _public_pem(_load_public_key(self._public_source))
+        state["_public_keys"] = {}  # a cache of key objects, loaded again from their PEM
+        return state
 
     def _hash(self) -> Any:
         hashes = _cryptography()[0]
@@ -1805,7 +1862,7 @@ class _RSA(SignatureMethod):
         if self._private_key is None:
             if self._private_source is None:
                 raise Error(f"{self.name} needs a private key to sign: pass private_key=.")
-            self._private_key = _load_private_key(self._private_source, self._password)
+            self._private_key = _load_private_key(self._private_source, None)
         return self._private_key
 
     def _public(self, consumer: Consumer) -> Any:
@@ -1892,6 +1949,22 @@ def _load_public_key(source: KeyMaterial) -> Any:
     return key
 
 
+def _private_pem(key: Any) -> bytes:
+    """The RSA private ``key`` as unencrypted PKCS#8 PEM."""
+    serialization = _cryptography()[1]
+    pem: bytes = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem
+
+
+def _public_pem(key: Any) -> bytes:
+    """The RSA public ``key`` as SubjectPublicKeyInfo PEM."""
+    serialization = _cryptography()[1]
+    pem: bytes = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem
+
+
 def _pem_bytes(source: KeyMaterial) -> bytes:
     if isinstance(source, str):
         return source.encode("ascii", "replace")
@@ -1938,6 +2011,16 @@ class Signed(NamedTuple):
     headers: Dict[str, str]
     body: Body
     request: Request
+
+    def __repr__(self) -> str:
+        """The fields, the signature masked in each (a PLAINTEXT one is the secrets themselves)."""
+        headers = {name: _redacted(value) for name, value in self.headers.items()}
+        body = self.body
+        if isinstance(body, str):
+            body = _redacted(body)
+        elif isinstance(body, bytes):
+            body = _redacted(body.decode("latin-1")).encode("latin-1")  # byte for byte, whatever the encoding
+        return f"Signed(uri={_redacted(self.uri)!r}, headers={headers!r}, body={body!r}, request={self.request!r})"
 
 
 _PLACEMENTS = ("header", "query", "body")
