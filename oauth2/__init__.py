@@ -286,7 +286,7 @@ _SECRET_PARAMETERS = frozenset({"oauth_signature", "oauth_token_secret"})
 _SECRET_VALUE = re.compile(r"(?i)(oauth(?:_|%5f)(?:signature|token(?:_|%5f)secret)\s*=\s*)(\"[^\"]*\"?|[^&;,\s\"']*)")
 # An authority, up to the path, query or fragment: after '//' in a URL, or quoted by urlsplit's
 # "netloc '...' contains invalid characters" error.
-_AUTHORITY = re.compile(r"(?://|netloc ')([^/?#]*)")
+_QUOTED_AUTHORITY = re.compile(r"(?://|netloc ')([^/?#]*)")
 
 
 def _redacted(text: str) -> str:
@@ -298,7 +298,7 @@ def _redacted(text: str) -> str:
     URL's userinfo (up to the authority's last ``@``, as urlsplit reads it).
     Every message that quotes a URL quotes it through this. Linear in ``text``.
     """
-    text = _AUTHORITY.sub(_mask_password, text)
+    text = _QUOTED_AUTHORITY.sub(_mask_password, text)
     return _SECRET_VALUE.sub(lambda m: m[1] + (f'"{_MASK}"' if m[2].startswith('"') else _MASK), text)
 
 
