@@ -114,6 +114,7 @@ __all__ = [
     "SignatureMethod_RSA_SHA512",
     "sign",
     "Signed",
+    "signs_redirect",
     "build_xoauth2_string",
     "NonceStore",
     "MemoryNonceStore",
@@ -304,10 +305,45 @@ class ProviderError(Error):
             except InvalidRequest:
                 problem = None
         detail = f" ({problem})" if problem else ""
+        # A token answer holds oauth_token_secret: neither the message nor ``body`` shows it.
+        text = _redacted(text)
         super().__init__(f"The provider answered {status}{detail}: {text[:120]!r}")
         self.status = status
         self.oauth_problem = problem
         self.body = text
+
+
+# What an error message or a repr() shows in place of a secret, as Consumer's and Token's repr() do.
+_MASK = "***"
+# The parameters whose values are secrets: a PLAINTEXT signature is the two secrets themselves.
+_SECRET_PARAMETERS = frozenset({"oauth_signature", "oauth_token_secret"})
+# A secret parameter's value in a query, a form body or an Authorization header (quoted there).
+_SECRET_VALUE = re.compile(r"(?i)(oauth(?:_|%5f)(?:signature|token(?:_|%5f)secret)\s*=\s*)(\"[^\"]*\"?|[^&;,\s\"']*)")
+# An authority, up to the path, query or fragment: after '//' in a URL, or quoted by urlsplit's
+# "netloc '...' contains invalid characters" error.
+_QUOTED_AUTHORITY = re.compile(r"(?://|netloc ')([^/?#]*)")
+
+
+def _redacted(text: str) -> str:
+    """``text`` as an error or a repr() may show it: secret parameter values and userinfo passwords masked.
+
+    The values of ``oauth_signature`` (a PLAINTEXT one is the secrets
+    themselves) and ``oauth_token_secret`` are masked wherever they stand, in
+    a URL, a form body or an Authorization header; so is the password of a
+    URL's userinfo (up to the authority's last ``@``, as urlsplit reads it).
+    Every message that quotes a URL quotes it through this. Linear in ``text``.
+    """
+    text = _QUOTED_AUTHORITY.sub(_mask_password, text)
+    return _SECRET_VALUE.sub(lambda m: m[1] + (f'"{_MASK}"' if m[2].startswith('"') else _MASK), text)
+
+
+def _mask_password(match: re.Match[str]) -> str:
+    """The authority ``match`` found, its userinfo password masked."""
+    userinfo, at, host = match[1].rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not (at and colon):
+        return match[0]
+    return f"{match[0][: match.start(1) - match.start()]}{user}:{_MASK}@{host}"
 
 
 # ------------------------------------------------------------------------- encoding
@@ -503,7 +539,7 @@ class Consumer:
         return urlencode({"oauth_consumer_key": self.key})
 
     def __repr__(self) -> str:
-        return f"Consumer(key={self.key!r}, secret='***')"
+        return f"Consumer(key={self.key!r}, secret={_MASK!r})"
 
 
 class Token:
@@ -583,7 +619,7 @@ class Token:
     __str__ = to_string
 
     def __repr__(self) -> str:
-        return f"Token(key={self.key!r}, secret='***')"
+        return f"Token(key={self.key!r}, secret={_MASK!r})"
 
 
 # ------------------------------------------------------------ request and parameters
@@ -1014,7 +1050,9 @@ def _received_authority(authority: str, what: str) -> str:
     """``authority`` if it is ``host[:port]``: a Host header that holds a path, query or fragment
     would make the URL verified differ from the one served (a captured request replayed elsewhere)."""
     if not _is_authority(authority):
-        raise InvalidRequest(f"The {what} {authority[:80]!r} is not a host[:port] (RFC 3986 §3.2.2).")
+        # Userinfo may be a password: the value is then not echoed.
+        shown = "holding userinfo (user@)" if "@" in authority else repr(authority[:80])
+        raise InvalidRequest(f"The {what} {shown} is not a host[:port] (RFC 3986 §3.2.2).")
     return authority
 
 
@@ -1173,7 +1211,7 @@ class Request(Dict[str, Any]):
         url = value if type(value) is str else _text(value, "url")
         normalized_url = base_string_uri(url)
         if not normalized_url.startswith(("http://", "https://")):
-            raise InvalidRequest(f"The URL {url!r} is not http or https: a Request is an HTTP request.")
+            raise InvalidRequest(f"The URL {_redacted(url)!r} is not http or https: a Request is an HTTP request.")
         self.normalized_url = normalized_url
         self.__dict__["url"] = url
 
@@ -1208,6 +1246,10 @@ class Request(Dict[str, Any]):
         if key not in self:
             self[key] = default
         return self.get(key)
+
+    def __repr__(self) -> str:
+        """The dict's repr, ``oauth_signature`` masked: a PLAINTEXT signature is the secrets themselves."""
+        return repr({k: _MASK if k in _SECRET_PARAMETERS else v for k, v in self.items()})
 
     def get_parameter(self, parameter: str) -> Any:
         """The value of ``parameter``; raises :class:`Error` when it is absent."""
@@ -1428,7 +1470,7 @@ class Request(Dict[str, Any]):
         try:
             url_query = _url_query(url)
         except ValueError as exc:
-            raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
+            raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
         if not _form_fields_within(url_query, limit):
             raise _too_many_parameters(limit)
         url_pairs = _parse_query(url_query)
@@ -1676,18 +1718,20 @@ def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
         _check_authority(authority.netloc)
         hostname, port = authority.hostname, authority.port
     except ValueError as exc:
-        raise InvalidRequest(f"The URL {url!r} is not valid: {exc}.") from None
+        raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
     scheme, host = parts.scheme.lower(), hostname
     if not scheme or not host:
-        raise InvalidRequest(f"The URL {url!r} is not absolute: it needs a scheme and a host.")
+        raise InvalidRequest(f"The URL {_redacted(url)!r} is not absolute: it needs a scheme and a host.")
     if port == 0:
-        raise InvalidRequest(f"The URL {url!r} has port 0.")
+        raise InvalidRequest(f"The URL {_redacted(url)!r} has port 0.")
     if not host.isascii():
         # An internationalized host goes on the wire (and in Host) as IDNA, as httplib2 sends it.
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
-            raise InvalidRequest(f"The host of {url!r} is not a valid internationalized domain name.") from None
+            raise InvalidRequest(
+                f"The host of {_redacted(url)!r} is not a valid internationalized domain name."
+            ) from None
     if authority.netloc.rpartition("@")[2].startswith("["):
         host = f"[{host}]"
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
@@ -1695,7 +1739,7 @@ def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
     try:
         path = quote(parts.path, safe=_URI_SAFE) or "/"
     except UnicodeEncodeError:
-        raise InvalidRequest(f"The URL {url!r} holds a lone surrogate.") from None
+        raise InvalidRequest(f"The URL {_redacted(url)!r} holds a lone surrogate.") from None
     return f"{scheme}://{host}{path}"
 
 
@@ -2064,16 +2108,32 @@ class _RSA(SignatureMethod):
 
         Private keys are PEM (PKCS#1 or PKCS#8, encrypted with ``password``) or
         loaded ``cryptography`` key objects; public keys are PEM public keys,
-        PEM X.509 certificates or key objects.
+        PEM X.509 certificates or key objects. An encrypted key is decrypted
+        here, so that the password is not kept; a PEM key without a password
+        is loaded when it first signs. Pickling keeps the keys as PEM, the
+        private key unencrypted (the pickle is as secret as the key), and
+        never a password.
         """
         self._private_source = private_key
-        self._password: Optional[bytes] = password.encode("utf-8") if isinstance(password, str) else (
-            bytes(password) if password is not None else None
-        )
         self._public_source = public_key
         self._public_key_for = public_key_for
         self._private_key: Any = None
         self._public_keys: Dict[Union[str, bytes], Any] = {}
+        if private_key is not None and password is not None:
+            secret = password.encode("utf-8") if isinstance(password, str) else bytes(password)
+            self._private_key = _load_private_key(private_key, secret)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """The state to pickle: keys as PEM (cryptography's key objects do not pickle), no password."""
+        state = dict(self.__dict__)
+        if self._private_key is not None:
+            state["_private_source"], state["_private_key"] = _private_pem(self._private_key), None
+        elif self._private_source is not None and not isinstance(self._private_source, (str, bytes, bytearray)):
+            state["_private_source"] = _private_pem(_load_private_key(self._private_source, None))
+        if self._public_source is not None and not isinstance(self._public_source, (str, bytes, bytearray)):
+            state["_public_source"] = _public_pem(_load_public_key(self._public_source))
+        state["_public_keys"] = {}  # a cache of key objects, loaded again from their PEM
+        return state
 
     def _hash(self) -> Any:
         hashes = _cryptography()[0]
@@ -2083,7 +2143,7 @@ class _RSA(SignatureMethod):
         if self._private_key is None:
             if self._private_source is None:
                 raise Error(f"{self.name} needs a private key to sign: pass private_key=.")
-            self._private_key = _load_private_key(self._private_source, self._password)
+            self._private_key = _load_private_key(self._private_source, None)
         return self._private_key
 
     def _public(self, consumer: Consumer) -> Any:
@@ -2170,6 +2230,22 @@ def _load_public_key(source: KeyMaterial) -> Any:
     return key
 
 
+def _private_pem(key: Any) -> bytes:
+    """The RSA private ``key`` as unencrypted PKCS#8 PEM."""
+    serialization = _cryptography()[1]
+    pem: bytes = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem
+
+
+def _public_pem(key: Any) -> bytes:
+    """The RSA public ``key`` as SubjectPublicKeyInfo PEM."""
+    serialization = _cryptography()[1]
+    pem: bytes = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem
+
+
 def _pem_bytes(source: KeyMaterial) -> bytes:
     if isinstance(source, str):
         return source.encode("ascii", "replace")
@@ -2216,6 +2292,16 @@ class Signed(NamedTuple):
     headers: Dict[str, str]
     body: Body
     request: Request
+
+    def __repr__(self) -> str:
+        """The fields, the signature masked in each (a PLAINTEXT one is the secrets themselves)."""
+        headers = {name: _redacted(value) for name, value in self.headers.items()}
+        body = self.body
+        if isinstance(body, str):
+            body = _redacted(body)
+        elif isinstance(body, bytes):
+            body = _redacted(body.decode("latin-1")).encode("latin-1")  # byte for byte, whatever the encoding
+        return f"Signed(uri={_redacted(self.uri)!r}, headers={headers!r}, body={body!r}, request={self.request!r})"
 
 
 _PLACEMENTS = ("header", "query", "body")
@@ -2991,6 +3077,60 @@ class Server:
 
 # --------------------------------------------------------------------------- client
 
+_SIGN_REDIRECTS = ("same-origin", "all")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def signs_redirect(
+    first_url: Text,
+    hop_url: Text,
+    *,
+    sign_redirects: str = "same-origin",
+    signature_method: Optional[SignatureMethod] = None,
+) -> bool:
+    """Whether a redirect hop to ``hop_url``, of a request first sent to ``first_url``, is signed.
+
+    A signed hop is a fresh request, its nonce unused, for whatever URL the
+    ``Location`` names: whoever receives it can replay it to the provider
+    with the user's token. So by default (``sign_redirects="same-origin"``)
+    a hop is signed only for the origin of the first request: the same
+    scheme, host and port (a default port written or not), or an upgrade
+    from http to https on the same host, both ports the default ones. Any
+    other hop goes without an OAuth parameter. ``sign_redirects="all"``
+    signs hops to every origin, trusting every ``Location``, except with a
+    PLAINTEXT ``signature_method``: that signature is the secrets
+    themselves, and never goes to another origin. A URL without a host, or
+    with an unreadable port, matches no origin. Raises ValueError for any
+    other ``sign_redirects``. A pure function of its arguments: ``Client``,
+    ``oauth2.requests`` and ``oauth2.httpx`` all decide by it.
+    """
+    _check_sign_redirects(sign_redirects)
+    first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
+    if first is None or hop is None:
+        return False
+    if hop == first or (first[0] == "http" and first[2] == 80 and hop == ("https", first[1], 443)):
+        return True
+    return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
+
+
+def _check_sign_redirects(sign_redirects: str) -> None:
+    """Refuse a ``sign_redirects`` other than ``"same-origin"`` and ``"all"``."""
+    if sign_redirects not in _SIGN_REDIRECTS:
+        raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
+
+
+def _origin(url: str) -> Optional[Tuple[str, str, Optional[int]]]:
+    """Scheme, host and port of ``url``, the default port made explicit; None without a readable host and port."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS.get(scheme)
+
 
 class _Call(NamedTuple):
     """One call to Client.request, as the caller made it, before signing."""
@@ -3002,14 +3142,14 @@ class _Call(NamedTuple):
     realm: Optional[str]
     placement: str
     body_hash: Optional[bool]
-    origin: Tuple[str, Optional[str], Optional[int]]
+    first_uri: str  # the URL of the first hop, whose origin decides which hops are signed
 
 
 _FORM_BODY = re.compile(rb"[A-Za-z0-9*._~%+-]*=[A-Za-z0-9*._~%+=-]*(?:&[A-Za-z0-9*._~%+-]*(?:=[A-Za-z0-9*._~%+=-]*)?)*")
 
 
 class Client(httplib2.Http):
-    """An ``httplib2.Http`` that signs every request it sends, redirects included.
+    """An ``httplib2.Http`` that signs every request it sends, redirects within its origin included.
 
     ``Client(consumer, token=None, **httplib2_options)`` as in 1.9. The OAuth
     parameters go in the Authorization header by default (``placement``:
@@ -3025,6 +3165,7 @@ class Client(httplib2.Http):
         placement: str = "header",
         realm: Optional[str] = None,
         body_hash: Optional[bool] = None,
+        sign_redirects: str = "same-origin",
         **kwargs: Any,
     ) -> None:
         """A client signing as ``consumer`` and, once it has one, ``token``.
@@ -3034,7 +3175,10 @@ class Client(httplib2.Http):
         places for GET and form POSTs) [§3.5]. ``realm`` is sent in the header
         when set (1.9 always sent ``scheme://host``). ``body_hash`` forces
         ``oauth_body_hash`` on (True) or off (False); by default only a
-        non-form body of a method other than GET or HEAD gets one. Every
+        non-form body of a method other than GET or HEAD gets one.
+        ``sign_redirects`` says which redirect hops are signed: those within
+        the first request's origin (``"same-origin"``, the default) or all
+        (``"all"``); see :func:`signs_redirect`. Every
         other keyword goes to ``httplib2.Http``: ``timeout``, ``ca_certs``,
         ``disable_ssl_certificate_validation``, ``proxy_info``, ``cache``.
         Raises ValueError for a consumer or token of the wrong type.
@@ -3044,12 +3188,14 @@ class Client(httplib2.Http):
         if token is not None and not isinstance(token, Token):
             raise ValueError("Invalid token.")
         _check_placement(placement)
+        _check_sign_redirects(sign_redirects)
         self.consumer = consumer
         self.token = token
         self.method: SignatureMethod = SignatureMethod_HMAC_SHA1()
         self.placement = placement
         self.realm = realm
         self.body_hash = body_hash
+        self.sign_redirects = sign_redirects
         # The call each thread is sending, so that a redirect re-entering
         # request() is signed from it; a plain dict keeps the Client picklable.
         self._in_flight: Dict[int, _Call] = {}
@@ -3081,7 +3227,8 @@ class Client(httplib2.Http):
         ``parameters`` are extra protocol parameters to sign and send (such as
         ``oauth_callback``, also settable with ``callback``); ``realm``,
         ``placement`` and ``body_hash`` override the client's settings for
-        this call. Each redirect hop httplib2 follows is signed afresh.
+        this call. Each redirect hop httplib2 follows is signed afresh, if
+        :func:`signs_redirect` allows it, and otherwise sent without OAuth parameters.
         """
         call = self._in_flight.get(threading.get_ident())
         if call is not None:
@@ -3091,10 +3238,12 @@ class Client(httplib2.Http):
             if call.placement == "query":
                 uri = _strip_oauth_query(uri)
             hop = self._redirected(call, method, body)
-            if isinstance(self.method, SignatureMethod_PLAINTEXT) and _origin(uri) != call.origin:
-                # A PLAINTEXT signature is the secrets themselves: never for another origin.
-                headers = {k: v for k, v in hop.headers.items() if k.lower() != "authorization"}
-                return self._send_signed(uri, hop.method, hop.body, headers, redirections, connection_type)
+            if not signs_redirect(call.first_uri, uri, sign_redirects=self.sign_redirects,
+                                  signature_method=self.method):
+                # Neither our signature nor the caller's own Authorization goes to that origin.
+                body, headers = self._with_form_type(hop)
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+                return self._send_signed(uri, hop.method, body, headers, redirections, connection_type)
             return self._send(hop, uri, redirections, connection_type)
         placement = placement or self.placement
         _check_placement(placement)
@@ -3117,7 +3266,7 @@ class Client(httplib2.Http):
             realm=realm if realm is not None else self.realm,
             placement=placement,
             body_hash=body_hash if body_hash is not None else self.body_hash,
-            origin=_origin(uri),
+            first_uri=uri,
         )
         self._in_flight[threading.get_ident()] = call
         try:
@@ -3217,6 +3366,16 @@ class Client(httplib2.Http):
         """Sign one hop; returns the URI, body and headers to send."""
         if self.consumer is None:
             raise Error("The client has no consumer to sign with.")
+        body, headers = self._with_form_type(call)
+        signed = sign(
+            call.method, uri, self.consumer, self.token, headers=headers, body=body, signature_method=self.method,
+            placement=call.placement, realm=call.realm, body_hash=call.body_hash, parameters=call.parameters,
+        )
+        return signed.uri, signed.body, signed.headers
+
+    @staticmethod
+    def _with_form_type(call: _Call) -> Tuple[Body, Dict[str, str]]:
+        """The call's body (text as UTF-8) and a copy of its headers, typed as a form if it is one."""
         headers = dict(call.headers)
         body = call.body.encode("utf-8") if isinstance(call.body, str) else call.body
         # As in 1.9, a POST without a Content-Type is form data, but only if it
@@ -3228,11 +3387,7 @@ class Client(httplib2.Http):
             and ((not body and call.placement == "body") or _FORM_BODY.fullmatch(body))
         ):
             headers["Content-Type"] = FORM_CONTENT_TYPE
-        signed = sign(
-            call.method, uri, self.consumer, self.token, headers=headers, body=body, signature_method=self.method,
-            placement=call.placement, realm=call.realm, body_hash=call.body_hash, parameters=call.parameters,
-        )
-        return signed.uri, signed.body, signed.headers
+        return body, headers
 
 
 class _Signer:
@@ -3248,6 +3403,7 @@ class _Signer:
         realm: Optional[str] = None,
         body_hash: Optional[bool] = None,
         parameters: Optional[Mapping[str, Any]] = None,
+        sign_redirects: str = "same-origin",
     ) -> None:
         if not isinstance(consumer, Consumer):
             raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
@@ -3258,6 +3414,7 @@ class _Signer:
             # requests and httpx send a 307/308 hop the same body, to any origin; a
             # PLAINTEXT signature is the secrets themselves.
             raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
+        _check_sign_redirects(sign_redirects)
         self.consumer = consumer
         self.token = token
         self.signature_method = signature_method
@@ -3265,6 +3422,7 @@ class _Signer:
         self.realm = realm
         self.body_hash = body_hash
         self.parameters = dict(parameters or {})
+        self.sign_redirects = sign_redirects
 
     def _signed(
         self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
@@ -3281,6 +3439,7 @@ class _Signer:
         return type(self)(
             self.consumer, token, signature_method=self.signature_method, placement=self.placement,
             realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
+            sign_redirects=self.sign_redirects,
         )
 
 
@@ -3367,11 +3526,6 @@ def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) ->
     return str(urlunsplit((scheme, netloc, path, query, fragment)))
 
 
-def _origin(uri: str) -> Tuple[str, Optional[str], Optional[int]]:
-    """Scheme, host and port of ``uri``, the default port made explicit."""
-    parts = urlsplit(uri)
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _strip_oauth_query(uri: str) -> str:

@@ -1,14 +1,14 @@
 """OAuth 1.0a for ``httpx``: ``httpx.Client(auth=OAuth1(consumer, token))``, sync or async.
 
 Needs the ``httpx`` package (this library's ``httpx`` extra). Every request,
-each redirect hop included, is signed by :func:`oauth2.sign` with a fresh
-nonce (see :func:`sign_redirect`); the body goes out as the caller built it. :class:`OAuth1Client` and
+each redirect hop within its origin included, is signed by :func:`oauth2.sign`
+with a fresh nonce (see :func:`sign_redirect`); the body goes out as the caller built it. :class:`OAuth1Client` and
 :class:`AsyncOAuth1Client` also run the three-legged flow.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional
 
 try:
     import httpx
@@ -20,13 +20,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 from . import (
     Consumer,
     Error,
-    SignatureMethod_PLAINTEXT,
     Token,
     _body_bytes,
     _FlowSteps,
-    _origin,
     _Signer,
     _strip_oauth_query,
+    signs_redirect,
 )
 
 __all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
@@ -39,7 +38,7 @@ _FLOW = "oauth2.flow"
 class _Flow(NamedTuple):
     auth: OAuth1
     request_id: int  # the request signed last; one with another id is a redirect hop built from it
-    origin: Tuple[str, Optional[str], Optional[int]]
+    first_url: str  # whose origin decides which hops are signed
     signed_body: bytes  # the body as sent, with OAuth parameters if placed there
     unsigned_body: bytes  # the caller's body, what a 307/308 hop is signed from
 
@@ -48,7 +47,7 @@ class OAuth1(_Signer, httpx.Auth):
     """Signs each ``httpx`` request, sync or async, with :func:`oauth2.sign`.
 
     ``OAuth1(consumer, token=None, *, signature_method=None, placement="header",
-    realm=None, body_hash=None, parameters=None)``: ``signature_method``
+    realm=None, body_hash=None, parameters=None, sign_redirects="same-origin")``: ``signature_method``
     defaults to HMAC-SHA1; ``placement`` (``"header"``, ``"query"`` or
     ``"body"``, never PLAINTEXT in the body), ``realm`` and ``body_hash`` are
     as for :func:`oauth2.sign`; ``parameters`` are more protocol parameters to
@@ -56,8 +55,9 @@ class OAuth1(_Signer, httpx.Auth):
     signed through its pairs, any other (``json=``, ``files=``, ``content=``,
     a stream, which httpx reads once) through ``oauth_body_hash``. To follow
     redirects signed, use :class:`OAuth1Client` or the :func:`sign_redirect`
-    hook: each hop is then signed afresh, and a PLAINTEXT signature is never
-    sent to another origin (that hop goes unsigned).
+    hook: each hop within the first request's origin is then signed afresh,
+    and one to another origin goes without OAuth parameters unless
+    ``sign_redirects="all"`` (never PLAINTEXT; see :func:`oauth2.signs_redirect`).
     """
 
     # The signature or the body hash needs the body's bytes.
@@ -87,12 +87,11 @@ class OAuth1(_Signer, httpx.Auth):
                 "oauth2.httpx cannot sign a streamed body httpx did not read: its bytes are needed for "
                 "the signature or the body hash. Pass the body as bytes (content=, data=, json=, files=)."
             ) from None
-        url = str(request.url)
+        url = first_url = str(request.url)
         placement = self.placement
         if flow is not None:  # a redirect hop
+            first_url = flow.first_url
             request.headers.pop("Authorization", None)
-            if isinstance(self.signature_method, SignatureMethod_PLAINTEXT) and _origin(url) != flow.origin:
-                return
             if placement == "query":
                 # The Location may echo the previous hop's OAuth parameters back.
                 url = _strip_oauth_query(url)
@@ -100,12 +99,15 @@ class OAuth1(_Signer, httpx.Auth):
                 body = flow.unsigned_body
             elif placement == "body" and not body:
                 placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
-        signed = self._signed(request.method, url, dict(request.headers), body, placement)
-        signed_body = _body_bytes(signed.body)
-        origin = flow.origin if flow else _origin(url)
-        request.extensions[_FLOW] = _Flow(self, id(request), origin, signed_body, body)
-        request.url = httpx.URL(signed.uri)
-        request.headers = httpx.Headers(signed.headers)
+        if flow is None or signs_redirect(first_url, url, sign_redirects=self.sign_redirects,
+                                          signature_method=self.signature_method):
+            signed = self._signed(request.method, url, dict(request.headers), body, placement)
+            url, headers, signed_body = signed.uri, signed.headers, _body_bytes(signed.body)
+        else:  # sent without OAuth parameters; a later hop back to the first origin is signed
+            headers, signed_body = dict(request.headers), body
+        request.extensions[_FLOW] = _Flow(self, id(request), first_url, signed_body, body)
+        request.url = httpx.URL(url)
+        request.headers = httpx.Headers(headers)
         if signed_body != request.content:
             # The OAuth parameters placed in a form body, or a hop's body put back as the caller's.
             request.stream = httpx.ByteStream(signed_body)
@@ -114,7 +116,7 @@ class OAuth1(_Signer, httpx.Auth):
 
 
 def sign_redirect(request: httpx.Request) -> None:
-    """An httpx ``request`` event hook that signs each redirect hop afresh.
+    """An httpx ``request`` event hook that signs each redirect hop afresh, as :func:`oauth2.signs_redirect` allows.
 
     httpx follows redirects inside one auth flow, so an ``httpx.Auth`` never
     sees the hops: ``httpx.Client(auth=auth, follow_redirects=True,
@@ -142,7 +144,7 @@ def _hop_flow(request: httpx.Request) -> Optional[_Flow]:
 
 
 # The options of OAuth1Client and AsyncOAuth1Client that are OAuth1's; the others are httpx's.
-_SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters")
+_SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters", "sign_redirects")
 
 
 def _signing(
@@ -160,9 +162,10 @@ class OAuth1Client(_FlowSteps, httpx.Client):
     """An ``httpx.Client`` signing every request, with the three-legged flow helpers.
 
     ``OAuth1Client(consumer, token=None, **options)``: ``signature_method``,
-    ``placement``, ``realm``, ``body_hash`` and ``parameters`` are
-    :class:`OAuth1`'s, the other options httpx's. Each redirect hop is
-    signed afresh; the checks are those of :class:`oauth2.Client`
+    ``placement``, ``realm``, ``body_hash``, ``parameters`` and
+    ``sign_redirects`` are :class:`OAuth1`'s, the other options httpx's.
+    Each redirect hop is signed afresh (those ``sign_redirects`` allows);
+    the checks are those of :class:`oauth2.Client`
     (ProviderError, CallbackNotConfirmed).
     """
 

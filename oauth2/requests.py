@@ -2,14 +2,15 @@
 
 Needs the ``requests`` package (this library's ``requests`` extra). Every
 request is signed by :func:`oauth2.sign`; the body goes out as the caller
-built it. :class:`OAuth1Session` also re-signs each redirect hop and runs
-the three-legged flow.
+built it. :class:`OAuth1Session` also re-signs each redirect hop within the
+first request's origin (see :func:`oauth2.signs_redirect`) and runs the
+three-legged flow.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import Any, NamedTuple, Optional, Tuple, Union, cast
+from typing import Any, NamedTuple, Optional, Union, cast
 
 try:
     import requests
@@ -23,12 +24,11 @@ from . import (
     Body,
     Consumer,
     Error,
-    SignatureMethod_PLAINTEXT,
     Token,
     _FlowSteps,
-    _origin,
     _Signer,
     _strip_oauth_query,
+    signs_redirect,
 )
 
 __all__ = ["OAuth1", "OAuth1Session"]
@@ -39,7 +39,7 @@ class _Sent(NamedTuple):
 
     auth: OAuth1
     body: Union[bytes, str, None]  # a file body as the bytes read from it
-    origin: Tuple[str, Optional[str], Optional[int]]
+    first_url: str  # of the first hop, whose origin decides which hops are signed
 
 
 # Each request this module signed, so that OAuth1Session can sign its redirect
@@ -51,7 +51,7 @@ class OAuth1(_Signer, requests.auth.AuthBase):
     """Signs each ``requests`` request with :func:`oauth2.sign`.
 
     ``OAuth1(consumer, token=None, *, signature_method=None, placement="header",
-    realm=None, body_hash=None, parameters=None)``: ``signature_method``
+    realm=None, body_hash=None, parameters=None, sign_redirects="same-origin")``: ``signature_method``
     defaults to HMAC-SHA1; ``placement`` (``"header"``, ``"query"`` or
     ``"body"``, never PLAINTEXT in the body), ``realm`` and ``body_hash`` are
     as for :func:`oauth2.sign`; ``parameters`` are more protocol parameters to
@@ -59,19 +59,19 @@ class OAuth1(_Signer, requests.auth.AuthBase):
     signed through its pairs, any other (``json=``, ``files=``, bytes) through
     ``oauth_body_hash``. A plain ``requests`` session does not sign redirect
     hops (it sends them without the spent signature): use
-    :class:`OAuth1Session` to follow redirects signed.
+    :class:`OAuth1Session` to follow redirects signed, those that
+    ``sign_redirects`` allows (see :func:`oauth2.signs_redirect`).
     """
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        self._sign(r, _origin(r.url or ""))
+        self._sign(r, r.url or "")
         # A plain session copies the signed headers onto a redirect hop:
         # take the spent signature off first (see _forget_signature).
         r.hooks["response"].append(_forget_signature)
         return r
 
     def _sign(
-        self, r: requests.PreparedRequest, origin: Tuple[str, Optional[str], Optional[int]],
-        placement: Optional[str] = None,
+        self, r: requests.PreparedRequest, first_url: str, placement: Optional[str] = None,
     ) -> None:
         body = r.body
         if body is not None and not isinstance(body, (bytes, str)) and not hasattr(body, "read"):
@@ -86,7 +86,7 @@ class OAuth1(_Signer, requests.auth.AuthBase):
         signed = self._signed(r.method, r.url, headers, cast(Body, body), placement)
         # What a 307/308 hop resends: the caller's body, a file as the bytes read from it, never
         # with the OAuth parameters that body placement appends.
-        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else signed.request.body, origin)
+        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else signed.request.body, first_url)
         r.url = signed.uri
         r.headers = CaseInsensitiveDict(signed.headers)
         if signed.body is not body:
@@ -119,8 +119,10 @@ class OAuth1Session(_FlowSteps, requests.Session):
     """A ``requests.Session`` that signs every request, each redirect hop afresh.
 
     ``OAuth1Session(consumer, token=None, **options)`` with the options of
-    :class:`OAuth1`. A redirect hop is signed with a fresh nonce; a PLAINTEXT
-    signature is never sent to another origin (that hop goes unsigned).
+    :class:`OAuth1`. A redirect hop within the first request's origin is
+    signed with a fresh nonce; one to another origin goes without OAuth
+    parameters unless ``sign_redirects="all"`` (never PLAINTEXT; see
+    :func:`oauth2.signs_redirect`).
     ``fetch_request_token``, ``authorization_url`` and ``fetch_access_token``
     run the three-legged flow with the same checks as :class:`oauth2.Client`.
     """
@@ -134,24 +136,26 @@ class OAuth1Session(_FlowSteps, requests.Session):
         return self.auth
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        """Sign a redirect hop afresh, from the request as the caller made it."""
+        """Sign a redirect hop afresh, from the caller's request, if :func:`oauth2.signs_redirect` says so."""
         prepared_request.headers.pop("Authorization", None)
         sent = _SENT.get(response.request)
         if sent is None:
             super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]  # untyped in types-requests
             return
-        url = prepared_request.url or ""
-        if isinstance(sent.auth.signature_method, SignatureMethod_PLAINTEXT) and _origin(url) != sent.origin:
-            return
-        placement = sent.auth.placement
+        auth, url, placement = sent.auth, prepared_request.url or "", sent.auth.placement
         if placement == "query":
             # The Location may echo the previous hop's OAuth parameters back.
-            prepared_request.url = _strip_oauth_query(url)
+            url = prepared_request.url = _strip_oauth_query(url)
         # A 307/308 hop already has the caller's body back: _forget_signature, a response hook
         # every hop copies, gave it back before requests called this.
+        if not signs_redirect(sent.first_url, url, sign_redirects=auth.sign_redirects,
+                              signature_method=auth.signature_method):
+            # Sent without OAuth parameters; a later hop back to the first origin is signed.
+            _SENT[prepared_request] = sent._replace(body=prepared_request.body)
+            return
         if prepared_request.body is None and placement == "body":
             placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
-        sent.auth._sign(prepared_request, sent.origin, placement)
+        auth._sign(prepared_request, sent.first_url, placement)
 
     def fetch_request_token(
         self,

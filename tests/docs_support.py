@@ -32,10 +32,22 @@ README_TEXT = (Path(__file__).resolve().parent.parent / "README.md").read_text(e
 
 
 def section_text(heading: str) -> str:
-    """The README text under ``## heading``, up to the next heading of level 2 or above."""
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^#{{1,2}} |\Z)", README_TEXT, re.MULTILINE | re.DOTALL)
-    assert match, f"README.md has no section '## {heading}'"
-    return match.group(1)
+    """The README text under ``## heading``, up to the next heading of level 2 or above
+    (a ``# comment`` line inside a code block is not a heading)."""
+    lines: list[str] = []
+    inside = in_code = False
+    for line in README_TEXT.splitlines(keepends=True):
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and re.match(r"#{1,2} ", line):
+            if inside:
+                break
+            inside = line.rstrip("\n") == f"## {heading}"
+            continue
+        if inside:
+            lines.append(line)
+    assert inside, f"README.md has no section '## {heading}'"
+    return "".join(lines)
 
 
 def marked_block(marker: str) -> str:

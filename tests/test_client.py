@@ -29,7 +29,7 @@ import oauthlib.oauth1
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from loopback import send
+from loopback import send, serving
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from oauthlib.oauth1.rfc5849 import utils as oauthlib_utils
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, USER_CREDENTIALS, OAuthlibProvider, RecordedRequest
@@ -1095,9 +1095,9 @@ def test_flow_helpers_raise_provider_error(provider: OAuthlibProvider) -> None:
 
 @pytest.mark.parametrize("method", [oauth.SignatureMethod_PLAINTEXT(), oauth.SignatureMethod_HMAC_SHA1()])
 def test_redirect_to_another_origin(provider: OAuthlibProvider, method: oauth.SignatureMethod) -> None:
-    """A PLAINTEXT signature is the secrets: a hop to another origin goes unsigned; HMAC hops are signed."""
+    """Opted in: HMAC hops to another origin are signed; a PLAINTEXT signature is the secrets, so never."""
     with OAuthlibProvider() as other:
-        client = oauth.Client(consumer())
+        client = oauth.Client(consumer(), sign_redirects="all")
         client.set_signature_method(method)
         response, _ = client.request(redirect_url(provider, 307, other.url("/two_legged/elsewhere")))
         (first,), (second,) = provider.requests, other.requests
@@ -1118,3 +1118,92 @@ def test_plaintext_redirect_within_the_origin_is_signed(provider: OAuthlibProvid
     response, content = client.request(redirect_url(provider, 302, "/two_legged/same-origin"))
     assert response.status == 200, content
     assert_valid(*provider.requests)
+
+
+def no_oauth_parameter(rec: RecordedRequest) -> bool:
+    """Whether ``rec`` arrived without any OAuth parameter: header, query or body."""
+    return header(rec, "Authorization") is None and "oauth_" not in rec.path and b"oauth_" not in rec.body
+
+
+@pytest.mark.parametrize("method", [oauth.SignatureMethod_HMAC_SHA1(), oauth.SignatureMethod_PLAINTEXT()])
+@pytest.mark.parametrize(("code", "placement"), [
+    (302, "header"), (302, "query"), (302, "body"), (307, "header"), (307, "query"), (307, "body"),
+])
+def test_a_hop_to_another_origin_carries_no_oauth_parameter(
+    provider: OAuthlibProvider, code: int, placement: str, method: oauth.SignatureMethod
+) -> None:
+    """Whoever the Location names gets no fresh signature to replay: the hop goes as the caller's request."""
+    with OAuthlibProvider() as other:
+        client = resource_client(provider, placement=placement)
+        client.set_signature_method(method)
+        client.follow_all_redirects = True  # httplib2 follows a POST's 307 only when asked
+        response, _ = client.request(redirect_url(provider, code, other.url("/two_legged/elsewhere")), "POST",
+                                     body="a=1", headers={"Content-Type": FORM})
+        (first,), (hop,) = provider.requests, other.requests
+    assert_valid(first)
+    assert no_oauth_parameter(hop), hop
+    assert hop.body == (b"a=1" if code == 307 else b"")
+    assert CONSUMER_SECRET not in hop.path and CONSUMER_SECRET.encode() not in hop.body
+    assert response.status == 401
+
+
+@pytest.mark.usefixtures("ticking_clock")
+def test_a_hop_back_to_the_first_origin_is_signed(provider: OAuthlibProvider) -> None:
+    """A -> B -> A: B gets nothing to replay, and A's own URL is signed again, with a fresh nonce."""
+    arrived: list[dict[str, str]] = []
+
+    def bounce(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        """Another origin that sends every request back to the provider."""
+        arrived.append({"query": environ.get("QUERY_STRING", ""), "authorization": environ.get("HTTP_AUTHORIZATION")})
+        start_response("302 Found", [("Location", provider.url("/resource/back?x=1")), ("Content-Length", "0")])
+        return [b""]
+
+    with serving(bounce) as other:
+        response, content = resource_client(provider).request(redirect_url(provider, 302, other + "/bounce"))
+    assert response.status == 200, content
+    assert [h.endpoint for h in provider.requests] == ["redirect", "resource"]
+    assert_fresh_hops(provider.requests)
+    assert arrived == [{"query": "", "authorization": None}]
+
+
+@pytest.mark.usefixtures("ticking_clock")
+def test_a_client_opted_in_signs_a_hop_to_another_origin(provider: OAuthlibProvider) -> None:
+    with OAuthlibProvider() as other:
+        client = resource_client(provider, sign_redirects="all")
+        other.access_tokens.update(provider.access_tokens)  # the other origin knows the token too
+        response, content = client.request(redirect_url(provider, 307, other.url("/resource/elsewhere")))
+        (first,), (hop,) = provider.requests, other.requests
+    assert response.status == 200, content
+    assert_fresh_hops([first, hop])
+
+
+@pytest.mark.parametrize(("first", "hop", "sign_redirects", "method", "signed"), [
+    ("http://h/a", "http://h:80/b?c=1", "same-origin", None, True),
+    ("https://H.example:443/a", "https://h.example/b", "same-origin", None, True),
+    ("HTTP://h/a", "https://h/b", "same-origin", None, True),  # the upgrade to https on the same host
+    ("http://h/a", "https://h/b", "same-origin", oauth.SignatureMethod_PLAINTEXT(), True),
+    ("http://h:8080/a", "https://h/b", "same-origin", None, False),
+    ("http://h/a", "https://h:8443/b", "same-origin", None, False),
+    ("https://h/a", "http://h/b", "same-origin", None, False),  # a downgrade is another origin
+    ("http://h/a", "http://h:8080/b", "same-origin", None, False),
+    ("http://h/a", "http://h.evil/b", "same-origin", None, False),
+    ("http://h/a", "http://user:pw@other/b", "same-origin", None, False),
+    ("http://h/a", "http://h:99999/b", "same-origin", None, False),  # an unreadable port matches nothing
+    ("http://h/a", "/b", "same-origin", None, False),  # no host
+    ("http://h/a", "http://other/b", "all", None, True),
+    ("http://h/a", "http://other/b", "all", oauth.SignatureMethod_RSA_SHA1(), True),
+    ("http://h/a", "http://other/b", "all", oauth.SignatureMethod_PLAINTEXT(), False),
+    (b"http://h/a", b"http://h/b", "same-origin", None, True),
+])
+def test_signs_redirect(first: str, hop: str, sign_redirects: str, method: oauth.SignatureMethod | None,
+                        signed: bool) -> None:
+    assert oauth.signs_redirect(first, hop, sign_redirects=sign_redirects, signature_method=method) is signed
+
+
+def test_sign_redirects_takes_two_values() -> None:
+    for make in (lambda v: oauth.signs_redirect("http://h/", "http://h/", sign_redirects=v),
+                 lambda v: oauth.Client(consumer(), sign_redirects=v)):
+        with pytest.raises(ValueError, match="sign_redirects must be one of same-origin, all, not 'yes'"):
+            make("yes")
+    with pytest.raises(TypeError):
+        oauth.signs_redirect(None, "http://h/")  # type: ignore[arg-type]

@@ -256,12 +256,89 @@ def test_plaintext_is_not_sent_to_another_origin(provider: OAuthlibProvider, she
         assert answer.status == 401  # unsigned at the other origin, as it must be
 
 
-def test_hmac_is_signed_afresh_for_another_origin(provider: OAuthlibProvider, shell: Shell) -> None:
+def test_hmac_is_signed_afresh_for_another_origin_when_opted_in(provider: OAuthlibProvider, shell: Shell) -> None:
     with OAuthlibProvider() as other:
-        e = echo(shell.send({}, "GET", provider.url(f"/redirect/307?to={other.url('/two_legged/x')}")))
+        e = echo(shell.send({"sign_redirects": "all"}, "GET",
+                            provider.url(f"/redirect/307?to={other.url('/two_legged/x')}")))
         assert e["path"] == "/two_legged/x"
         assert other.requests[0].valid and provider.requests[0].valid
         assert other.nonces[0] != provider.nonces[0]
+
+
+def no_oauth_parameter(rec: Any) -> bool:
+    """Whether the recorded request arrived without any OAuth parameter: header, query or body."""
+    return "Authorization" not in rec.headers and "oauth_" not in rec.path and b"oauth_" not in rec.body
+
+
+@pytest.mark.parametrize("method", [oauth.SignatureMethod_HMAC_SHA1(), oauth.SignatureMethod_PLAINTEXT()])
+@pytest.mark.parametrize(("code", "placement"), [
+    (302, "header"), (302, "query"), (302, "body"), (307, "header"), (307, "query"), (307, "body"),
+])
+def test_a_hop_to_another_origin_carries_no_oauth_parameter(
+    provider: OAuthlibProvider, shell: Shell, code: int, placement: str, method: oauth.SignatureMethod
+) -> None:
+    """Whoever the Location names gets no fresh signature to replay: the hop goes as the caller's request."""
+    if placement == "body" and isinstance(method, oauth.SignatureMethod_PLAINTEXT):
+        placement = "query"  # PLAINTEXT in the body is refused
+    with OAuthlibProvider() as other:
+        answer = shell.send({"token": access_token(provider), "placement": placement, "signature_method": method},
+                            "POST", provider.url(f"/redirect/{code}?to={other.url('/two_legged/x')}"),
+                            data={"a": "1"})
+        (first,), (hop,) = provider.requests, other.requests
+    assert first.valid, first.error
+    assert no_oauth_parameter(hop), hop
+    assert hop.body == (b"a=1" if code == 307 else b"")
+    assert answer.status == 401  # unsigned at the other origin
+
+
+def test_a_same_origin_hop_is_still_signed(provider: OAuthlibProvider, shell: Shell) -> None:
+    e = echo(shell.send({}, "GET", provider.url(f"/redirect/302?to={provider.url('/two_legged/x')}")))
+    assert e["path"] == "/two_legged/x"
+    assert_all_verified(provider, 2)
+
+
+def test_a_hop_back_to_the_first_origin_is_signed(provider: OAuthlibProvider, shell: Shell) -> None:
+    """A -> B -> A: B gets nothing to replay, and A's own URL is signed again."""
+    arrived: list[tuple[str, str | None]] = []
+
+    def bounce(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        arrived.append((environ.get("QUERY_STRING", ""), environ.get("HTTP_AUTHORIZATION")))
+        start_response("302 Found", [("Location", provider.url("/two_legged/back")), ("Content-Length", "0")])
+        return [b""]
+
+    with loopback.serving(bounce) as other:
+        e = echo(shell.send({"placement": "query"}, "GET", provider.url(f"/redirect/302?to={other}/bounce")))
+    assert e["path"] == "/two_legged/back"
+    assert arrived == [("", None)]
+    assert_all_verified(provider, 2)
+
+
+@pytest.mark.parametrize("sign_redirects", ["same-origin", "all"])
+def test_httpx_oauth1_clients_follow_the_origin_rule(provider: OAuthlibProvider, sign_redirects: str) -> None:
+    with OAuthlibProvider() as other:
+        url = provider.url(f"/redirect/307?to={other.url('/two_legged/x')}")
+        with oauth2.httpx.OAuth1Client(CONSUMER, follow_redirects=True, sign_redirects=sign_redirects) as client:
+            statuses = [client.post(url, json={"a": 1}).status_code]
+
+        async def go() -> int:
+            async with oauth2.httpx.AsyncOAuth1Client(CONSUMER, follow_redirects=True,
+                                                      sign_redirects=sign_redirects) as client:
+                return (await client.post(url, json={"a": 1})).status_code
+
+        statuses.append(asyncio.run(go()))
+        hops = other.requests
+    assert all(r.valid for r in provider.requests) and len(provider.requests) == 2
+    if sign_redirects == "all":
+        assert statuses == [200, 200] and all(h.valid for h in hops)
+    else:
+        assert statuses == [401, 401] and all(no_oauth_parameter(h) for h in hops)
+        assert [h.body for h in hops] == [b'{"a": 1}'] * 2 or [json.loads(h.body) for h in hops] == [{"a": 1}] * 2
+
+
+def test_sign_redirects_is_checked_by_every_shell() -> None:
+    for make in (oauth2.requests.OAuth1Session, oauth2.httpx.OAuth1Client, oauth2.httpx.AsyncOAuth1Client):
+        with pytest.raises(ValueError, match="sign_redirects must be one of"):
+            make(CONSUMER, sign_redirects="yes")
 
 
 # ------------------------------------------------------------------ three-legged flow
