@@ -832,6 +832,14 @@ def add_tls(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true", help="do not check the server's TLS certificate")
 
 
+class MethodIsPositional(argparse.Action):
+    """curl's ``-X POST``, refused with the way to say it here."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        parser.error(f"the method is the first argument, not an option: {parser.prog} POST URL, not -X POST URL")
+
+
 def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     """METHOD, URL, DATA and -H, shared by ``sign`` and ``request``."""
     parser.add_argument("method", metavar="METHOD", help="the HTTP method: GET, POST, ... (not -X POST)")
@@ -841,6 +849,7 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
                              "@FILE reads it from a file, - from standard input; on GET and HEAD it goes "
                              "into the query (as with curl -G)")
     parser.add_argument("-H", "--header", action="append", help="an extra header, 'Name: value'")
+    parser.add_argument("-X", "--request", action=MethodIsPositional, help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -868,7 +877,7 @@ def build_parser() -> argparse.ArgumentParser:
     request.add_argument("--placement", choices=["header", "query", "body"], default="header",
                          help="where the OAuth parameters go: the Authorization header (the default), the "
                               "query, or a form body")
-    request.add_argument("--no-redirects", action="store_true")
+    request.add_argument("--no-redirects", action="store_true", help="print a redirect (3xx) instead of following it")
     add_tls(request)
     add_credentials(request)
     request.set_defaults(run=cmd_request, parser=request)
@@ -880,7 +889,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the provider's page where the user authorizes the application")
     login.add_argument("--access-token-url", required=True, metavar="URL",
                        help="the provider's token credentials (access token) endpoint")
-    login.add_argument("--callback", default="oob")
+    login.add_argument("--callback", default="oob", help="the oauth_callback to send (default: oob, the PIN flow)")
     login.add_argument("--open", action="store_true", help="open the authorization URL in a browser")
     login.add_argument("--force", action="store_true", help="replace an existing credentials file")
     login.add_argument("--oauth10", action="store_true", help="accept a provider that does not confirm the callback")
@@ -899,9 +908,6 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> 
     """Run the command line; returns the exit status."""
     out = out if out is not None else sys.stdout
     args, unknown = build_parser().parse_known_args(argv)
-    if any(arg.startswith("-X") or arg == "--request" for arg in unknown):
-        args.parser.error(f"the method is the first argument, not an option: {args.parser.prog} POST URL, "
-                          "not -X POST URL")
     if unknown:
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     run: Callable[[argparse.Namespace, TextIO], int] = args.run
