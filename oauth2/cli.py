@@ -130,14 +130,6 @@ def checked_url(url: str, what: str = "URL") -> str:
     return url
 
 
-def _is_utf8_bytes(content: bytes) -> bool:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def check_sign_options(args: argparse.Namespace) -> None:
     """Refuse a timestamp that is not a number of seconds and an empty nonce."""
     if args.timestamp is not None and not re.fullmatch(r"[0-9]+", args.timestamp):
@@ -182,13 +174,13 @@ def read_body(data: Optional[str], form: bool) -> Optional[Body]:
     return Body(content, path)
 
 
-def body_text(body: Body, why: str) -> str:
-    """The body as text, which form data and a query must be."""
+def body_text(body: Body, why: str, advice: str = "") -> str:
+    """The body as text, which form data and a query must be; ``advice`` ends the error."""
     try:
         return body.content.decode("utf-8")
     except UnicodeDecodeError:
         source = f"@{body.path}" if body.path else "standard input"
-        raise UsageError(f"DATA from {source} is not UTF-8 text, as {why} must be") from None
+        raise UsageError(f"DATA from {source} is not UTF-8 text, as {why} must be{advice}") from None
 
 
 def is_form(headers: Dict[str, str]) -> bool:
@@ -646,10 +638,9 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
         if body is not None and body.path is not None and not form:
             command += ["--data-binary", "@" + body.path]
         elif body is not None:
-            if body.path is None and not form and not _is_utf8_bytes(body.content):
-                raise UsageError("a binary body from standard input cannot be shown in a curl command: "
-                                 "save it to a file and give DATA as @FILE (curl then sends it with --data-binary)")
-            command += ["--data-raw", body_text(body, "a body shown in a curl command")]
+            # Only a file that is not form data goes to curl by name, as --data-binary @FILE.
+            advice = "" if form else ": save it to a file and give DATA as @FILE (curl sends it with --data-binary)"
+            command += ["--data-raw", body_text(body, "a body shown in a curl command", advice)]
         out.write(" ".join(shlex.quote(part) for part in [*command, url]) + "\n")
     return 0
 

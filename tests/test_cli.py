@@ -1284,8 +1284,8 @@ def test_sign_curl_binary_stdin_suggests_a_file(tmp_path: Path) -> None:
                             input=b"\x89PNG\xff", capture_output=True, timeout=60, check=False)
     assert (result.returncode, result.stdout) == (2, b"")
     assert result.stderr.decode() == (
-        "oauth2 sign: a binary body from standard input cannot be shown in a curl command: save it to a file and "
-        "give DATA as @FILE (curl then sends it with --data-binary) (see 'oauth2 sign --help')\n")
+        "oauth2 sign: DATA from standard input is not UTF-8 text, as a body shown in a curl command must be: save it "
+        "to a file and give DATA as @FILE (curl sends it with --data-binary) (see 'oauth2 sign --help')\n")
 
 
 def test_sign_output_url_with_a_body_says_to_send_it(tmp_path: Path) -> None:
