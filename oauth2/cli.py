@@ -7,16 +7,20 @@ stderr: exit status 2 for a usage error, 1 for anything else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import re
 import shlex
+import socket
+import ssl
+import stat
 import sys
 import tempfile
 import urllib.parse
 import webbrowser
-from typing import Any, Callable, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
 
 import httplib2
 
@@ -57,6 +61,10 @@ class UsageError(Exception):
     """A command line that cannot be carried out as given (exit status 2)."""
 
 
+class NetworkError(Exception):
+    """A request that got no HTTP answer, explained with its URL (exit status 1)."""
+
+
 class Body(NamedTuple):
     """The DATA argument, read: its bytes, and the file they came from (None for text or stdin)."""
 
@@ -67,6 +75,16 @@ class Body(NamedTuple):
 def warn(args: argparse.Namespace, message: str) -> None:
     """One warning line on stderr; the command goes on."""
     print(f"oauth2 {args.command}: warning: {message}", file=sys.stderr)
+
+
+def note(args: argparse.Namespace, message: str) -> None:
+    """One line of advice on stderr, so that standard output stays what the command prints."""
+    print(f"oauth2 {args.command}: note: {message}", file=sys.stderr)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type's name when it has none."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 # ---------------------------------------------------------------- the arguments
@@ -103,6 +121,12 @@ def checked_url(url: str, what: str = "URL") -> str:
         raise UsageError(f"{what} is not a valid URL: {exc}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise UsageError(f"{what} must be an absolute URL starting with http:// or https://, not {url!r}")
+    if "@" in parts.netloc:
+        raise UsageError(f"{what} must not hold a user name or password (user@host): OAuth signs the request instead")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
+    except ValueError as exc:
+        raise UsageError(f"{what} has an invalid port: {exc}") from None
     return url
 
 
@@ -150,13 +174,13 @@ def read_body(data: Optional[str], form: bool) -> Optional[Body]:
     return Body(content, path)
 
 
-def body_text(body: Body, why: str) -> str:
-    """The body as text, which form data and a query must be."""
+def body_text(body: Body, why: str, advice: str = "") -> str:
+    """The body as text, which form data and a query must be; ``advice`` ends the error."""
     try:
         return body.content.decode("utf-8")
     except UnicodeDecodeError:
         source = f"@{body.path}" if body.path else "standard input"
-        raise UsageError(f"DATA from {source} is not UTF-8 text, as {why} must be") from None
+        raise UsageError(f"DATA from {source} is not UTF-8 text, as {why} must be{advice}") from None
 
 
 def is_form(headers: Dict[str, str]) -> bool:
@@ -191,37 +215,151 @@ def prepare(args: argparse.Namespace) -> Tuple[str, str, Optional[Body], Dict[st
 # ---------------------------------------------------------------- credentials
 
 
-def read_credentials_file(path: str) -> Dict[str, str]:
-    """The credentials ``oauth2 login`` saved in ``path``."""
+class CredentialsFileError(ValueError):
+    """A credentials file that is not to be trusted or not in the format ``oauth2 login`` writes."""
+
+
+#: The consumer and token fields of a credentials file, each key with its secret.
+PAIRS = (("consumer_key", "consumer_secret"), ("token", "token_secret"))
+
+
+def check_private(path: str, status: os.stat_result) -> None:
+    """Refuse a file another user owns or could have written, as ssh refuses such a key.
+
+    A planted ``./oauth2-credentials.json`` would otherwise sign with the
+    planter's consumer and token, and send them to the planter's provider.
+    """
+    owner_ok = not hasattr(os, "geteuid") or status.st_uid in (os.geteuid(), 0)
+    if not owner_ok:
+        raise CredentialsFileError(
+            f"not using the credentials file {path}: it belongs to another user (uid {status.st_uid}); "
+            "if you trust its content, copy it to a file of your own and run 'chmod 600' on the copy")
+    if status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise CredentialsFileError(
+            f"not using the credentials file {path}: other users can write to it; "
+            f"if its content is yours, run 'chmod 600 {path}'")
+
+
+def read_stored_credentials(path: str) -> Dict[str, Any]:
+    """The JSON object in the credentials file ``path``, once the file is known to be its owner's alone.
+
+    Raises CredentialsFileError, or OSError when the file cannot be read.
+    """
+    with open(path, "rb") as f:
+        check_private(path, os.fstat(f.fileno()))
+        content = f.read()
     try:
-        with open(path, encoding="utf-8") as f:
-            stored = json.load(f)
+        stored = json.loads(content.decode("utf-8"))
+    except ValueError:
+        raise CredentialsFileError(f"the credentials file {path} is not UTF-8 JSON") from None
+    if not isinstance(stored, dict):
+        raise CredentialsFileError(f"the credentials file {path} is not a JSON object")
+    for name in ENVIRONMENT:
+        if not isinstance(stored.get(name, ""), str):
+            raise CredentialsFileError(f"{name} in the credentials file {path} is not a string")
+    if not isinstance(stored.get("extra", {}), dict):
+        raise CredentialsFileError(f"extra in the credentials file {path} is not a JSON object")
+    return stored
+
+
+def load_credentials_file(path: str) -> Tuple[oauth2.Consumer, Optional[oauth2.Token], Dict[str, Any]]:
+    """The consumer, the token (None if there is none) and the provider's extra fields in ``path``.
+
+    Reads the file ``oauth2 login`` writes (``{"consumer_key", "consumer_secret",
+    "token", "token_secret", "extra"}``), with the command line's checks: a
+    file another user owns or can write to is refused. Raises
+    CredentialsFileError (a ValueError) for such a file or one in another
+    format, OSError when it cannot be read.
+    """
+    stored = read_stored_credentials(path)
+    if not stored.get("consumer_key"):
+        raise CredentialsFileError(f"the credentials file {path} has no consumer_key")
+    consumer = oauth2.Consumer(stored["consumer_key"], stored.get("consumer_secret", ""))
+    token = oauth2.Token(stored["token"], stored.get("token_secret", "")) if stored.get("token") else None
+    return consumer, token, dict(stored.get("extra", {}))
+
+
+def read_credentials_file(path: str) -> Dict[str, str]:
+    """The credentials in ``path``: each key that is not empty, each secret that is there (even empty)."""
+    try:
+        stored = read_stored_credentials(path)
     except FileNotFoundError:
         raise UsageError(f"the credentials file {path} does not exist: run 'oauth2 login' to create it") from None
     except OSError as exc:
         raise UsageError(f"cannot read the credentials file {path}: {exc.strerror}") from None
-    except ValueError:
-        raise UsageError(f"the credentials file {path} is not UTF-8 JSON") from None
-    if not isinstance(stored, dict):
-        raise UsageError(f"the credentials file {path} is not a JSON object")
-    return {name: str(stored[name]) for name in ENVIRONMENT if stored.get(name)}
+    except CredentialsFileError as exc:
+        raise UsageError(str(exc)) from None
+    return {name: stored[name] for name in ENVIRONMENT
+            if name in stored and (stored[name] or name.endswith("secret"))}
 
 
-def load_credentials(args: argparse.Namespace, *, creating: bool = False) -> Dict[str, str]:
-    """Consumer and token, each from the first of: flags, ``--credentials FILE``, OAUTH_* variables, the default file.
+class Source(NamedTuple):
+    """Where credentials come from, and how to name each of its fields in a message."""
 
-    ``--credentials FILE`` must exist unless ``creating``; the default file,
-    ``./oauth2-credentials.json``, is read when it exists. A file's token is
-    used only with the consumer it was issued to, the file's own.
-    """
-    flags = {name: getattr(args, name) for name in ENVIRONMENT if getattr(args, name, None)}
-    environment = {}
+    values: Dict[str, str]
+    names: Dict[str, str]
+
+
+def flag_source(args: argparse.Namespace) -> Source:
+    """The credential flags given (an empty secret is a secret; an empty key is refused)."""
+    names = {name: "--" + name.replace("_", "-") for name in ENVIRONMENT}
+    values = {name: getattr(args, name) for name in ENVIRONMENT if getattr(args, name, None) is not None}
+    for key, _ in PAIRS:
+        if values.get(key) == "":
+            raise UsageError(f"{names[key]} must not be empty")
+    return Source(values, names)
+
+
+def environment_source() -> Source:
+    """The OAUTH_* variables set (an empty key variable counts as unset, an empty secret as an empty secret)."""
+    values = {}
     for name, variable in ENVIRONMENT.items():
         value = os.environ.get(variable)
-        if value:
-            if not _is_utf8(value):
-                raise UsageError(f"the environment variable {variable} is not valid UTF-8")
-            environment[name] = value
+        if value is None or (value == "" and not name.endswith("secret")):
+            continue
+        if not _is_utf8(value):
+            raise UsageError(f"the environment variable {variable} is not valid UTF-8")
+        values[name] = value
+    return Source(values, dict(ENVIRONMENT))
+
+
+def file_source(path: str, values: Dict[str, str]) -> Source:
+    """The fields of a credentials file."""
+    return Source(values, {name: f"{name} in {path}" for name in ENVIRONMENT})
+
+
+def pair_from(sources: Sequence[Source], key: str, secret: str, secret_needed: bool) -> Dict[str, str]:
+    """A key and its secret from the first source that gives either; both must come from it.
+
+    Mixing sources would sign with another credential's secret, so a key
+    without its secret (unless the signature method needs none) and a secret
+    without its key are usage errors.
+    """
+    if not any(key in source.values for source in sources):
+        return {}
+    for source in sources:
+        values, names = source
+        if key not in values and secret not in values:
+            continue
+        if key not in values:
+            raise UsageError(f"{names[secret]} is given without {names[key]}: give both, or neither")
+        if secret not in values and secret_needed:
+            raise UsageError(f"{names[key]} is given without {names[secret]}: give both from the same place "
+                             f"(an empty secret as {names[secret]}='' if it really is empty)")
+        return {key: values[key], secret: values.get(secret, "")}
+    return {}
+
+
+def load_credentials(
+    args: argparse.Namespace, method: oauth2.SignatureMethod, *, creating: bool = False
+) -> Dict[str, str]:
+    """Consumer and token, each pair from the first of: flags, ``--credentials``, OAUTH_* variables, the default file.
+
+    ``--credentials FILE`` must exist unless ``creating`` (then only the
+    consumer is read); the default file, ``./oauth2-credentials.json``, is read
+    when it exists. A file's token is used only with the consumer it was
+    issued to, the file's own. The RSA methods need no secret.
+    """
     explicit: Dict[str, str] = {}
     default: Dict[str, str] = {}
     if args.credentials is not None:
@@ -229,27 +367,33 @@ def load_credentials(args: argparse.Namespace, *, creating: bool = False) -> Dic
             explicit = read_credentials_file(args.credentials)
     elif os.path.exists(DEFAULT_CREDENTIALS):
         default = read_credentials_file(DEFAULT_CREDENTIALS)
-    layers = [flags, explicit, environment, default]
-    consumer_key = next((layer["consumer_key"] for layer in layers if "consumer_key" in layer), None)
-    if consumer_key is None:
+    sources = [flag_source(args), file_source(args.credentials, explicit), environment_source(),
+               file_source(DEFAULT_CREDENTIALS, default)]
+    secret_needed = not method.name.startswith("RSA")
+    found = pair_from(sources, *PAIRS[0], secret_needed)
+    if not found:
+        if creating:
+            raise UsageError("no consumer key: the provider gives one (with its secret) when you register the "
+                             "application, on its developer site; pass them with --consumer-key and "
+                             "--consumer-secret, or in OAUTH_CONSUMER_KEY and OAUTH_CONSUMER_SECRET")
         raise UsageError(
             f"no consumer key: use --consumer-key, OAUTH_CONSUMER_KEY, --credentials FILE "
             f"or ./{DEFAULT_CREDENTIALS} (written by 'oauth2 login')"
         )
+    if creating:
+        return found
     for path, stored in ((args.credentials, explicit), (DEFAULT_CREDENTIALS, default)):
-        if "token" in stored and stored.get("consumer_key") != consumer_key:
+        if "token" in stored and stored.get("consumer_key") != found["consumer_key"]:
             warn(args, f"not using the token in {path}: it was issued to the consumer {stored.get('consumer_key')}, "
-                       f"not {consumer_key}")
+                       f"not {found['consumer_key']}")
             stored.pop("token")
             stored.pop("token_secret", None)
-    found: Dict[str, str] = {}
-    for layer in reversed(layers):
-        found.update(layer)
+    found.update(pair_from(sources, *PAIRS[1], secret_needed))
     return found
 
 
-def save_credentials(path: str, credentials: Dict[str, str], force: bool) -> None:
-    """Write the credentials as JSON to a file only its owner can read (mode 0600)."""
+def save_credentials(path: str, credentials: Dict[str, Any], force: bool) -> None:
+    """Write the credentials as JSON to a file only its owner can read (mode 0600), atomically."""
     if os.path.exists(path) and not force:
         raise UsageError(f"{path} exists; pass --force to overwrite it")
     directory = os.path.dirname(os.path.abspath(path))
@@ -258,19 +402,16 @@ def save_credentials(path: str, credentials: Dict[str, str], force: bool) -> Non
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(credentials, f, indent=2)
             f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
-def credentials_of(
-    args: argparse.Namespace, found: Dict[str, str], method: oauth2.SignatureMethod
-) -> Tuple[oauth2.Consumer, Optional[oauth2.Token]]:
-    """The Consumer, and the Token if there is one; warns when a secret the method needs is missing."""
-    if "consumer_secret" not in found and not method.name.startswith("RSA"):
-        warn(args, f"no consumer secret (--consumer-secret or OAUTH_CONSUMER_SECRET): {method.name} "
-                   "signs with an empty one, which the provider will refuse unless it is really empty")
+def credentials_of(found: Dict[str, str]) -> Tuple[oauth2.Consumer, Optional[oauth2.Token]]:
+    """The Consumer, and the Token if there is one."""
     consumer = oauth2.Consumer(found["consumer_key"], found.get("consumer_secret", ""))
     token = oauth2.Token(found["token"], found.get("token_secret", "")) if "token" in found else None
     return consumer, token
@@ -336,6 +477,79 @@ def http_options(args: argparse.Namespace) -> Dict[str, Any]:
     return {"timeout": args.timeout, "ca_certs": args.ca_certs, "disable_ssl_certificate_validation": args.insecure}
 
 
+def warn_plaintext(args: argparse.Namespace, signer: oauth2.SignatureMethod, urls: Sequence[str]) -> None:
+    """Warn that PLAINTEXT over plain http sends both secrets for anyone on the way to read (RFC 5849 §3.4.4)."""
+    cleartext = [url for url in urls if urllib.parse.urlsplit(url).scheme.lower() == "http"]
+    if signer.name == "PLAINTEXT" and cleartext:
+        warn(args, f"PLAINTEXT over http:// sends the consumer and token secrets in the clear to {cleartext[0]}: "
+                   "anyone on the way can read them; use https:// or HMAC-SHA1")
+
+
+def warn_replaced_authorization(args: argparse.Namespace, headers: Dict[str, str]) -> None:
+    """Warn that a -H Authorization is replaced by the OAuth one."""
+    if any(name.lower() == "authorization" for name in headers):
+        warn(args, "-H Authorization is replaced by the OAuth Authorization header; to send your own, "
+                   "put the OAuth parameters elsewhere (--placement query or body for request, --output url for sign)")
+
+
+@contextlib.contextmanager
+def library_errors_as_usage() -> Iterator[None]:
+    """The library's refusal of an argument (TypeError, ValueError, oauth2.InvalidRequest) as a usage error."""
+    try:
+        yield
+    except OSError:  # a TLS certificate refused is a ValueError too, but no argument's fault
+        raise
+    except (TypeError, ValueError) as exc:
+        raise UsageError(first_line(exc)) from None
+
+
+@contextlib.contextmanager
+def talking_to(args: argparse.Namespace, url: str) -> Iterator[None]:
+    """Network errors as a NetworkError naming the URL and, for a timeout, ``--timeout``."""
+    host = urllib.parse.urlsplit(url).netloc
+    try:
+        yield
+    except (TimeoutError, socket.timeout):
+        raise NetworkError(f"no answer from {host} within {args.timeout:g} seconds (--timeout {args.timeout:g}) "
+                           f"to {url}") from None
+    except ssl.SSLError as exc:
+        advice = "; does it speak https? (try http://)" if "WRONG_VERSION_NUMBER" in str(exc) else ""
+        raise NetworkError(f"TLS with {host} failed for {url}: {first_line(exc)}{advice}") from None
+    except ConnectionRefusedError:
+        raise NetworkError(f"cannot connect to {host}: connection refused (is the URL {url} right?)") from None
+    except httplib2.ServerNotFoundError:
+        raise NetworkError(f"cannot find the server {host} (the URL {url})") from None
+    except (OSError, httplib2.HttpLib2Error, http.client.HTTPException) as exc:
+        raise NetworkError(f"{url}: {first_line(exc)}") from None
+
+
+#: The names of the HTTP versions http.client reports as numbers.
+HTTP_VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1"}
+#: The words of header names whose canonical case is not capitalized (WWW-Authenticate, ETag, Content-MD5).
+HEADER_WORDS = {"www": "WWW", "etag": "ETag", "md5": "MD5"}
+
+
+def write_head(out: TextIO, response: httplib2.Response, url: str) -> None:
+    """The status line and headers of ``response``, as curl -i shows them.
+
+    httplib2 keeps header names lower-cased only, and joins repeated ones
+    with commas, so names are shown in their canonical case (Content-Type).
+    """
+    version = HTTP_VERSIONS.get(response.version, "HTTP/1.1")
+    out.write(f"{version} {response.status} {response.reason}\n")
+    for name, value in response.items():
+        # httplib2 adds "status", "content-location" and "-x-..." entries of its own.
+        added = name == "status" or name.startswith("-") or (name == "content-location" and value == url)
+        if not added:
+            out.write(f"{canonical_case(name)}: {value}\n")
+    out.write("\n")
+
+
+def canonical_case(name: str) -> str:
+    """A lower-cased header name in its usual case: ``content-type`` as ``Content-Type``."""
+    return "-".join(HEADER_WORDS.get(word, word.capitalize()) for word in name.split("-"))
+
+
 def read_pin(out: TextIO, prompt: str) -> str:
     """A PIN from standard input, asked again after an empty line; UsageError at end of input."""
     while True:
@@ -392,9 +606,13 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
     check_sign_options(args)
     method, url, body, headers = prepare(args)
     signer = signature_method(args)
-    consumer, token = credentials_of(args, load_credentials(args), signer)
+    consumer, token = credentials_of(load_credentials(args, signer))
+    warn_plaintext(args, signer, [url])
+    if args.output != "url":
+        warn_replaced_authorization(args, headers)
     form = body is not None and is_form(headers)
-    signed = _sign_args(args, consumer, token, method, url, body, headers, signer)
+    with library_errors_as_usage():
+        signed = _sign_args(args, consumer, token, method, url, body, headers, signer)
 
     if args.explain:
         steps = oauth2.explain(signed.request)
@@ -408,14 +626,21 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"Authorization: {signed.headers['Authorization']}\n")
     elif args.output == "url":
         out.write(signed.uri + "\n")
+        if body is not None:
+            note(args, "the signature covers DATA: send it as the body of a "
+                       f"{method} to this URL, with the Content-Type {headers['Content-Type']}")
     else:
-        command = ["curl", "-X", method, "-H", f"Authorization: {signed.headers['Authorization']}"]
+        # curl -X HEAD waits for a body that never comes; -I asks for the head alone.
+        command = ["curl", "-I"] if method == "HEAD" else ["curl", "-X", method]
+        command += ["-H", f"Authorization: {signed.headers['Authorization']}"]
         for name, value in headers.items():
             command += ["-H", f"{name}: {value}"]
         if body is not None and body.path is not None and not form:
             command += ["--data-binary", "@" + body.path]
         elif body is not None:
-            command += ["--data-raw", body_text(body, "a body shown in a curl command")]
+            # Only a file that is not form data goes to curl by name, as --data-binary @FILE.
+            advice = "" if form else ": save it to a file and give DATA as @FILE (curl sends it with --data-binary)"
+            command += ["--data-raw", body_text(body, "a body shown in a curl command", advice)]
         out.write(" ".join(shlex.quote(part) for part in [*command, url]) + "\n")
     return 0
 
@@ -424,19 +649,17 @@ def cmd_request(args: argparse.Namespace, out: TextIO) -> int:
     """Send a signed request and print the response, like curl."""
     method, url, body, headers = prepare(args)
     signer = signature_method(args)
-    consumer, token = credentials_of(args, load_credentials(args), signer)
+    consumer, token = credentials_of(load_credentials(args, signer))
+    warn_plaintext(args, signer, [url])
+    if args.placement == "header":
+        warn_replaced_authorization(args, headers)
     client = oauth2.Client(consumer, token, placement=args.placement, realm=args.realm, **http_options(args))
     client.set_signature_method(signer)
     client.follow_redirects = not args.no_redirects
-    response, content = client.request(url, method, body=body.content if body else b"", headers=headers)
+    with talking_to(args, url), library_errors_as_usage():
+        response, content = client.request(url, method, body=body.content if body else b"", headers=headers)
     if args.include:
-        out.write(f"HTTP {response.status} {response.reason}\n")
-        for name, value in response.items():
-            # httplib2 adds "status", "content-location" and "-x-..." entries of its own.
-            added = name == "status" or name.startswith("-") or (name == "content-location" and value == url)
-            if not added:
-                out.write(f"{name}: {value}\n")
-        out.write("\n")
+        write_head(out, response, url)
     out.flush()
     if content and not content.endswith(b"\n") and out.isatty():
         content += b"\n"  # so that the shell prompt starts on a line of its own
@@ -455,6 +678,8 @@ def cmd_request(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
     """The three-legged PIN (oob) flow; saves the token credentials to a 0600 file."""
     path = args.credentials or DEFAULT_CREDENTIALS
+    if args.token is not None or args.token_secret is not None:
+        raise UsageError("login fetches a new token and does not use --token or --token-secret: drop them")
     urls = [checked_url(getattr(args, name), "--" + name.replace("_", "-"))
             for name in ("request_token_url", "authorize_url", "access_token_url")]
     if os.path.exists(path) and not args.force and "token" in read_credentials_file(path):
@@ -463,12 +688,13 @@ def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
     if not os.access(directory, os.W_OK):
         raise UsageError(f"cannot write the credentials file in {directory}")
     signer = signature_method(args)
-    found = load_credentials(args, creating=True)
-    consumer, _ = credentials_of(args, {k: v for k, v in found.items() if k.startswith("consumer")}, signer)
-    client = oauth2.Client(consumer, **http_options(args))
+    consumer, _ = credentials_of(load_credentials(args, signer, creating=True))
+    warn_plaintext(args, signer, [urls[0], urls[2]])
+    client = oauth2.Client(consumer, realm=args.realm, **http_options(args))
     client.set_signature_method(signer)
     try:
-        client.fetch_request_token(urls[0], callback=args.callback, require_callback_confirmed=not args.oauth10)
+        with talking_to(args, urls[0]):
+            client.fetch_request_token(urls[0], callback=args.callback, require_callback_confirmed=not args.oauth10)
     except oauth2.CallbackNotConfirmed:
         raise UsageError("the provider did not confirm the callback; for an OAuth 1.0 provider use --oauth10") from None
     url = client.authorization_url(urls[1])
@@ -476,9 +702,11 @@ def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
     if args.open:
         webbrowser.open(url)
     pin = read_pin(out, "PIN: ")
-    token = client.fetch_access_token(urls[2], pin)
+    with talking_to(args, urls[2]):
+        token = client.fetch_access_token(urls[2], pin)
+    # The provider's own fields stay apart: they must not replace the credentials.
     saved = {"consumer_key": consumer.key or "", "consumer_secret": consumer.secret or "",
-             "token": token.key or "", "token_secret": token.secret or "", **token.extra}
+             "token": token.key or "", "token_secret": token.secret or "", "extra": dict(token.extra)}
     save_credentials(path, saved, force=True)
     out.write(f"Access token {token.key} saved to {path}\n")
     if args.credentials is None:
@@ -545,6 +773,14 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 # ------------------------------------------------------------------- parsing
 
 
+def seconds(text: str) -> float:
+    """A ``--timeout``: a number of seconds more than 0."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds more than 0, not {text!r}")
+    return value
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors that point to ``--help``."""
 
@@ -557,38 +793,54 @@ def add_credentials(parser: argparse.ArgumentParser) -> None:
     """Add the credential and signature flags every command shares."""
     group = parser.add_argument_group(
         "credentials",
-        "Each from the first that gives it: these flags, the --credentials file, the variables "
-        "OAUTH_CONSUMER_KEY, OAUTH_CONSUMER_SECRET, OAUTH_TOKEN and OAUTH_TOKEN_SECRET, and "
-        f"./{DEFAULT_CREDENTIALS} (written by 'oauth2 login') if it exists.",
+        "The consumer key and secret come together from the first that gives either: these flags, the "
+        "--credentials file, the variables OAUTH_CONSUMER_KEY and OAUTH_CONSUMER_SECRET, and "
+        f"./{DEFAULT_CREDENTIALS} (written by 'oauth2 login') if it exists; the token and its secret likewise "
+        "(OAUTH_TOKEN, OAUTH_TOKEN_SECRET). Other users of the machine can read flags in the process list: "
+        "give secrets in the variables or the file (yours alone: mode 0600) instead.",
     )
-    group.add_argument("--consumer-key")
-    group.add_argument("--consumer-secret")
-    group.add_argument("--token")
-    group.add_argument("--token-secret")
-    group.add_argument("--credentials", metavar="FILE", help="JSON file written by 'oauth2 login'")
-    group.add_argument("--signature-method", choices=sorted(METHODS), default="HMAC-SHA1")
+    group.add_argument("--consumer-key", help="the key the provider gave your application")
+    group.add_argument("--consumer-secret", metavar="SECRET",
+                       help="its secret (visible to other users: safer in OAUTH_CONSUMER_SECRET); '' if empty")
+    group.add_argument("--token", help="the token key (the access token 'oauth2 login' obtains)")
+    group.add_argument("--token-secret", metavar="SECRET",
+                       help="its secret (visible to other users: safer in OAUTH_TOKEN_SECRET); '' if empty")
+    group.add_argument("--credentials", metavar="FILE",
+                       help="JSON file written by 'oauth2 login' (refused if another user owns it or can write to it)")
+    group.add_argument("--signature-method", type=str.upper, choices=sorted(METHODS), default="HMAC-SHA1",
+                       help="in any case (default: HMAC-SHA1)")
     group.add_argument("--rsa-key", metavar="FILE", help="PEM private key for the RSA methods")
     group.add_argument("--rsa-key-password", metavar="PASSWORD",
                        help=f"password of an encrypted --rsa-key (safer: the {RSA_PASSWORD_VARIABLE} variable)")
-    group.add_argument("--realm")
+    group.add_argument("--realm", help="realm to put in the Authorization header (default: none)")
 
 
 def add_tls(parser: argparse.ArgumentParser) -> None:
     """Add the network flags of the commands that send requests."""
-    parser.add_argument("--timeout", type=float, default=30)
+    parser.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
+                        help="how long to wait for the server, in seconds (default: 30)")
     parser.add_argument("--ca-certs", metavar="FILE", help="PEM CA certificates to trust instead of the default ones")
     parser.add_argument("--insecure", action="store_true", help="do not check the server's TLS certificate")
 
 
+class MethodIsPositional(argparse.Action):
+    """curl's ``-X POST``, refused with the way to say it here."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        parser.error(f"the method is the first argument, not an option: {parser.prog} POST URL, not -X POST URL")
+
+
 def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     """METHOD, URL, DATA and -H, shared by ``sign`` and ``request``."""
-    parser.add_argument("method", metavar="METHOD")
-    parser.add_argument("url", metavar="URL")
+    parser.add_argument("method", metavar="METHOD", help="the HTTP method: GET, POST, ... (not -X POST)")
+    parser.add_argument("url", metavar="URL", help="the absolute http:// or https:// URL, query included")
     parser.add_argument("data", metavar="DATA", nargs="?",
                         help="the body: form data ('status=hello') unless -H gives another Content-Type; "
                              "@FILE reads it from a file, - from standard input; on GET and HEAD it goes "
                              "into the query (as with curl -G)")
     parser.add_argument("-H", "--header", action="append", help="an extra header, 'Name: value'")
+    parser.add_argument("-X", "--request", action=MethodIsPositional, help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -599,7 +851,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sign = commands.add_parser("sign", help="print a signed request", description=cmd_sign.__doc__)
     add_request_arguments(sign)
-    sign.add_argument("--output", choices=["header", "url", "curl"], default="header")
+    sign.add_argument("--output", choices=["header", "url", "curl"], default="header",
+                      help="header: the Authorization header (the default); url: the URL with the OAuth "
+                           "parameters in its query; curl: a curl command")
     sign.add_argument("--explain", action="store_true", help="also print how the signature is made (no secrets)")
     sign.add_argument("--timestamp", help="fixed oauth_timestamp, in seconds (default: now)")
     sign.add_argument("--nonce", help="fixed oauth_nonce (default: random)")
@@ -611,17 +865,22 @@ def build_parser() -> argparse.ArgumentParser:
     request = commands.add_parser("request", help="send a signed request", description=cmd_request.__doc__)
     add_request_arguments(request)
     request.add_argument("-i", "--include", action="store_true", help="print the status line and headers")
-    request.add_argument("--placement", choices=["header", "query", "body"], default="header")
-    request.add_argument("--no-redirects", action="store_true")
+    request.add_argument("--placement", choices=["header", "query", "body"], default="header",
+                         help="where the OAuth parameters go: the Authorization header (the default), the "
+                              "query, or a form body")
+    request.add_argument("--no-redirects", action="store_true", help="print a redirect (3xx) instead of following it")
     add_tls(request)
     add_credentials(request)
     request.set_defaults(run=cmd_request, parser=request)
 
     login = commands.add_parser("login", help="three-legged PIN login", description=cmd_login.__doc__)
-    login.add_argument("--request-token-url", required=True)
-    login.add_argument("--authorize-url", required=True)
-    login.add_argument("--access-token-url", required=True)
-    login.add_argument("--callback", default="oob")
+    login.add_argument("--request-token-url", required=True, metavar="URL",
+                       help="the provider's temporary credentials (request token) endpoint")
+    login.add_argument("--authorize-url", required=True, metavar="URL",
+                       help="the provider's page where the user authorizes the application")
+    login.add_argument("--access-token-url", required=True, metavar="URL",
+                       help="the provider's token credentials (access token) endpoint")
+    login.add_argument("--callback", default="oob", help="the oauth_callback to send (default: oob, the PIN flow)")
     login.add_argument("--open", action="store_true", help="open the authorization URL in a browser")
     login.add_argument("--force", action="store_true", help="replace an existing credentials file")
     login.add_argument("--oauth10", action="store_true", help="accept a provider that does not confirm the callback")
@@ -647,14 +906,14 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> 
         check_utf8(args)
         return run(args, out)
     except UsageError as exc:
-        print(f"oauth2 {args.command}: {exc}", file=sys.stderr)
+        print(f"oauth2 {args.command}: {exc} (see 'oauth2 {args.command} --help')", file=sys.stderr)
         return 2
     except oauth2.ProviderError as exc:
         print(f"oauth2 {args.command}: {describe_provider_error(exc)}", file=sys.stderr)
         return 1
-    except (oauth2.Error, OSError, httplib2.HttpLib2Error, http.client.HTTPException, TypeError, ValueError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"oauth2 {args.command}: {message}", file=sys.stderr)
+    except (NetworkError, oauth2.Error, OSError, httplib2.HttpLib2Error, http.client.HTTPException, TypeError,
+            ValueError) as exc:
+        print(f"oauth2 {args.command}: {first_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

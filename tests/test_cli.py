@@ -6,6 +6,7 @@ our ``Server``; requests it sends go to the embedded provider on 127.0.0.1.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import http.client
@@ -82,7 +83,14 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], status: int,
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"oauth2 {command}: "), lines
-    return lines[0]
+    return without_help_pointer(lines[0], status, command)
+
+
+def without_help_pointer(line: str, status: int, command: str) -> str:
+    """``line`` without the pointer to ``--help`` that ends every usage error (status 2), and only those."""
+    pointer = f" (see 'oauth2 {command} --help')"
+    assert line.endswith(pointer) == (status == 2), line
+    return line.removesuffix(pointer)
 
 
 def header_params(authorization: str) -> dict[str, str]:
@@ -226,9 +234,9 @@ def test_request_include_prints_status_and_headers(tmp_path: Path, provider: Pro
     assert result.returncode == 0, result.stderr
     head, _, body = result.stdout.partition("\n\n")
     status_line, *header_lines = head.splitlines()
-    assert status_line == "HTTP 200 OK"
+    assert status_line == "HTTP/1.0 200 OK"  # as the server (wsgiref) sent it, as curl -i shows it
     headers = dict(line.split(": ", 1) for line in header_lines)
-    assert headers["content-type"] == "application/json"
+    assert headers["Content-Type"] == "application/json"
     assert json.loads(body) == {"user": "alice", "method": "GET", "parameters": {"q": "café"}}
     assert provider.log[-1].error is None
 
@@ -241,7 +249,7 @@ def test_request_include_prints_only_the_headers_the_server_sent(tmp_path: Path,
     assert result.returncode == 0, result.stderr
     header_lines = result.stdout.partition("\n\n")[0].splitlines()[1:]
     assert sorted(line.split(":", 1)[0] for line in header_lines) == [
-        "content-length", "content-type", "date", "server"
+        "Content-Length", "Content-Type", "Date", "Server"
     ]
 
 
@@ -261,8 +269,8 @@ def test_request_refused_exits_1(tmp_path: Path, provider: Provider) -> None:
     result = oauth2_cli("request", "POST", provider.request_token_url, "-i", cwd=tmp_path, env=env)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stdout.startswith("HTTP 401 Unauthorized\n")
-    assert 'www-authenticate: OAuth realm="oauth2 demo", oauth_problem="signature_invalid"' in result.stdout
+    assert result.stdout.startswith("HTTP/1.0 401 Unauthorized\n")
+    assert 'WWW-Authenticate: OAuth realm="oauth2 demo", oauth_problem="signature_invalid"' in result.stdout
     assert result.stdout.split("\n\n", 1)[1].startswith("oauth_problem=signature_invalid&")
     assert provider.log[-1].error == "Invalid signature."
 
@@ -291,7 +299,7 @@ def test_login_saves_the_token_and_sign_uses_it(tmp_path: Path, provider: Provid
     assert stat.S_IMODE(os.stat(credentials).st_mode) == 0o600
     saved = json.loads(credentials.read_text())
     assert (saved["consumer_key"], saved["consumer_secret"]) == (CONSUMER.key, CONSUMER.secret)
-    assert saved["screen_name"] == "alice"
+    assert saved["extra"] == {"user_id": "1", "screen_name": "alice"}
     assert out == (f"Access token {saved['token']} saved to {credentials}\n"
                    f"Pass --credentials {credentials} to 'oauth2 sign' and 'oauth2 request' to use it.\n")
     transcript.append(out)
@@ -546,7 +554,7 @@ def one_error_line(run: Run, status: int, command: str) -> str:
     (line,) = run.err.splitlines()
     assert line.startswith(f"oauth2 {command}: "), line
     assert secrets_in(run.out + run.err) == []
-    return line[len(f"oauth2 {command}: "):]
+    return without_help_pointer(line, status, command)[len(f"oauth2 {command}: "):]
 
 
 # 1. --credentials FILE
@@ -604,7 +612,7 @@ def test_flags_come_before_the_environment_and_the_default_file(cli: Callable[..
     assert err == ("oauth2 sign: warning: not using the token in oauth2-credentials.json: it was issued to the "
                    "consumer file-consumer, not env-consumer\n")
     params, _ = signed_with("--consumer-key", "flag-consumer", "--consumer-secret", "x", "--token", "flag-token",
-                            env=env)
+                            "--token-secret", "y", env=env)
     assert (params["oauth_consumer_key"], params["oauth_token"]) == ("flag-consumer", "flag-token")
 
 
@@ -630,7 +638,8 @@ def test_non_utf8_argument_from_a_shell(tmp_path: Path) -> None:
                             cwd=tmp_path, env=environment(CREDENTIALS_ENV), capture_output=True, timeout=60,
                             check=False)
     assert (result.returncode, result.stdout) == (2, b"")
-    assert result.stderr == b"oauth2 sign: --consumer-secret is not valid UTF-8: give it in UTF-8\n"
+    assert result.stderr == (b"oauth2 sign: --consumer-secret is not valid UTF-8: give it in UTF-8 "
+                             b"(see 'oauth2 sign --help')\n")
 
 
 # 4. and 8. RSA keys
@@ -725,7 +734,7 @@ def test_request_ends_the_body_with_a_newline_on_a_terminal(cli: Callable[..., R
     terminal = cli("request", "GET", provider.resource_url, env=env, out=Terminal())
     assert terminal.out == piped.out + "\n"
     included = cli("request", "-i", "GET", provider.resource_url, env=env, out=Terminal())
-    assert included.out.startswith("HTTP 200 OK\n") and included.out.endswith(piped.out + "\n")
+    assert included.out.startswith("HTTP/1.0 200 OK\n") and included.out.endswith(piped.out + "\n")
 
 
 # 8. options refused, and a missing secret
@@ -743,12 +752,16 @@ def test_bad_option_values_are_refused(cli: Callable[..., Run], args: list[str],
     assert run.out == ""
 
 
-def test_consumer_key_without_secret_warns(cli: Callable[..., Run]) -> None:
+def test_consumer_key_without_secret_is_refused(cli: Callable[..., Run]) -> None:
+    """Issue 22 item 8 (was a warning, and a signature with an empty secret): an empty secret is said so."""
     run = cli("sign", "GET", "http://example.com/", "--consumer-key", "k", *FIXED)
-    assert run.status == 0
-    assert run.err == ("oauth2 sign: warning: no consumer secret (--consumer-secret or OAUTH_CONSUMER_SECRET): "
-                       "HMAC-SHA1 signs with an empty one, which the provider will refuse unless it is really empty\n")
-    assert run.out.startswith("Authorization: OAuth ")
+    assert one_error_line(run, 2, "sign") == ("--consumer-key is given without --consumer-secret: give both from "
+                                              "the same place (an empty secret as --consumer-secret='' if it "
+                                              "really is empty)")
+    assert run.out == ""
+    empty = cli("sign", "GET", "http://example.com/", "--consumer-key", "k", "--consumer-secret", "", *FIXED)
+    assert (empty.status, empty.err) == (0, "")
+    assert header_params(empty.out.strip().split(": ", 1)[1])["oauth_consumer_key"] == "k"
 
 
 # 9. -H on sign, @FILE and -, TLS
@@ -869,3 +882,419 @@ def test_login_asks_again_after_an_empty_pin(cli: Callable[..., Run], provider: 
               "--access-token-url", provider.access_token_url, env=CREDENTIALS_ENV, answers=["\n", "PIN"])
     assert (run.status, run.err) == (0, ""), run
     assert run.out.count("PIN: ") == 2
+
+
+# --------------------------------------------- a command line a careful user trusts (issue 22)
+
+
+class RecordingProvider(Provider):
+    """The embedded provider, keeping the Authorization header of each request, and adding ``answer_extra``
+    to its access token answers (as a careless or hostile provider might)."""
+
+    def __init__(self, answer_extra: str = "", **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.answer_extra = answer_extra
+        self.authorizations: list[tuple[str, str]] = []
+
+    def wsgi(self, environ: dict[str, object], start_response: Callable[..., object]) -> list[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        self.authorizations.append((path, str(environ.get("HTTP_AUTHORIZATION", ""))))
+        answer: list[tuple[str, list[tuple[str, str]]]] = []
+        keep = answer.append
+        body = b"".join(super().wsgi(environ, lambda status, headers: keep((status, headers))))  # type: ignore[arg-type]
+        status, headers = answer[0]
+        if path == "/access_token" and self.answer_extra and status.startswith("200"):
+            body += b"&" + self.answer_extra.encode()
+        headers = [(k, str(len(body)) if k == "Content-Length" else v) for k, v in headers]
+        start_response(status, headers)
+        return [body]
+
+
+def login_in(cli: Callable[..., Run], provider: Provider, *args: str, env: dict[str, str] | None = None) -> Run:
+    """``oauth2 login`` against ``provider``, the user typing the PIN the page shows."""
+    consumer_env = {k: v for k, v in CREDENTIALS_ENV.items() if k.startswith("OAUTH_CONSUMER")}
+    return cli("login", "--request-token-url", provider.request_token_url, "--authorize-url", provider.authorize_url,
+               "--access-token-url", provider.access_token_url, *args,
+               env=consumer_env if env is None else env, answers=["PIN"])
+
+
+# 2. the provider's extra fields
+
+
+def test_login_keeps_the_providers_fields_apart_from_the_credentials(cli: Callable[..., Run],
+                                                                    tmp_path: Path) -> None:
+    planted = "consumer_key=planted&consumer_secret=planted-cs&token=planted-t&token_secret=planted-ts"
+    with RecordingProvider(answer_extra=planted, consumer=CONSUMER) as provider:
+        login = login_in(cli, provider)
+        assert login.status == 0, login
+        saved = json.loads((tmp_path / "oauth2-credentials.json").read_text())
+        assert (saved["consumer_key"], saved["consumer_secret"]) == (CONSUMER.key, CONSUMER.secret)
+        assert saved["token"] != "planted-t" and saved["token_secret"] != "planted-ts"
+        assert saved["extra"] == {"user_id": "1", "screen_name": "alice", "consumer_key": "planted",
+                                  "consumer_secret": "planted-cs", "token": "planted-t", "token_secret": "planted-ts"}
+        # The token saved is the one the provider issued: the protected resource accepts it.
+        run = cli("request", "GET", provider.resource_url)
+        assert (run.status, json.loads(run.out)["user"]) == (0, "alice"), run
+
+
+# 3. and 19. a credentials file someone else could have written
+
+
+PLANTED = oauth.Consumer("planted", "p")
+
+
+def planted_file(directory: Path, name: str = "oauth2-credentials.json", consumer: oauth.Consumer = PLANTED) -> Path:
+    """A credentials file as 'oauth2 login' writes it, mode 0600."""
+    path = directory / name
+    path.write_text(json.dumps({"consumer_key": consumer.key, "consumer_secret": consumer.secret, "token": "t",
+                                "token_secret": "u", "extra": {}}))
+    path.chmod(0o600)
+    return path
+
+
+@pytest.mark.parametrize("where", ["default", "--credentials"])
+@pytest.mark.parametrize("how", ["group-writable", "world-writable", "another-owner"])
+def test_a_credentials_file_others_could_write_is_refused(tmp_path: Path, where: str, how: str) -> None:
+    path = planted_file(tmp_path)
+    if how == "another-owner":
+        if os.geteuid() != 0:
+            pytest.skip("giving a file to another user needs root")
+        os.chown(path, 4242, -1)
+    else:
+        path.chmod(0o620 if how == "group-writable" else 0o602)
+    args = ["--credentials", str(path)] if where == "--credentials" else []
+    shown = str(path) if where == "--credentials" else path.name
+    result = oauth2_cli("sign", "GET", "http://example.com/", *args, cwd=tmp_path)
+    message = assert_one_line_error(result, 2, "sign")
+    assert result.stdout == ""
+    if how == "another-owner":
+        assert message == (f"oauth2 sign: not using the credentials file {shown}: it belongs to another user "
+                           "(uid 4242); if you trust its content, copy it to a file of your own and run "
+                           "'chmod 600' on the copy")
+    else:
+        assert message == (f"oauth2 sign: not using the credentials file {shown}: other users can write to it; "
+                           f"if its content is yours, run 'chmod 600 {shown}'")
+    with pytest.raises(oauth2.cli.CredentialsFileError, match="not using the credentials file"):
+        oauth2.cli.load_credentials_file(str(path))
+
+    path.chmod(0o600)
+    if how == "another-owner":
+        os.chown(path, os.geteuid(), -1)
+    fixed = oauth2_cli("sign", "GET", "http://example.com/", *args, cwd=tmp_path)
+    assert (fixed.returncode, fixed.stderr) == (0, "")
+
+
+def test_login_writes_the_credentials_file_0600_by_replacing_it(cli: Callable[..., Run], tmp_path: Path,
+                                                                provider: Provider) -> None:
+    path = planted_file(tmp_path, "creds.json", CONSUMER)
+    path.chmod(0o644)  # readable by others: login must not write its secrets into this inode
+    before = path.stat().st_ino
+    login = login_in(cli, provider, "--credentials", str(path), "--force")
+    assert login.status == 0, login
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.stat().st_ino != before
+    assert [p.name for p in tmp_path.iterdir()] == ["creds.json"]  # no temporary file left
+
+
+def test_load_credentials_file_reads_what_login_writes(cli: Callable[..., Run], tmp_path: Path,
+                                                       provider: Provider) -> None:
+    assert login_in(cli, provider).status == 0
+    consumer, token, extra = oauth2.cli.load_credentials_file(str(tmp_path / "oauth2-credentials.json"))
+    assert (consumer.key, consumer.secret) == (CONSUMER.key, CONSUMER.secret)
+    assert token is not None and extra == {"user_id": "1", "screen_name": "alice"}
+    response, content = oauth.Client(consumer, token).request(provider.resource_url)
+    assert response.status == 200 and json.loads(content)["user"] == "alice"
+
+    two_legged = tmp_path / "consumer.json"
+    two_legged.write_text(json.dumps({"consumer_key": "k", "consumer_secret": ""}))
+    two_legged.chmod(0o600)
+    consumer, token, extra = oauth2.cli.load_credentials_file(str(two_legged))
+    assert (consumer.key, consumer.secret, token, extra) == ("k", "", None, {})
+    for content_, problem in [("[]", "is not a JSON object"), ('{"consumer_secret": "s"}', "has no consumer_key"),
+                              ('{"consumer_key": 1}', "consumer_key in the credentials file"), ("{", "UTF-8 JSON")]:
+        two_legged.write_text(content_)
+        with pytest.raises(ValueError, match=problem):
+            oauth2.cli.load_credentials_file(str(two_legged))
+    with pytest.raises(FileNotFoundError):
+        oauth2.cli.load_credentials_file(str(tmp_path / "nowhere.json"))
+
+
+# 5. secrets on the command line
+
+
+@pytest.mark.parametrize("command", ["sign", "request", "login"])
+def test_help_says_secret_flags_are_visible_and_how_not_to_use_them(tmp_path: Path, command: str) -> None:
+    result = oauth2_cli(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "--consumer-secret SECRET its secret (visible to other users: safer in OAUTH_CONSUMER_SECRET)" in text
+    assert "--token-secret SECRET its secret (visible to other users: safer in OAUTH_TOKEN_SECRET)" in text
+    assert "Other users of the machine can read flags in the process list" in text
+
+
+# 8. a key and its secret from the same place
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    # The token in the file is another token: its secret must not sign for --token.
+    (["--token", "flag-token"], {}, "--token is given without --token-secret"),
+    (["--token-secret", "s"], {}, "--token-secret is given without --token"),
+    # Another consumer: the file's consumer secret is not its secret.
+    (["--consumer-key", "other"], {}, "--consumer-key is given without --consumer-secret"),
+    ([], {"OAUTH_TOKEN": "env-token"}, "OAUTH_TOKEN is given without OAUTH_TOKEN_SECRET"),
+])
+def test_a_key_and_its_secret_come_from_one_place(tmp_path: Path, args: list[str], env: dict[str, str],
+                                                  expected: str) -> None:
+    planted_file(tmp_path)
+    result = oauth2_cli("sign", "GET", "http://example.com/", *args, *FIXED, cwd=tmp_path, env=env)
+    assert assert_one_line_error(result, 2, "sign").startswith(f"oauth2 sign: {expected}")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("empty", ["--consumer-secret", "--token-secret"])
+def test_an_explicit_empty_secret_is_an_empty_secret(tmp_path: Path, empty: str) -> None:
+    env = {**CREDENTIALS_ENV}  # both secrets not empty: an empty flag must not fall back to them
+    consumer = oauth.Consumer("flag-consumer", "" if empty == "--consumer-secret" else "c")
+    token = oauth.Token("flag-token", "" if empty == "--token-secret" else "t")
+    result = oauth2_cli("sign", "GET", "http://example.com/", "--consumer-key", consumer.key or "",
+                        "--consumer-secret", consumer.secret or "", "--token", token.key or "",
+                        "--token-secret", token.secret or "", *FIXED, cwd=tmp_path, env=env)
+    assert (result.returncode, result.stderr) == (0, "")
+    authorization = result.stdout.strip().split(": ", 1)[1]
+    assert verify_with_server("GET", "http://example.com/", {"Authorization": authorization}, None,
+                              consumer, token, now=int(TIMESTAMP)) == {}
+
+
+# 9. login's --realm, --token and --token-secret
+
+
+def test_login_sends_the_realm(cli: Callable[..., Run]) -> None:
+    with RecordingProvider(consumer=CONSUMER) as provider:
+        login = login_in(cli, provider, "--realm", "Photos")
+        assert login.status == 0, login
+        signed = [(path, auth) for path, auth in provider.authorizations if auth]
+    assert [path for path, _ in signed] == ["/request_token", "/access_token"]
+    assert all(oauth.parse_authorization_header(auth)[1] == "Photos" for _, auth in signed), signed
+
+
+@pytest.mark.parametrize("flag", ["--token", "--token-secret"])
+def test_login_refuses_token_flags(cli: Callable[..., Run], provider: Provider, flag: str) -> None:
+    run = login_in(cli, provider, flag, "x")
+    assert one_error_line(run, 2, "login") == (
+        "login fetches a new token and does not use --token or --token-secret: drop them")
+    assert provider.log == []
+
+
+# 10. PLAINTEXT over http
+
+
+def test_plaintext_over_http_warns(tmp_path: Path) -> None:
+    args = ["sign", "GET", "--signature-method", "PLAINTEXT", *FIXED]
+    cleartext = oauth2_cli(*args[:2], "http://example.com/a", *args[2:], cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert cleartext.returncode == 0
+    assert cleartext.stderr == ("oauth2 sign: warning: PLAINTEXT over http:// sends the consumer and token secrets "
+                                "in the clear to http://example.com/a: anyone on the way can read them; use "
+                                "https:// or HMAC-SHA1\n")
+    encrypted = oauth2_cli(*args[:2], "https://example.com/a", *args[2:], cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert (encrypted.returncode, encrypted.stderr) == (0, "")
+
+
+# 11. curl for HEAD
+
+
+def test_sign_output_curl_for_head_uses_dash_i(tmp_path: Path) -> None:
+    url = "http://example.com/photos"
+    result = oauth2_cli("sign", "HEAD", url, "--output", "curl", *FIXED, cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert result.returncode == 0, result.stderr
+    argv = shlex.split(result.stdout)
+    assert argv[:3] == ["curl", "-I", "-H"] and "-X" not in argv and argv[-1] == url
+    headers = {"Authorization": argv[3].split(": ", 1)[1]}
+    assert verify_with_server("HEAD", url, headers, None, CONSUMER, TOKEN, now=int(TIMESTAMP)) == {}
+
+
+# 12. network errors name the URL, and --timeout
+
+
+def test_connection_refused_names_the_host(tmp_path: Path) -> None:
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}/resource"
+    result = oauth2_cli("request", "GET", url, cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert assert_one_line_error(result, 1, "request") == (
+        f"oauth2 request: cannot connect to 127.0.0.1:{port}: connection refused (is the URL {url} right?)")
+
+
+def test_timeout_names_the_host_and_the_flag(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/resource"
+        result = oauth2_cli("request", "GET", url, "--timeout", "0.5", cwd=tmp_path, env=CREDENTIALS_ENV)
+    host = urllib.parse.urlsplit(url).netloc
+    assert assert_one_line_error(result, 1, "request") == (
+        f"oauth2 request: no answer from {host} within 0.5 seconds (--timeout 0.5) to {url}")
+
+
+def test_tls_error_names_the_host(tmp_path: Path) -> None:
+    with NotHTTP(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") as server:
+        thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+        thread.start()
+        try:
+            url = server.url.replace("http://", "https://")
+            result = oauth2_cli("request", "GET", url, cwd=tmp_path, env=CREDENTIALS_ENV)
+        finally:
+            server.shutdown()
+            thread.join()
+    message = assert_one_line_error(result, 1, "request")
+    host = urllib.parse.urlsplit(url).netloc
+    assert message.startswith(f"oauth2 request: TLS with {host} failed for {url}: "), message
+    assert message.endswith("; does it speak https? (try http://)"), message
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_timeout_must_be_more_than_zero(tmp_path: Path, value: str) -> None:
+    for command in (["request", "GET", "http://127.0.0.1:9/"], ["login", "--request-token-url", "http://127.0.0.1:9/",
+                    "--authorize-url", "http://127.0.0.1:9/", "--access-token-url", "http://127.0.0.1:9/"]):
+        result = oauth2_cli(*command, f"--timeout={value}", cwd=tmp_path, env=CREDENTIALS_ENV)
+        assert assert_one_line_error(result, 2, command[0]) == (
+            f"oauth2 {command[0]}: argument --timeout: must be a number of seconds more than 0, not {value!r}")
+        assert list(tmp_path.iterdir()) == []
+
+
+# 13. usage errors
+
+
+def test_every_usage_error_points_to_help(tmp_path: Path) -> None:
+    for args, env in [(["sign", "GET", "http://example.com/"], {}),
+                      (["request", "GET", "http://127.0.0.1:9/", "--credentials", "nowhere.json"], {}),
+                      (["sign", "GET", "http://example.com/", "--nonce", ""], CREDENTIALS_ENV)]:
+        result = oauth2_cli(*args, cwd=tmp_path, env=env)
+        assert result.returncode == 2
+        assert result.stderr.endswith(f" (see 'oauth2 {args[0]} --help')\n"), result.stderr
+
+
+@pytest.mark.parametrize("args", [["-X", "POST", "http://example.com/"], ["http://example.com/", "-X", "POST"],
+                                  ["-XPOST", "http://example.com/"], ["--request", "POST", "http://example.com/"]])
+def test_dash_x_explains_that_the_method_is_positional(tmp_path: Path, args: list[str]) -> None:
+    result = oauth2_cli("request", *args, cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert assert_one_line_error(result, 2, "request") == (
+        "oauth2 request: the method is the first argument, not an option: oauth2 request POST URL, not -X POST URL")
+
+
+def test_signature_method_in_any_case(tmp_path: Path) -> None:
+    result = oauth2_cli("sign", "GET", "http://example.com/", "--signature-method", "hmac-sha256", *FIXED,
+                        cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert header_params(result.stdout.strip().split(": ", 1)[1])["oauth_signature_method"] == "HMAC-SHA256"
+
+
+def test_every_argument_has_help() -> None:
+    parser = oauth2.cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name in ("sign", "request", "login"):
+        unexplained = [action.dest for action in commands[name]._actions if not action.help]
+        assert unexplained == [], (name, unexplained)
+    timeout = next(a for a in commands["request"]._actions if a.dest == "timeout")
+    assert "seconds" in (timeout.help or "") and "default: 30" in (timeout.help or "")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["sign", "GET", "http://example.com:99999/"], "URL has an invalid port: Port out of range 0-65535"),
+    (["request", "GET", "http://127.0.0.1:abc/"], "URL has an invalid port: Port could not be cast to integer "
+                                                  "value as 'abc'"),
+    (["request", "GET", "http://user:pw@127.0.0.1:9/"], "URL must not hold a user name or password (user@host): "
+                                                        "OAuth signs the request instead"),
+    # Refused by the library (oauth2.InvalidRequest), before anything is sent.
+    (["sign", "POST", "http://example.com/", "a=%ff"], "The form body is not UTF-8 once percent-decoded."),
+    (["request", "POST", "http://127.0.0.1:9/", "a=%ff"], "The form body is not UTF-8 once percent-decoded."),
+])
+def test_a_bad_argument_the_library_refuses_exits_2(tmp_path: Path, args: list[str], expected: str) -> None:
+    result = oauth2_cli(*args, cwd=tmp_path, env=CREDENTIALS_ENV)
+    assert assert_one_line_error(result, 2, args[0]) == f"oauth2 {args[0]}: {expected}"
+
+
+# 14. where a consumer comes from
+
+
+def test_login_without_a_consumer_says_where_one_comes_from(tmp_path: Path, provider: Provider) -> None:
+    result = oauth2_cli(*login_args(provider, tmp_path / "creds.json"), cwd=tmp_path)
+    assert assert_one_line_error(result, 2, "login") == (
+        "oauth2 login: no consumer key: the provider gives one (with its secret) when you register the application, "
+        "on its developer site; pass them with --consumer-key and --consumer-secret, or in OAUTH_CONSUMER_KEY and "
+        "OAUTH_CONSUMER_SECRET")
+
+
+# 15. -i as received, and the user's own Authorization header
+
+
+class _Custom(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        self.send_response(201, "Made It")
+        self.send_header("X-Request-Id", "42")
+        self.send_header("ETag", '"v1"')
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        """Keep the test output clean."""
+
+
+def test_request_include_shows_the_status_line_as_received(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Custom)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        result = oauth2_cli("request", "-i", "GET", url, cwd=tmp_path, env=CREDENTIALS_ENV)
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    head, _, body = result.stdout.partition("\n\n")
+    status_line, *header_lines = head.splitlines()
+    assert status_line == "HTTP/1.1 201 Made It"
+    names = [line.split(": ", 1)[0] for line in header_lines]
+    assert sorted(names) == ["Content-Length", "Date", "ETag", "Server", "X-Request-Id"]
+    assert body == "ok"
+
+
+@pytest.mark.parametrize("command", [["sign"], ["request"]])
+def test_own_authorization_header_replaced_with_a_warning(tmp_path: Path, provider: Provider,
+                                                          command: list[str]) -> None:
+    token = access_token_for(provider)
+    env = {**CREDENTIALS_ENV, "OAUTH_TOKEN": token.key or "", "OAUTH_TOKEN_SECRET": token.secret or ""}
+    result = oauth2_cli(*command, "GET", provider.resource_url, "-H", "Authorization: Bearer mine", cwd=tmp_path,
+                        env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"oauth2 {command[0]}: warning: -H Authorization is replaced by the OAuth "
+                             "Authorization header; to send your own, put the OAuth parameters elsewhere "
+                             "(--placement query or body for request, --output url for sign)\n")
+
+
+# 16. sign: a binary body, and --output url with a body
+
+
+def test_sign_curl_binary_stdin_suggests_a_file(tmp_path: Path) -> None:
+    result = subprocess.run([*CLI, "sign", "POST", "http://example.com/", "-", "--output", "curl", "-H",
+                             "Content-Type: application/octet-stream"], cwd=tmp_path, env=environment(CREDENTIALS_ENV),
+                            input=b"\x89PNG\xff", capture_output=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == (
+        "oauth2 sign: DATA from standard input is not UTF-8 text, as a body shown in a curl command must be: save it "
+        "to a file and give DATA as @FILE (curl sends it with --data-binary) (see 'oauth2 sign --help')\n")
+
+
+def test_sign_output_url_with_a_body_says_to_send_it(tmp_path: Path) -> None:
+    url = "http://example.com/update"
+    result = oauth2_cli("sign", "POST", url, "status=hi", "--output", "url", *FIXED, cwd=tmp_path,
+                        env=CREDENTIALS_ENV)
+    assert result.returncode == 0
+    assert result.stderr == ("oauth2 sign: note: the signature covers DATA: send it as the body of a POST to this "
+                             f"URL, with the Content-Type {FORM}\n")
+    signed = result.stdout.strip()
+    assert verify_with_server("POST", signed, {"Content-Type": FORM}, "status=hi", CONSUMER, TOKEN,
+                              now=int(TIMESTAMP)) == {"status": "hi"}
