@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import re
@@ -498,7 +499,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         def show(step: str) -> None:
             nonlocal last
             out.write(f"\n== {step}\n")
-            for entry in provider.log[last:]:
+            for entry in itertools.islice(provider.log, last, None):
                 verdict = "verified" if entry.error is None else f"refused: {entry.error}"
                 out.write(f"   provider: {entry.method} {entry.path} {verdict}\n")
                 out.write(f"   signature base string: {entry.base_string}\n")

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import threading
+from collections import deque
 from socketserver import ThreadingMixIn
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import oauth2
 
@@ -43,9 +45,25 @@ class Verified(NamedTuple):
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    #: Seconds a connection may stay silent before the server closes it (set by Provider).
+    idle_timeout: Optional[float] = None
 
 
 class _QuietHandler(WSGIRequestHandler):
+    server: _ThreadingServer
+
+    def setup(self) -> None:
+        """Bound the wait for each request, so that a stalled client does not hold its thread forever."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def handle(self) -> None:
+        """Serve the connection; a client that stays silent past the timeout is dropped without a traceback."""
+        try:
+            super().handle()
+        except socket.timeout:
+            self.close_connection = True
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         """Keep the demo's transcript free of access-log lines."""
 
@@ -54,7 +72,8 @@ class Provider:
     """An in-memory OAuth 1.0a provider serving on 127.0.0.1 (an ephemeral port by default).
 
     ``consumer`` is a registered consumer; ``add_consumer`` registers more.
-    ``log`` lists every request it verified, with the base string it computed.
+    ``log`` lists the last ``log_size`` requests it verified, with the base
+    string it computed. A connection silent for ``timeout`` seconds is closed.
     """
 
     def __init__(
@@ -64,25 +83,32 @@ class Provider:
         signature_methods: Optional[Iterable[oauth2.SignatureMethod]] = None,
         consumer: Optional[oauth2.Consumer] = None,
         user: str = "alice",
+        timeout: Optional[float] = 10.0,
+        log_size: int = 1000,
     ) -> None:
         methods = list(signature_methods or [oauth2.SignatureMethod_HMAC_SHA1(), oauth2.SignatureMethod_HMAC_SHA256()])
         self.server = oauth2.Server(methods)
         self.consumer = consumer or oauth2.Consumer("demo-consumer", secrets.token_urlsafe(24))
         self.user = user
-        self.log: List[Verified] = []
+        self.log: Deque[Verified] = deque(maxlen=log_size)
         self._consumers: Dict[str, oauth2.Consumer] = {self.consumer.key or "": self.consumer}
         self._request_tokens: Dict[str, oauth2.Token] = {}
         self._access_tokens: Dict[str, oauth2.Token] = {}
         self._lock = threading.Lock()
-        self._httpd = make_server(
-            "127.0.0.1", port, self.wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
-        )
+        self._httpd = _ThreadingServer(("127.0.0.1", port), _QuietHandler)
+        self._httpd.set_app(self.wsgi)
+        self._httpd.idle_timeout = timeout
         self._thread: Optional[threading.Thread] = None
+
+    @property
+    def port(self) -> int:
+        """The port it listens on, on 127.0.0.1."""
+        return self._httpd.server_port
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self._httpd.server_port}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def request_token_url(self) -> str:
@@ -132,7 +158,11 @@ class Provider:
         self.stop()
 
     def wsgi(self, environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
-        """The WSGI application: route, verify, answer."""
+        """The WSGI application: route, verify, answer; a HEAD request gets the headers alone."""
+        body = self._route(environ, start_response)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else body
+
+    def _route(self, environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
         path = environ.get("PATH_INFO", "")
         routes = {
             "/request_token": self._request_token,
@@ -182,13 +212,18 @@ class Provider:
         return _respond(start_response, "200 OK", token.to_string().encode(), "application/x-www-form-urlencoded")
 
     def _authorize(self, environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
-        """The user's consent page, approved at once: a PIN for ``oob``, else a redirect."""
+        """The user's consent page, approved at once: a PIN for ``oob``, else a redirect.
+
+        The verifier is made on the first visit and shown again on a reload,
+        so that a reloaded page does not void the PIN the user already copied.
+        """
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         with self._lock:
             token = self._request_tokens.get(query.get("oauth_token", ""))
             if token is None:
                 raise oauth2.TokenRejected("Unknown request token.")
-            token.set_verifier(secrets.token_hex(4))
+            if token.verifier is None:
+                token.set_verifier(secrets.token_hex(4))
         if token.callback == "oob":
             body = f"You authorized the demo consumer. Your PIN: {token.verifier}\n".encode()
             return _respond(start_response, "200 OK", body, "text/plain")
