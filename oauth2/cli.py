@@ -12,7 +12,9 @@ import itertools
 import json
 import os
 import re
+import secrets
 import shlex
+import signal
 import sys
 import tempfile
 import urllib.parse
@@ -543,6 +545,32 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Serve the embedded demo provider on 127.0.0.1 until interrupted (Ctrl-C), to try the other commands on."""
+    from oauth2.provider import Provider
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 1 to 65535 (or 0 for a free one), not {args.port}")
+    consumer = oauth2.Consumer(args.consumer_key or secrets.token_urlsafe(12),
+                               args.consumer_secret or secrets.token_urlsafe(24))
+    provider = Provider(port=args.port, consumer=consumer)
+    # SIGTERM (kill, a service manager) ends it as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        out.write(f"Embedded OAuth 1.0a provider on {provider.base_url} (Ctrl-C to stop)\n"
+                  f"request-token URL: {provider.request_token_url}\n"
+                  f"authorize URL: {provider.authorize_url}\n"
+                  f"access-token URL: {provider.access_token_url}\n"
+                  f"protected resource: {provider.resource_url}\n"
+                  f"consumer key: {consumer.key}\n"
+                  f"consumer secret: {consumer.secret}\n")
+        out.flush()
+        provider.serve_forever()
+    except KeyboardInterrupt:
+        out.write("Stopped.\n")
+    return 0
+
+
 # ------------------------------------------------------------------- parsing
 
 
@@ -634,6 +662,13 @@ def build_parser() -> argparse.ArgumentParser:
                                description=cmd_demo.__doc__)
     demo.add_argument("--interactive", action="store_true", help="type the PIN yourself")
     demo.set_defaults(run=cmd_demo, parser=demo)
+
+    serve = commands.add_parser("serve", help="serve the embedded provider to try the other commands on",
+                                description=cmd_serve.__doc__)
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--consumer-key", help="the consumer key it knows (default: a random one)")
+    serve.add_argument("--consumer-secret", help="that consumer's secret (default: a random one)")
+    serve.set_defaults(run=cmd_serve, parser=serve)
     return parser
 
 

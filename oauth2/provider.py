@@ -144,6 +144,13 @@ class Provider:
         self._thread.start()
         return self
 
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (KeyboardInterrupt), then close the socket."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
+
     def stop(self) -> None:
         """Stop serving and close the socket."""
         self._httpd.shutdown()
