@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import http.server
 import itertools
 import json
 import os
@@ -17,6 +18,7 @@ import shlex
 import signal
 import sys
 import tempfile
+import time
 import urllib.parse
 import webbrowser
 from typing import Any, Callable, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
@@ -351,6 +353,80 @@ def read_pin(out: TextIO, prompt: str) -> str:
             return line.strip()
 
 
+class _CallbackServer(http.server.HTTPServer):
+    """The one-shot listener of ``login --callback loopback``: what came back, once it has."""
+
+    token_key: Optional[str] = None
+    verifier: Optional[str] = None
+    problem: Optional[str] = None
+
+
+class _CallbackHandler(http.server.BaseHTTPRequestHandler):
+    server: _CallbackServer
+    timeout = 10  # a browser that connects and says nothing does not hold up the login
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        """Take the verifier from ``/callback?oauth_token=...&oauth_verifier=...`` [§2.2]."""
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path != "/callback":
+            self.answer(404, "Not found.")
+            return
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        if "denied" in query:
+            self.server.problem = "the authorization was denied at the provider"
+        elif query.get("oauth_token") != self.server.token_key:
+            self.server.problem = ("the provider sent back another request token than the one this login "
+                                   "asked to authorize: run 'oauth2 login' again")
+        elif not query.get("oauth_verifier"):
+            self.server.problem = "the provider sent back no oauth_verifier"
+        else:
+            self.server.verifier = query["oauth_verifier"]
+            self.answer(200, "oauth2 login: authorized. You can close this window and go back to the terminal.")
+            return
+        self.answer(400, f"oauth2 login: {self.server.problem}.")
+
+    def answer(self, status: int, text: str) -> None:
+        """A short plain-text page for the browser."""
+        body = (text + "\n").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Keep the terminal free of access-log lines."""
+
+
+def loopback_listener() -> _CallbackServer:
+    """A listener on 127.0.0.1 (a free port) for ``login --callback loopback``."""
+    return _CallbackServer(("127.0.0.1", 0), _CallbackHandler)
+
+
+def callback_url(listener: _CallbackServer) -> str:
+    """The callback URL the provider is to send the browser to."""
+    return f"http://127.0.0.1:{listener.server_port}/callback"
+
+
+def wait_for_verifier(listener: _CallbackServer, token_key: Optional[str], timeout: float) -> str:
+    """The verifier the browser brings back to the listener for ``token_key``; closes the listener."""
+    listener.token_key = token_key
+    deadline = time.monotonic() + timeout
+    try:
+        while listener.verifier is None and listener.problem is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise oauth2.Error(f"no authorization came back to {callback_url(listener)} within {timeout:g} "
+                                   "seconds: run 'oauth2 login' again, or give more time with --callback-timeout")
+            listener.timeout = remaining
+            listener.handle_request()
+    finally:
+        listener.server_close()
+    if listener.problem is not None:
+        raise oauth2.Error(listener.problem)
+    return listener.verifier or ""
+
+
 def problem_of(response: httplib2.Response, content: bytes) -> Optional[str]:
     """The ``oauth_problem`` of an answer (OAuth Problem Reporting), read as the library reads a provider's."""
     return oauth2.ProviderError(response.status, content, response.get("www-authenticate")).oauth_problem
@@ -456,7 +532,7 @@ def cmd_request(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
-    """The three-legged PIN (oob) flow; saves the token credentials to a 0600 file."""
+    """The three-legged flow, with a PIN (oob) or a loopback callback; saves the token credentials to a 0600 file."""
     path = args.credentials or DEFAULT_CREDENTIALS
     urls = [checked_url(getattr(args, name), "--" + name.replace("_", "-"))
             for name in ("request_token_url", "authorize_url", "access_token_url")]
@@ -470,15 +546,27 @@ def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
     consumer, _ = credentials_of(args, {k: v for k, v in found.items() if k.startswith("consumer")}, signer)
     client = oauth2.Client(consumer, **http_options(args))
     client.set_signature_method(signer)
+    if args.callback_timeout <= 0:
+        raise UsageError(f"--callback-timeout must be a number of seconds above 0, not {args.callback_timeout:g}")
+    listener = loopback_listener() if args.callback == "loopback" else None
+    callback = callback_url(listener) if listener is not None else args.callback
     try:
-        client.fetch_request_token(urls[0], callback=args.callback, require_callback_confirmed=not args.oauth10)
+        request_token = client.fetch_request_token(urls[0], callback=callback,
+                                                   require_callback_confirmed=not args.oauth10)
     except oauth2.CallbackNotConfirmed:
         raise UsageError("the provider did not confirm the callback; for an OAuth 1.0 provider use --oauth10") from None
     url = client.authorization_url(urls[1])
-    out.write(f"Open this URL, authorize the application, and come back with the PIN:\n  {url}\n")
+    if listener is not None:
+        out.write(f"Open this URL and authorize the application; the browser comes back to {callback}:\n  {url}\n")
+        out.flush()
+    else:
+        out.write(f"Open this URL, authorize the application, and come back with the PIN:\n  {url}\n")
     if args.open:
         webbrowser.open(url)
-    pin = read_pin(out, "PIN: ")
+    if listener is not None:
+        pin = wait_for_verifier(listener, request_token.key, args.callback_timeout)
+    else:
+        pin = read_pin(out, "PIN: ")
     token = client.fetch_access_token(urls[2], pin)
     saved = {"consumer_key": consumer.key or "", "consumer_secret": consumer.secret or "",
              "token": token.key or "", "token_secret": token.secret or "", **token.extra}
@@ -650,7 +738,11 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--request-token-url", required=True)
     login.add_argument("--authorize-url", required=True)
     login.add_argument("--access-token-url", required=True)
-    login.add_argument("--callback", default="oob")
+    login.add_argument("--callback", default="oob",
+                       help="oob (the default: type the PIN the provider shows), loopback (a listener on "
+                            "127.0.0.1 catches the verifier from the browser), or a callback URL")
+    login.add_argument("--callback-timeout", type=float, default=300, metavar="SECONDS",
+                       help="how long --callback loopback waits for the browser (default: 300)")
     login.add_argument("--open", action="store_true", help="open the authorization URL in a browser")
     login.add_argument("--force", action="store_true", help="replace an existing credentials file")
     login.add_argument("--oauth10", action="store_true", help="accept a provider that does not confirm the callback")

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import NamedTuple
 import pytest
 from docs_support import browse_pin
 from loopback import HOST, TIMEOUT, send
+
+from oauth2.provider import Provider
 
 CLI = [sys.executable, "-m", "oauth2"]
 SERVE_LINES = ["request-token URL", "authorize URL", "access-token URL", "protected resource",
@@ -148,3 +151,84 @@ def test_serve_refuses_a_port_out_of_range(tmp_path: Path) -> None:
     result = oauth2_cli("serve", "--port", "70000", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == "oauth2 serve: --port must be from 1 to 65535 (or 0 for a free one), not 70000\n"
+
+
+# ------------------------------------------------------------ login --callback loopback
+
+
+@contextmanager
+def loopback_login(provider: Provider, credentials: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``oauth2 login --callback loopback`` against ``provider``; yields it and the authorization URL it printed."""
+    args = ["login", "--callback", "loopback", "--request-token-url", provider.request_token_url,
+            "--authorize-url", provider.authorize_url, "--access-token-url", provider.access_token_url,
+            "--credentials", str(credentials), "--consumer-key", provider.consumer.key or "",
+            "--consumer-secret", provider.consumer.secret or "", *extra]
+    with subprocess.Popen([*CLI, *args], cwd=credentials.parent, env=environment(), text=True,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as login:
+        assert login.stdout is not None
+        first = login.stdout.readline()
+        match = re.fullmatch(r"Open this URL and authorize the application; the browser comes back to "
+                             r"http://127\.0\.0\.1:\d+/callback:\n", first)
+        assert match, first + (login.stderr.read() if login.stderr else "")
+        url = login.stdout.readline().strip()
+        assert url.startswith(provider.authorize_url + "?oauth_token=")
+        yield login, url
+
+
+def test_login_loopback_catches_the_verifier(tmp_path: Path) -> None:
+    credentials = tmp_path / "creds.json"
+    with Provider() as provider, loopback_login(provider, credentials) as (login, url):
+        consent = send("GET", url)  # the test is the browser: the provider redirects it...
+        assert consent.status == 302, consent
+        callback = consent.headers["Location"]
+        assert callback.startswith("http://127.0.0.1:")
+        parts = urllib.parse.urlsplit(callback)
+        assert parts.path == "/callback"
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        assert query["oauth_token"] == dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["oauth_token"]
+        # A browser asks for other things too; the listener answers them and keeps waiting.
+        assert send("GET", f"{parts.scheme}://{parts.netloc}/favicon.ico").status == 404
+        page = send("GET", callback)  # ... to the loopback listener
+        assert page.status == 200, page
+        assert "You can close this window" in page.body.decode()
+        out, err = login.communicate(timeout=TIMEOUT)
+        assert login.returncode == 0, err
+        assert err == ""
+        saved = json.loads(credentials.read_text())
+        assert out.startswith(f"Access token {saved['token']} saved to {credentials}\n")
+        assert provider.log[-1].path == "/access_token" and provider.log[-1].error is None
+        assert f"oauth_verifier%3D{query['oauth_verifier']}" in provider.log[-1].base_string
+        assert send("GET", provider.resource_url).status == 401  # and the saved token is a real one:
+        result = oauth2_cli("request", "GET", provider.resource_url, "--credentials", str(credentials), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"oauth_token": "someone-elses"}, "the provider sent back another request token than the one this login "
+                                       "asked to authorize: run 'oauth2 login' again"),
+    ({"denied": "x"}, "the authorization was denied at the provider"),
+    ({"oauth_verifier": ""}, "the provider sent back no oauth_verifier"),
+])
+def test_login_loopback_refuses_a_callback_for_another_token(tmp_path: Path, change: dict[str, str],
+                                                             expected: str) -> None:
+    credentials = tmp_path / "creds.json"
+    with Provider() as provider, loopback_login(provider, credentials) as (login, url):
+        callback = urllib.parse.urlsplit(send("GET", url).headers["Location"])
+        query = {**dict(urllib.parse.parse_qsl(callback.query)), **change}
+        page = send("GET", callback._replace(query=urllib.parse.urlencode(query)).geturl())
+        assert page.status == 400
+        assert page.body.decode() == f"oauth2 login: {expected}.\n"
+        out, err = login.communicate(timeout=TIMEOUT)
+    assert login.returncode == 1
+    assert err == f"oauth2 login: {expected}\n"
+    assert not credentials.exists()
+
+
+def test_login_loopback_gives_up_after_its_timeout(tmp_path: Path) -> None:
+    credentials = tmp_path / "creds.json"
+    with Provider() as provider, loopback_login(provider, credentials, "--callback-timeout", "0.2") as (login, _):
+        out, err = login.communicate(timeout=TIMEOUT)
+    assert login.returncode == 1
+    assert re.fullmatch(r"oauth2 login: no authorization came back to http://127\.0\.0\.1:\d+/callback within 0\.2 "
+                        r"seconds: run 'oauth2 login' again, or give more time with --callback-timeout\n", err), err
+    assert not credentials.exists()
