@@ -537,10 +537,44 @@ class Token:
         token.extra = params
         return token
 
+    def to_dict(self) -> Dict[str, Any]:
+        """The token as a JSON-ready dict, to store it (holds the secret); ``Token.from_dict`` reads it back.
+
+        Keys: ``key``, ``secret``, ``callback``, ``callback_confirmed``,
+        ``verifier`` (each a string or None) and ``extra`` (a dict).
+        """
+        fields: Dict[str, Any] = {name: getattr(self, name) for name in _TOKEN_FIELDS}
+        fields["extra"] = dict(self.extra)
+        return fields
+
+    @classmethod
+    def from_dict(cls, fields: Mapping[str, Any]) -> Token:
+        """The token ``to_dict()`` gave; TypeError or ValueError for anything else."""
+        if not isinstance(fields, Mapping):
+            raise TypeError(f"Token.from_dict takes a dict, not {type(fields).__name__}.")
+        unknown = sorted(map(str, set(fields) - {*_TOKEN_FIELDS, "extra"}))
+        if unknown:
+            raise ValueError(f"Token.from_dict: unknown keys {', '.join(unknown)} (not from Token.to_dict()).")
+        for name in _TOKEN_FIELDS:
+            if not isinstance(fields.get(name), (str, type(None))):
+                raise TypeError(f"Token.from_dict: {name} must be a string or None, not {type(fields[name]).__name__}.")
+        extra = fields.get("extra") or {}
+        if not isinstance(extra, Mapping) or not all(isinstance(v, str) for v in [*extra, *extra.values()]):
+            raise TypeError("Token.from_dict: extra must be a dict of strings.")
+        token = cls(fields.get("key"), fields.get("secret"))  # type: ignore[arg-type]  # None is refused there
+        token.callback = fields.get("callback")
+        token.callback_confirmed = fields.get("callback_confirmed")
+        token.verifier = fields.get("verifier")
+        token.extra = dict(extra)
+        return token
+
     __str__ = to_string
 
     def __repr__(self) -> str:
         return f"Token(key={self.key!r}, secret='***')"
+
+
+_TOKEN_FIELDS = ("key", "secret", "callback", "callback_confirmed", "verifier")
 
 
 # ------------------------------------------------------------ request and parameters
@@ -2560,30 +2594,38 @@ class Client(httplib2.Http):
 
 
 class _Signer:
-    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`."""
+    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`.
+
+    The credentials are a Consumer and a Token, or spelt as requests-oauthlib
+    and Authlib spell them (see :func:`_spelt_credentials`).
+    """
 
     def __init__(
         self,
-        consumer: Consumer,
-        token: Optional[Token] = None,
+        consumer: Union[Consumer, Text],
+        token: Union[Token, Text, None] = None,
         *,
         signature_method: Optional[SignatureMethod] = None,
         placement: str = "header",
         realm: Optional[str] = None,
         body_hash: Optional[bool] = None,
         parameters: Optional[Mapping[str, Any]] = None,
+        client_secret: Optional[Text] = None,
+        resource_owner_key: Optional[Text] = None,
+        resource_owner_secret: Optional[Text] = None,
+        **unexpected: Any,
     ) -> None:
-        if not isinstance(consumer, Consumer):
-            raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
-        if token is not None and not isinstance(token, Token):
-            raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
+        if unexpected:
+            # Python would name this private class: name the one the caller used.
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(unexpected))!r}")
+        self.consumer, self.token = _spelt_credentials(
+            consumer, token, client_secret, resource_owner_key, resource_owner_secret
+        )
         _check_placement(placement)
         if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
             # requests and httpx send a 307/308 hop the same body, to any origin; a
             # PLAINTEXT signature is the secrets themselves.
             raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
-        self.consumer = consumer
-        self.token = token
         self.signature_method = signature_method
         self.placement = placement
         self.realm = realm
@@ -2608,6 +2650,46 @@ class _Signer:
         )
 
 
+def _spelt_credentials(
+    consumer: Union[Consumer, Text],
+    token: Union[Token, Text, None],
+    client_secret: Optional[Text],
+    resource_owner_key: Optional[Text],
+    resource_owner_secret: Optional[Text],
+) -> Tuple[Consumer, Optional[Token]]:
+    """The Consumer and Token, given as objects or spelt as requests-oauthlib does.
+
+    ``("key", "secret")`` or ``("key", client_secret="secret")`` is the
+    consumer; ``resource_owner_key=`` and ``resource_owner_secret=`` the token.
+    A credential given twice is a TypeError, as is a token key in the place of
+    a Token (with a Consumer, the second argument is the Token).
+    """
+    if isinstance(consumer, (str, bytes, bytearray)):
+        if isinstance(token, (str, bytes, bytearray)):
+            if client_secret is not None:
+                raise TypeError("The consumer secret is given twice: as the second argument and as client_secret=.")
+            client_secret, token = token, None
+        if client_secret is None:
+            # An empty secret said aloud, for RSA; never one assumed, which HMAC would sign with.
+            raise TypeError("consumer must be an oauth2.Consumer, or a consumer key with its secret: "
+                            "('key', 'secret') or ('key', client_secret='secret'); client_secret='' for RSA.")
+        consumer = Consumer(consumer, client_secret)
+    elif not isinstance(consumer, Consumer):
+        raise TypeError(f"consumer must be an oauth2.Consumer or a consumer key (str), not {type(consumer).__name__}.")
+    elif client_secret is not None:
+        raise TypeError("client_secret= goes with a consumer key (str): this oauth2.Consumer holds its secret already.")
+    if token is not None and not isinstance(token, Token):
+        raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__} "
+                        "(or give the token's key and secret as resource_owner_key= and resource_owner_secret=).")
+    if resource_owner_key is None and resource_owner_secret is None:
+        return consumer, token
+    if token is not None:
+        raise TypeError("The token is given twice: as an oauth2.Token and as resource_owner_key=.")
+    if resource_owner_key is None:
+        raise TypeError("resource_owner_secret= needs resource_owner_key=, the token's key.")
+    return consumer, Token(resource_owner_key, resource_owner_secret if resource_owner_secret is not None else "")
+
+
 class _FlowSteps:
     """The three-legged steps that do no I/O [§2], shared by the requests and httpx sessions.
 
@@ -2629,6 +2711,27 @@ class _FlowSteps:
     def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
         return _authorization_url(url, token or self.token, parameters)
+
+    def parse_authorization_response(self, url: Text) -> Dict[str, str]:
+        """The ``oauth_token`` and ``oauth_verifier`` of the callback URL the user came back to [§2.2].
+
+        The verifier is kept on ``self.token``, so that ``fetch_access_token(url)``
+        needs no other (as in requests-oauthlib). Raises oauth2.Error when there
+        is no request token yet, when the callback carries another token than
+        ``self.token`` or no verifier, or says the user denied access.
+        """
+        fields = dict(_parse_query(_url_query(_text(url, "callback URL"))))
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set .token.")
+        if "denied" in fields:
+            raise Error("The user denied the authorization: the callback carries 'denied'.")
+        if fields.get("oauth_token") != self.token.key:
+            raise Error("The callback's oauth_token is not this session's request token: "
+                        "it answers another authorization; start the flow again.")
+        if not fields.get("oauth_verifier"):
+            raise Error("The callback carries no oauth_verifier.")
+        self.token.set_verifier(fields["oauth_verifier"])
+        return {"oauth_token": fields["oauth_token"], "oauth_verifier": fields["oauth_verifier"]}
 
     def _request_token_signer(self, callback: str) -> Any:
         """The settings to ask for temporary credentials with [§2.1]; the token is forgotten first."""
