@@ -1,10 +1,35 @@
-"""OAuth 1.0a (RFC 5849) for Python 3: the drop-in successor of python-oauth2 1.9.
+"""OAuth 1.0a (RFC 5849) for Python 3: sign requests as a client, verify them as a provider.
 
-The module reads top to bottom in protocol order: errors, encoding, credentials,
-request and parameters, signature base string, signature methods, server, client.
-Building the base string, signing and verifying are pure functions of their
-inputs; only the request factories read the clock and the random source.
+The drop-in successor of python-oauth2 1.9: ``import oauth2 as oauth`` and
+1.9's code runs as it did. The main entry points:
+
+* ``Consumer(key, secret)`` and ``Token(key, secret)``: the credentials.
+* ``sign(method, url, consumer, token, ...)``: sign a request for any HTTP
+  library; it returns the URL, headers and body to send.
+* ``Client(consumer, token)``: an ``httplib2.Http`` that signs every request,
+  with the three-legged flow (``fetch_request_token``, ``authorization_url``,
+  ``fetch_access_token``).
+* ``oauth2.requests`` and ``oauth2.httpx``: ``OAuth1`` auths and sessions for
+  those libraries (the ``requests`` and ``httpx`` extras).
+* ``Server(signature_methods)`` with ``Request.from_wsgi`` / ``from_asgi`` /
+  ``from_request``: verify signed requests as a provider, with replay
+  protection (``MemoryNonceStore``, ``RedisNonceStore``).
+* ``SignatureMethod_HMAC_SHA1`` (the default), HMAC-SHA256/512, PLAINTEXT and
+  RSA-SHA1/256/512 (the ``rsa`` extra).
+* ``explain(request)``: the signature base string and its parts, to find out
+  why a provider refuses a signature.
+* ``oauth2.provider.Provider``: a provider on 127.0.0.1 for tests; the
+  ``oauth2`` command signs, sends, logs in and serves it (``oauth2 --help``).
+
+Errors are ``oauth2.Error`` subclasses with an HTTP ``status`` and an
+``oauth_problem``. ``help(oauth2.sign)`` and the README say more.
 """
+
+# For readers of the code: the module reads top to bottom in protocol order
+# (errors, encoding, credentials, request and parameters, signature base
+# string, signature methods, server, client). Building the base string,
+# signing and verifying are pure functions of their inputs; only the request
+# factories read the clock and the random source.
 
 from __future__ import annotations
 
@@ -13,6 +38,7 @@ import binascii
 import codecs
 import hashlib
 import hmac
+import importlib.util
 import io
 import ipaddress
 import itertools
@@ -112,6 +138,13 @@ __all__ = [
     "RedisNonceStore",
     "clear_caches",
 ]
+
+
+
+def __dir__() -> List[str]:
+    """What ``dir(oauth2)`` shows: the public API, not the modules and typing names it imports."""
+    return sorted([*__all__, "__version__"])
+
 
 OAUTH_VERSION = "1.0"  # Hi Blaine!
 HTTP_METHOD = "GET"
@@ -406,7 +439,13 @@ def generate_timestamp() -> int:
 
 
 def generate_nonce(length: int = 8) -> str:
-    """A string of ``length`` random decimal digits (1.9's contract)."""
+    """A string of ``length`` random decimal digits (1.9's contract).
+
+    Eight digits carry about 27 bits: few enough for two requests in the same
+    second to share a nonce now and then, which a provider refuses as a
+    replay. Requests signed by this library use ``Request.make_nonce()``
+    (96 random bits); call it for a nonce of your own.
+    """
     return "".join(secrets.choice("0123456789") for _ in range(length))
 
 
@@ -1787,16 +1826,27 @@ class SignatureMethod_PLAINTEXT(SignatureMethod):
         return _signing_key(consumer, token)
 
 
+_RSA_EXTRA = "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
+
+
 def _cryptography() -> Any:
     try:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import padding, rsa
     except ImportError:
-        raise Error(
-            "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
-        ) from None
+        raise Error(_RSA_EXTRA) from None
     return hashes, serialization, padding, rsa, x509
+
+
+def _require_cryptography() -> None:
+    """Raise the Error naming the ``rsa`` extra unless ``cryptography`` can be imported; it is not imported yet."""
+    try:
+        found = importlib.util.find_spec("cryptography") is not None
+    except (ImportError, ValueError):  # a finder that refuses it; a module set to None in sys.modules
+        found = False
+    if not found:
+        raise Error(_RSA_EXTRA)
 
 
 KeyMaterial = Union[str, bytes, Any]
@@ -1819,8 +1869,10 @@ class _RSA(SignatureMethod):
 
         Private keys are PEM (PKCS#1 or PKCS#8, encrypted with ``password``) or
         loaded ``cryptography`` key objects; public keys are PEM public keys,
-        PEM X.509 certificates or key objects.
+        PEM X.509 certificates or key objects. Raises oauth2.Error naming the
+        ``rsa`` extra at once when ``cryptography`` is not installed.
         """
+        _require_cryptography()  # here, where the method is chosen, not at the first request
         self._private_source = private_key
         self._password: Optional[bytes] = password.encode("utf-8") if isinstance(password, str) else (
             bytes(password) if password is not None else None
@@ -2182,6 +2234,14 @@ class Server:
         allow_plaintext_over_http: bool = False,
         require_body_hash: bool = False,
     ) -> None:
+        """A server accepting ``signature_methods``, with the checks the options set (see ``help(Server)``).
+
+        ``signature_methods`` is the allow-list (a dict by name, or methods);
+        ``nonce_store`` remembers nonces (a ``MemoryNonceStore`` by default);
+        ``timestamp_threshold`` and ``future_threshold`` bound the timestamp's
+        age in seconds; ``clock`` reads the time; ``allow_plaintext_over_http``
+        and ``require_body_hash`` relax and tighten two checks.
+        """
         if isinstance(signature_methods, dict):
             self.signature_methods = signature_methods
         elif isinstance(signature_methods, Mapping):
@@ -2631,6 +2691,12 @@ class _Signer:
         self.realm = realm
         self.body_hash = body_hash
         self.parameters = dict(parameters or {})
+
+    def __repr__(self) -> str:
+        method = self.signature_method.name if self.signature_method is not None else SignatureMethod_HMAC_SHA1.name
+        realm = f", realm={self.realm!r}" if self.realm is not None else ""
+        return (f"{type(self).__name__}({self.consumer!r}, {self.token!r}, signature_method={method!r}, "
+                f"placement={self.placement!r}{realm})")
 
     def _signed(
         self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
