@@ -135,6 +135,13 @@ class Provider:
         with self._lock:
             self._consumers[consumer.key or ""] = consumer
 
+    def issue_access_token(self) -> oauth2.Token:
+        """Token credentials of the user for ``consumer``, issued without the three-legged flow (for tests)."""
+        access = oauth2.Token(secrets.token_urlsafe(16), secrets.token_urlsafe(24))
+        with self._lock:
+            self._access_tokens[access.key or ""] = access
+        return access
+
     def start(self) -> Provider:
         """Serve in a background thread."""
         # A short poll interval lets stop() return at once.
@@ -244,8 +251,7 @@ class Provider:
             if token is None or token.verifier is None or request.get("oauth_verifier") != token.verifier:
                 raise oauth2.TokenRejected("The verifier does not match the request token.")
             del self._request_tokens[token.key or ""]
-            access = oauth2.Token(secrets.token_urlsafe(16), secrets.token_urlsafe(24))
-            self._access_tokens[access.key or ""] = access
+        access = self.issue_access_token()
         body = oauth2._encode_pairs([("oauth_token", access.key or ""), ("oauth_token_secret", access.secret or ""),
                       ("user_id", "1"), ("screen_name", self.user)])
         return _respond(start_response, "200 OK", body.encode(), "application/x-www-form-urlencoded")

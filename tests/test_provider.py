@@ -102,3 +102,12 @@ def test_head_on_the_consent_page_keeps_the_pin() -> None:
         assert head.startswith("HTTP/1.0 200 ") and rest == b""
         pin = browse_pin(url)
         assert client.fetch_access_token(provider.access_token_url, pin).key
+
+
+def test_issue_access_token_opens_the_resource() -> None:
+    with Provider() as provider:
+        first, second = provider.issue_access_token(), provider.issue_access_token()
+        assert first.key != second.key
+        response, content = oauth.Client(provider.consumer, first).request(provider.resource_url + "?a=1")
+        assert response.status == 200, content
+        assert provider.log[-1].error is None
