@@ -140,7 +140,6 @@ __all__ = [
 ]
 
 
-
 def __dir__() -> List[str]:
     """What ``dir(oauth2)`` shows: the public API, not the modules and typing names it imports."""
     return sorted([*__all__, "__version__"])
