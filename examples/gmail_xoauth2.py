@@ -10,8 +10,9 @@ then::
 It connects with TLS to imap.gmail.com:993, checking the certificate against
 the system's CAs (``--cafile`` trusts another CA instead, ``--host`` and
 ``--port`` pick another server, such as Outlook's outlook.office365.com),
-logs in and prints how many messages the INBOX holds. A refused login is one
-line on stderr with the server's explanation, and exit status 1.
+logs in and prints how many messages the INBOX holds. A refused login, or a
+server it cannot reach, is one line on stderr with the explanation, and exit
+status 1.
 Standard library and oauth2 only.
 """
 
@@ -44,6 +45,15 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     """Log in, count the INBOX, log out; returns the exit status."""
     args = parse_args(argv)
+    try:
+        return count_inbox(args)
+    except OSError as e:  # refused, unknown host, timed out, a certificate that does not check out
+        print(f"Cannot connect to {args.host}:{args.port}: {e}", file=sys.stderr)
+        return 1
+
+
+def count_inbox(args: argparse.Namespace) -> int:
+    """Log in, count the INBOX, log out; returns the exit status."""
     # create_default_context checks the certificate and the host name.
     context = ssl.create_default_context(cafile=args.cafile)
     with imaplib.IMAP4_SSL(args.host, args.port, ssl_context=context, timeout=30) as conn:

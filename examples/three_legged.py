@@ -12,7 +12,7 @@ resource with it::
         --access-token-url https://api.example.com/oauth/access_token \\
         --resource-url https://api.example.com/1.1/account/verify_credentials.json
 
-Standard library and oauth2 only. The access token it prints signs every
+Standard library, oauth2 and its httplib2 only. The access token it prints signs every
 later request of that user: keep it as safe as a password.
 """
 
@@ -22,6 +22,8 @@ import argparse
 import os
 import sys
 from typing import List, Optional
+
+import httplib2
 
 import oauth2 as oauth
 
@@ -42,16 +44,23 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    """Run the flow; returns the exit status (1 if the provider refuses a step)."""
-    args = parse_args(argv)
+def read_pin() -> str:
+    """The PIN the user types, asked again after an empty line (EOFError at the end of the input)."""
+    while True:
+        pin = input("PIN: ").strip()
+        if pin:
+            return pin
+        print("Type the PIN the provider showed once you approved (Ctrl-D to give up).")
+
+
+def run(args: argparse.Namespace) -> int:
+    """The flow, then one call to the protected resource; returns the exit status."""
     client = oauth.Client(oauth.Consumer(args.consumer_key, args.consumer_secret), timeout=30)
     try:
         client.fetch_request_token(args.request_token_url, callback="oob")
         print("Open this URL, approve the application, and come back with the PIN:")
         print(client.authorization_url(args.authorize_url))
-        pin = input("PIN: ").strip()
-        access_token = client.fetch_access_token(args.access_token_url, pin)
+        access_token = client.fetch_access_token(args.access_token_url, read_pin())
     except oauth.ProviderError as e:
         print(f"The provider refused: {e}", file=sys.stderr)
         return 1
@@ -61,6 +70,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"HTTP {response.status}")
     print(content.decode("utf-8", "replace"))
     return 0 if response.status < 400 else 1
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the flow; returns the exit status (1 if the provider refuses a step or cannot be reached)."""
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except (OSError, httplib2.HttpLib2Error) as e:  # refused, unknown host, timed out, TLS
+        print(f"Cannot reach the provider: {e}", file=sys.stderr)
+    except EOFError:
+        print("No PIN given.", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

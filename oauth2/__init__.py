@@ -1,10 +1,35 @@
-"""OAuth 1.0a (RFC 5849) for Python 3: the drop-in successor of python-oauth2 1.9.
+"""OAuth 1.0a (RFC 5849) for Python 3: sign requests as a client, verify them as a provider.
 
-The module reads top to bottom in protocol order: errors, encoding, credentials,
-request and parameters, signature base string, signature methods, server, client.
-Building the base string, signing and verifying are pure functions of their
-inputs; only the request factories read the clock and the random source.
+The drop-in successor of python-oauth2 1.9: ``import oauth2 as oauth`` and
+1.9's code runs as it did. The main entry points:
+
+* ``Consumer(key, secret)`` and ``Token(key, secret)``: the credentials.
+* ``sign(method, url, consumer, token, ...)``: sign a request for any HTTP
+  library; it returns the URL, headers and body to send.
+* ``Client(consumer, token)``: an ``httplib2.Http`` that signs every request,
+  with the three-legged flow (``fetch_request_token``, ``authorization_url``,
+  ``fetch_access_token``).
+* ``oauth2.requests`` and ``oauth2.httpx``: ``OAuth1`` auths and sessions for
+  those libraries (the ``requests`` and ``httpx`` extras).
+* ``Server(signature_methods)`` with ``Request.from_wsgi`` / ``from_asgi`` /
+  ``from_request``: verify signed requests as a provider, with replay
+  protection (``MemoryNonceStore``, ``RedisNonceStore``).
+* ``SignatureMethod_HMAC_SHA1`` (the default), HMAC-SHA256/512, PLAINTEXT and
+  RSA-SHA1/256/512 (the ``rsa`` extra).
+* ``explain(request)``: the signature base string and its parts, to find out
+  why a provider refuses a signature.
+* ``oauth2.provider.Provider``: a provider on 127.0.0.1 for tests; the
+  ``oauth2`` command signs, sends, logs in and serves it (``oauth2 --help``).
+
+Errors are ``oauth2.Error`` subclasses with an HTTP ``status`` and an
+``oauth_problem``. ``help(oauth2.sign)`` and the README say more.
 """
+
+# For readers of the code: the module reads top to bottom in protocol order
+# (errors, encoding, credentials, request and parameters, signature base
+# string, signature methods, server, client). Building the base string,
+# signing and verifying are pure functions of their inputs; only the request
+# factories read the clock and the random source.
 
 from __future__ import annotations
 
@@ -15,6 +40,7 @@ import hashlib
 import heapq
 import hmac
 import importlib
+import importlib.util
 import inspect
 import io
 import ipaddress
@@ -123,6 +149,12 @@ __all__ = [
     "AsyncRedisNonceStore",
     "clear_caches",
 ]
+
+
+def __dir__() -> List[str]:
+    """What ``dir(oauth2)`` shows: the public API, not the modules and typing names it imports."""
+    return sorted([*__all__, "__version__"])
+
 
 OAUTH_VERSION = "1.0"  # Hi Blaine!
 HTTP_METHOD = "GET"
@@ -477,7 +509,13 @@ def generate_timestamp() -> int:
 
 
 def generate_nonce(length: int = 8) -> str:
-    """A string of ``length`` random decimal digits (1.9's contract)."""
+    """A string of ``length`` random decimal digits (1.9's contract).
+
+    Eight digits carry about 27 bits: few enough for two requests in the same
+    second to share a nonce now and then, which a provider refuses as a
+    replay. Requests signed by this library use ``Request.make_nonce()``
+    (96 random bits); call it for a nonce of your own.
+    """
     return "".join(secrets.choice("0123456789") for _ in range(length))
 
 
@@ -616,10 +654,44 @@ class Token:
         token.extra = params
         return token
 
+    def to_dict(self) -> Dict[str, Any]:
+        """The token as a JSON-ready dict, to store it (holds the secret); ``Token.from_dict`` reads it back.
+
+        Keys: ``key``, ``secret``, ``callback``, ``callback_confirmed``,
+        ``verifier`` (each a string or None) and ``extra`` (a dict).
+        """
+        fields: Dict[str, Any] = {name: getattr(self, name) for name in _TOKEN_FIELDS}
+        fields["extra"] = dict(self.extra)
+        return fields
+
+    @classmethod
+    def from_dict(cls, fields: Mapping[str, Any]) -> Token:
+        """The token ``to_dict()`` gave; TypeError or ValueError for anything else."""
+        if not isinstance(fields, Mapping):
+            raise TypeError(f"Token.from_dict takes a dict, not {type(fields).__name__}.")
+        unknown = sorted(map(str, set(fields) - {*_TOKEN_FIELDS, "extra"}))
+        if unknown:
+            raise ValueError(f"Token.from_dict: unknown keys {', '.join(unknown)} (not from Token.to_dict()).")
+        for name in _TOKEN_FIELDS:
+            if not isinstance(fields.get(name), (str, type(None))):
+                raise TypeError(f"Token.from_dict: {name} must be a string or None, not {type(fields[name]).__name__}.")
+        extra = fields.get("extra") or {}
+        if not isinstance(extra, Mapping) or not all(isinstance(v, str) for v in [*extra, *extra.values()]):
+            raise TypeError("Token.from_dict: extra must be a dict of strings.")
+        token = cls(fields.get("key"), fields.get("secret"))  # type: ignore[arg-type]  # None is refused there
+        token.callback = fields.get("callback")
+        token.callback_confirmed = fields.get("callback_confirmed")
+        token.verifier = fields.get("verifier")
+        token.extra = dict(extra)
+        return token
+
     __str__ = to_string
 
     def __repr__(self) -> str:
         return f"Token(key={self.key!r}, secret={_MASK!r})"
+
+
+_TOKEN_FIELDS = ("key", "secret", "callback", "callback_confirmed", "verifier")
 
 
 # ------------------------------------------------------------ request and parameters
@@ -2075,16 +2147,27 @@ def _uses_base_string(method: SignatureMethod, hooks: Tuple[str, ...]) -> bool:
     return all(getattr(getattr(cls, hook), "__module__", None) == __name__ for hook in hooks)
 
 
+_RSA_EXTRA = "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
+
+
 def _cryptography() -> Any:
     try:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import padding, rsa
     except ImportError:
-        raise Error(
-            "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
-        ) from None
+        raise Error(_RSA_EXTRA) from None
     return hashes, serialization, padding, rsa, x509
+
+
+def _require_cryptography() -> None:
+    """Raise the Error naming the ``rsa`` extra unless ``cryptography`` can be imported; it is not imported yet."""
+    try:
+        found = importlib.util.find_spec("cryptography") is not None
+    except (ImportError, ValueError):  # a finder that refuses it; a module set to None in sys.modules
+        found = False
+    if not found:
+        raise Error(_RSA_EXTRA)
 
 
 KeyMaterial = Union[str, bytes, Any]
@@ -2113,7 +2196,10 @@ class _RSA(SignatureMethod):
         is loaded when it first signs. Pickling keeps the keys as PEM, the
         private key unencrypted (the pickle is as secret as the key), and
         never a password.
+        Raises oauth2.Error naming the ``rsa`` extra at once when
+        ``cryptography`` is not installed.
         """
+        _require_cryptography()  # here, where the method is chosen, not at the first request
         self._private_source = private_key
         self._public_source = public_key
         self._public_key_for = public_key_for
@@ -2789,6 +2875,18 @@ class Server:
         max_nonce_length: int = 64,
         clock_skew: int = 60,
     ) -> None:
+        """A server accepting ``signature_methods``, with the checks the options set (see ``help(Server)``).
+
+        ``signature_methods`` is the allow-list (a dict by name, or methods);
+        ``nonce_store`` remembers nonces (a ``MemoryNonceStore`` by default);
+        ``timestamp_threshold`` and ``future_threshold`` bound the timestamp's
+        age in seconds; ``clock`` reads the time; ``allow_plaintext_over_http``
+        and ``require_body_hash`` relax and tighten two checks;
+        ``allow_empty_secret`` and ``allow_plaintext_without_nonce`` accept
+        what is refused by default (forgeable and replayable requests);
+        ``max_nonce_length`` bounds ``oauth_nonce``; ``clock_skew`` is how far
+        the clocks of hosts sharing a nonce store may differ, in seconds.
+        """
         if isinstance(signature_methods, dict):
             self.signature_methods = signature_methods
         elif isinstance(signature_methods, Mapping):
@@ -3391,12 +3489,16 @@ class Client(httplib2.Http):
 
 
 class _Signer:
-    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`."""
+    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`.
+
+    The credentials are a Consumer and a Token, or spelt as requests-oauthlib
+    and Authlib spell them (see :func:`_spelt_credentials`).
+    """
 
     def __init__(
         self,
-        consumer: Consumer,
-        token: Optional[Token] = None,
+        consumer: Union[Consumer, Text],
+        token: Union[Token, Text, None] = None,
         *,
         signature_method: Optional[SignatureMethod] = None,
         placement: str = "header",
@@ -3404,25 +3506,35 @@ class _Signer:
         body_hash: Optional[bool] = None,
         parameters: Optional[Mapping[str, Any]] = None,
         sign_redirects: str = "same-origin",
+        client_secret: Optional[Text] = None,
+        resource_owner_key: Optional[Text] = None,
+        resource_owner_secret: Optional[Text] = None,
+        **unexpected: Any,
     ) -> None:
-        if not isinstance(consumer, Consumer):
-            raise TypeError(f"consumer must be an oauth2.Consumer, not {type(consumer).__name__}.")
-        if token is not None and not isinstance(token, Token):
-            raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__}.")
+        if unexpected:
+            # Python would name this private class: name the one the caller used.
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(unexpected))!r}")
+        self.consumer, self.token = _spelt_credentials(
+            consumer, token, client_secret, resource_owner_key, resource_owner_secret
+        )
         _check_placement(placement)
         if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
             # requests and httpx send a 307/308 hop the same body, to any origin; a
             # PLAINTEXT signature is the secrets themselves.
             raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
         _check_sign_redirects(sign_redirects)
-        self.consumer = consumer
-        self.token = token
         self.signature_method = signature_method
         self.placement = placement
         self.realm = realm
         self.body_hash = body_hash
         self.parameters = dict(parameters or {})
         self.sign_redirects = sign_redirects
+
+    def __repr__(self) -> str:
+        method = self.signature_method.name if self.signature_method is not None else SignatureMethod_HMAC_SHA1.name
+        realm = f", realm={self.realm!r}" if self.realm is not None else ""
+        return (f"{type(self).__name__}({self.consumer!r}, {self.token!r}, signature_method={method!r}, "
+                f"placement={self.placement!r}{realm})")
 
     def _signed(
         self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
@@ -3441,6 +3553,46 @@ class _Signer:
             realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
             sign_redirects=self.sign_redirects,
         )
+
+
+def _spelt_credentials(
+    consumer: Union[Consumer, Text],
+    token: Union[Token, Text, None],
+    client_secret: Optional[Text],
+    resource_owner_key: Optional[Text],
+    resource_owner_secret: Optional[Text],
+) -> Tuple[Consumer, Optional[Token]]:
+    """The Consumer and Token, given as objects or spelt as requests-oauthlib does.
+
+    ``("key", "secret")`` or ``("key", client_secret="secret")`` is the
+    consumer; ``resource_owner_key=`` and ``resource_owner_secret=`` the token.
+    A credential given twice is a TypeError, as is a token key in the place of
+    a Token (with a Consumer, the second argument is the Token).
+    """
+    if isinstance(consumer, (str, bytes, bytearray)):
+        if isinstance(token, (str, bytes, bytearray)):
+            if client_secret is not None:
+                raise TypeError("The consumer secret is given twice: as the second argument and as client_secret=.")
+            client_secret, token = token, None
+        if client_secret is None:
+            # An empty secret said aloud, for RSA; never one assumed, which HMAC would sign with.
+            raise TypeError("consumer must be an oauth2.Consumer, or a consumer key with its secret: "
+                            "('key', 'secret') or ('key', client_secret='secret'); client_secret='' for RSA.")
+        consumer = Consumer(consumer, client_secret)
+    elif not isinstance(consumer, Consumer):
+        raise TypeError(f"consumer must be an oauth2.Consumer or a consumer key (str), not {type(consumer).__name__}.")
+    elif client_secret is not None:
+        raise TypeError("client_secret= goes with a consumer key (str): this oauth2.Consumer holds its secret already.")
+    if token is not None and not isinstance(token, Token):
+        raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__} "
+                        "(or give the token's key and secret as resource_owner_key= and resource_owner_secret=).")
+    if resource_owner_key is None and resource_owner_secret is None:
+        return consumer, token
+    if token is not None:
+        raise TypeError("The token is given twice: as an oauth2.Token and as resource_owner_key=.")
+    if resource_owner_key is None:
+        raise TypeError("resource_owner_secret= needs resource_owner_key=, the token's key.")
+    return consumer, Token(resource_owner_key, resource_owner_secret if resource_owner_secret is not None else "")
 
 
 class _FlowSteps:
@@ -3464,6 +3616,27 @@ class _FlowSteps:
     def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
         return _authorization_url(url, token or self.token, parameters)
+
+    def parse_authorization_response(self, url: Text) -> Dict[str, str]:
+        """The ``oauth_token`` and ``oauth_verifier`` of the callback URL the user came back to [§2.2].
+
+        The verifier is kept on ``self.token``, so that ``fetch_access_token(url)``
+        needs no other (as in requests-oauthlib). Raises oauth2.Error when there
+        is no request token yet, when the callback carries another token than
+        ``self.token`` or no verifier, or says the user denied access.
+        """
+        fields = dict(_parse_query(_url_query(_text(url, "callback URL"))))
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set .token.")
+        if "denied" in fields:
+            raise Error("The user denied the authorization: the callback carries 'denied'.")
+        if fields.get("oauth_token") != self.token.key:
+            raise Error("The callback's oauth_token is not this session's request token: "
+                        "it answers another authorization; start the flow again.")
+        if not fields.get("oauth_verifier"):
+            raise Error("The callback carries no oauth_verifier.")
+        self.token.set_verifier(fields["oauth_verifier"])
+        return {"oauth_token": fields["oauth_token"], "oauth_verifier": fields["oauth_verifier"]}
 
     def _request_token_signer(self, callback: str) -> Any:
         """The settings to ask for temporary credentials with [§2.1]; the token is forgotten first."""

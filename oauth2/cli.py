@@ -9,15 +9,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import http.server
+import itertools
 import json
 import os
 import re
+import secrets
 import shlex
+import signal
 import socket
 import ssl
 import stat
 import sys
 import tempfile
+import time
 import urllib.parse
 import webbrowser
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
@@ -562,6 +567,80 @@ def read_pin(out: TextIO, prompt: str) -> str:
             return line.strip()
 
 
+class _CallbackServer(http.server.HTTPServer):
+    """The one-shot listener of ``login --callback loopback``: what came back, once it has."""
+
+    token_key: Optional[str] = None
+    verifier: Optional[str] = None
+    problem: Optional[str] = None
+
+
+class _CallbackHandler(http.server.BaseHTTPRequestHandler):
+    server: _CallbackServer
+    timeout = 10  # a browser that connects and says nothing does not hold up the login
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        """Take the verifier from ``/callback?oauth_token=...&oauth_verifier=...`` [§2.2]."""
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path != "/callback":
+            self.answer(404, "Not found.")
+            return
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        if "denied" in query:
+            self.server.problem = "the authorization was denied at the provider"
+        elif query.get("oauth_token") != self.server.token_key:
+            self.server.problem = ("the provider sent back another request token than the one this login "
+                                   "asked to authorize: run 'oauth2 login' again")
+        elif not query.get("oauth_verifier"):
+            self.server.problem = "the provider sent back no oauth_verifier"
+        else:
+            self.server.verifier = query["oauth_verifier"]
+            self.answer(200, "oauth2 login: authorized. You can close this window and go back to the terminal.")
+            return
+        self.answer(400, f"oauth2 login: {self.server.problem}.")
+
+    def answer(self, status: int, text: str) -> None:
+        """A short plain-text page for the browser."""
+        body = (text + "\n").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Keep the terminal free of access-log lines."""
+
+
+def loopback_listener() -> _CallbackServer:
+    """A listener on 127.0.0.1 (a free port) for ``login --callback loopback``."""
+    return _CallbackServer(("127.0.0.1", 0), _CallbackHandler)
+
+
+def callback_url(listener: _CallbackServer) -> str:
+    """The callback URL the provider is to send the browser to."""
+    return f"http://127.0.0.1:{listener.server_port}/callback"
+
+
+def wait_for_verifier(listener: _CallbackServer, token_key: Optional[str], timeout: float) -> str:
+    """The verifier the browser brings back to the listener for ``token_key``; closes the listener."""
+    listener.token_key = token_key
+    deadline = time.monotonic() + timeout
+    try:
+        while listener.verifier is None and listener.problem is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise oauth2.Error(f"no authorization came back to {callback_url(listener)} within {timeout:g} "
+                                   "seconds: run 'oauth2 login' again, or give more time with --callback-timeout")
+            listener.timeout = remaining
+            listener.handle_request()
+    finally:
+        listener.server_close()
+    if listener.problem is not None:
+        raise oauth2.Error(listener.problem)
+    return listener.verifier or ""
+
+
 def problem_of(response: httplib2.Response, content: bytes) -> Optional[str]:
     """The ``oauth_problem`` of an answer (OAuth Problem Reporting), read as the library reads a provider's."""
     return oauth2.ProviderError(response.status, content, response.get("www-authenticate")).oauth_problem
@@ -676,7 +755,7 @@ def cmd_request(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
-    """The three-legged PIN (oob) flow; saves the token credentials to a 0600 file."""
+    """The three-legged flow, with a PIN (oob) or a loopback callback; saves the token credentials to a 0600 file."""
     path = args.credentials or DEFAULT_CREDENTIALS
     if args.token is not None or args.token_secret is not None:
         raise UsageError("login fetches a new token and does not use --token or --token-secret: drop them")
@@ -692,16 +771,28 @@ def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
     warn_plaintext(args, signer, [urls[0], urls[2]])
     client = oauth2.Client(consumer, realm=args.realm, **http_options(args))
     client.set_signature_method(signer)
+    if args.callback_timeout <= 0:
+        raise UsageError(f"--callback-timeout must be a number of seconds above 0, not {args.callback_timeout:g}")
+    listener = loopback_listener() if args.callback == "loopback" else None
+    callback = callback_url(listener) if listener is not None else args.callback
     try:
         with talking_to(args, urls[0]):
-            client.fetch_request_token(urls[0], callback=args.callback, require_callback_confirmed=not args.oauth10)
+            request_token = client.fetch_request_token(urls[0], callback=callback,
+                                                       require_callback_confirmed=not args.oauth10)
     except oauth2.CallbackNotConfirmed:
         raise UsageError("the provider did not confirm the callback; for an OAuth 1.0 provider use --oauth10") from None
     url = client.authorization_url(urls[1])
-    out.write(f"Open this URL, authorize the application, and come back with the PIN:\n  {url}\n")
+    if listener is not None:
+        out.write(f"Open this URL and authorize the application; the browser comes back to {callback}:\n  {url}\n")
+        out.flush()
+    else:
+        out.write(f"Open this URL, authorize the application, and come back with the PIN:\n  {url}\n")
     if args.open:
         webbrowser.open(url)
-    pin = read_pin(out, "PIN: ")
+    if listener is not None:
+        pin = wait_for_verifier(listener, request_token.key, args.callback_timeout)
+    else:
+        pin = read_pin(out, "PIN: ")
     with talking_to(args, urls[2]):
         token = client.fetch_access_token(urls[2], pin)
     # The provider's own fields stay apart: they must not replace the credentials.
@@ -726,7 +817,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         def show(step: str) -> None:
             nonlocal last
             out.write(f"\n== {step}\n")
-            for entry in provider.log[last:]:
+            for entry in itertools.islice(provider.log, last, None):
                 verdict = "verified" if entry.error is None else f"refused: {entry.error}"
                 out.write(f"   provider: {entry.method} {entry.path} {verdict}\n")
                 out.write(f"   signature base string: {entry.base_string}\n")
@@ -767,6 +858,32 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
                                          headers={"Content-Type": oauth2.FORM_CONTENT_TYPE}))
         show(f"5. Form POST: HTTP 200 {content}")
     out.write("\nDone: every request was signed by oauth2.Client and verified by oauth2.Server.\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Serve the embedded demo provider on 127.0.0.1 until interrupted (Ctrl-C), to try the other commands on."""
+    from oauth2.provider import Provider
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 1 to 65535 (or 0 for a free one), not {args.port}")
+    consumer = oauth2.Consumer(args.consumer_key or secrets.token_hex(8),
+                               args.consumer_secret or secrets.token_hex(16))
+    provider = Provider(port=args.port, consumer=consumer)
+    # SIGTERM (kill, a service manager) ends it as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        out.write(f"Embedded OAuth 1.0a provider on {provider.base_url} (Ctrl-C to stop)\n"
+                  f"request-token URL: {provider.request_token_url}\n"
+                  f"authorize URL: {provider.authorize_url}\n"
+                  f"access-token URL: {provider.access_token_url}\n"
+                  f"protected resource: {provider.resource_url}\n"
+                  f"consumer key: {consumer.key}\n"
+                  f"consumer secret: {consumer.secret}\n")
+        out.flush()
+        provider.serve_forever()
+    except KeyboardInterrupt:
+        out.write("Stopped.\n")
     return 0
 
 
@@ -873,14 +990,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_credentials(request)
     request.set_defaults(run=cmd_request, parser=request)
 
-    login = commands.add_parser("login", help="three-legged PIN login", description=cmd_login.__doc__)
+    login = commands.add_parser("login", help="three-legged login (a PIN, or a loopback callback)",
+                                description=cmd_login.__doc__)
     login.add_argument("--request-token-url", required=True, metavar="URL",
                        help="the provider's temporary credentials (request token) endpoint")
     login.add_argument("--authorize-url", required=True, metavar="URL",
                        help="the provider's page where the user authorizes the application")
     login.add_argument("--access-token-url", required=True, metavar="URL",
                        help="the provider's token credentials (access token) endpoint")
-    login.add_argument("--callback", default="oob", help="the oauth_callback to send (default: oob, the PIN flow)")
+    login.add_argument("--callback", default="oob",
+                       help="oob (the default: type the PIN the provider shows), loopback (a listener on "
+                            "127.0.0.1 catches the verifier from the browser), or a callback URL")
+    login.add_argument("--callback-timeout", type=float, default=300, metavar="SECONDS",
+                       help="how long --callback loopback waits for the browser (default: 300)")
     login.add_argument("--open", action="store_true", help="open the authorization URL in a browser")
     login.add_argument("--force", action="store_true", help="replace an existing credentials file")
     login.add_argument("--oauth10", action="store_true", help="accept a provider that does not confirm the callback")
@@ -892,6 +1014,13 @@ def build_parser() -> argparse.ArgumentParser:
                                description=cmd_demo.__doc__)
     demo.add_argument("--interactive", action="store_true", help="type the PIN yourself")
     demo.set_defaults(run=cmd_demo, parser=demo)
+
+    serve = commands.add_parser("serve", help="serve the embedded provider to try the other commands on",
+                                description=cmd_serve.__doc__)
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--consumer-key", help="the consumer key it knows (default: a random one)")
+    serve.add_argument("--consumer-secret", help="that consumer's secret (default: a random one)")
+    serve.set_defaults(run=cmd_serve, parser=serve)
     return parser
 
 

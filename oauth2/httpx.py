@@ -8,7 +8,7 @@ with a fresh nonce (see :func:`sign_redirect`); the body goes out as the caller 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional
+from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional, Union
 
 try:
     import httpx
@@ -51,7 +51,9 @@ class OAuth1(_Signer, httpx.Auth):
     defaults to HMAC-SHA1; ``placement`` (``"header"``, ``"query"`` or
     ``"body"``, never PLAINTEXT in the body), ``realm`` and ``body_hash`` are
     as for :func:`oauth2.sign`; ``parameters`` are more protocol parameters to
-    sign and send (``oauth_callback``). A form body (``data=`` a dict) is
+    sign and send (``oauth_callback``). The credentials may also be spelt as in
+    requests-oauthlib: ``OAuth1("key", "secret", resource_owner_key=...,
+    resource_owner_secret=...)``, or ``client_secret=``. A form body (``data=`` a dict) is
     signed through its pairs, any other (``json=``, ``files=``, ``content=``,
     a stream, which httpx reads once) through ``oauth_body_hash``. To follow
     redirects signed, use :class:`OAuth1Client` or the :func:`sign_redirect`
@@ -144,12 +146,13 @@ def _hop_flow(request: httpx.Request) -> Optional[_Flow]:
 
 
 # The options of OAuth1Client and AsyncOAuth1Client that are OAuth1's; the others are httpx's.
-_SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters", "sign_redirects")
+_SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters", "sign_redirects",
+             "client_secret", "resource_owner_key", "resource_owner_secret")
 
 
 def _signing(
-    session: _FlowSteps, hook: Callable[[httpx.Request], Any], consumer: Consumer, token: Optional[Token],
-    options: Dict[str, Any],
+    session: _FlowSteps, hook: Callable[[httpx.Request], Any], consumer: Union[Consumer, str],
+    token: Union[Token, str, None], options: Dict[str, Any],
 ) -> Dict[str, Any]:
     """A client's httpx options: ``options`` less OAuth1's, which make its auth, and the hop-signing hook."""
     settings = {name: options.pop(name) for name in _SETTINGS if name in options}
@@ -169,7 +172,8 @@ class OAuth1Client(_FlowSteps, httpx.Client):
     (ProviderError, CallbackNotConfirmed).
     """
 
-    def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
+    def __init__(self, consumer: Union[Consumer, str], token: Union[Token, str, None] = None,
+                 **options: Any) -> None:
         super().__init__(**_signing(self, sign_redirect, consumer, token, options))
 
     def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
@@ -191,7 +195,8 @@ class AsyncOAuth1Client(_FlowSteps, httpx.AsyncClient):
     Takes the options of :class:`OAuth1Client`.
     """
 
-    def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
+    def __init__(self, consumer: Union[Consumer, str], token: Union[Token, str, None] = None,
+                 **options: Any) -> None:
         super().__init__(**_signing(self, async_sign_redirect, consumer, token, options))
 
     async def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",

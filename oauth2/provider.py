@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import threading
+from collections import deque
 from socketserver import ThreadingMixIn
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import oauth2
 
@@ -43,9 +45,25 @@ class Verified(NamedTuple):
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    #: Seconds a connection may stay silent before the server closes it (set by Provider).
+    idle_timeout: Optional[float] = None
 
 
 class _QuietHandler(WSGIRequestHandler):
+    server: _ThreadingServer
+
+    def setup(self) -> None:
+        """Bound the wait for each request, so that a stalled client does not hold its thread forever."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def handle(self) -> None:
+        """Serve the connection; a client that stays silent past the timeout is dropped without a traceback."""
+        try:
+            super().handle()
+        except socket.timeout:
+            self.close_connection = True
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         """Keep the demo's transcript free of access-log lines."""
 
@@ -54,7 +72,8 @@ class Provider:
     """An in-memory OAuth 1.0a provider serving on 127.0.0.1 (an ephemeral port by default).
 
     ``consumer`` is a registered consumer; ``add_consumer`` registers more.
-    ``log`` lists every request it verified, with the base string it computed.
+    ``log`` lists the last ``log_size`` requests it verified, with the base
+    string it computed. A connection silent for ``timeout`` seconds is closed.
     """
 
     def __init__(
@@ -64,25 +83,32 @@ class Provider:
         signature_methods: Optional[Iterable[oauth2.SignatureMethod]] = None,
         consumer: Optional[oauth2.Consumer] = None,
         user: str = "alice",
+        timeout: Optional[float] = 10.0,
+        log_size: int = 1000,
     ) -> None:
         methods = list(signature_methods or [oauth2.SignatureMethod_HMAC_SHA1(), oauth2.SignatureMethod_HMAC_SHA256()])
         self.server = oauth2.Server(methods)
-        self.consumer = consumer or oauth2.Consumer("demo-consumer", secrets.token_urlsafe(24))
+        self.consumer = consumer or oauth2.Consumer("demo-consumer", secrets.token_hex(16))
         self.user = user
-        self.log: List[Verified] = []
+        self.log: Deque[Verified] = deque(maxlen=log_size)
         self._consumers: Dict[str, oauth2.Consumer] = {self.consumer.key or "": self.consumer}
         self._request_tokens: Dict[str, oauth2.Token] = {}
         self._access_tokens: Dict[str, oauth2.Token] = {}
         self._lock = threading.Lock()
-        self._httpd = make_server(
-            "127.0.0.1", port, self.wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
-        )
+        self._httpd = _ThreadingServer(("127.0.0.1", port), _QuietHandler)
+        self._httpd.set_app(self.wsgi)
+        self._httpd.idle_timeout = timeout
         self._thread: Optional[threading.Thread] = None
+
+    @property
+    def port(self) -> int:
+        """The port it listens on, on 127.0.0.1."""
+        return self._httpd.server_port
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self._httpd.server_port}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def request_token_url(self) -> str:
@@ -109,6 +135,13 @@ class Provider:
         with self._lock:
             self._consumers[consumer.key or ""] = consumer
 
+    def issue_access_token(self) -> oauth2.Token:
+        """Token credentials of the user for ``consumer``, issued without the three-legged flow (for tests)."""
+        access = oauth2.Token(secrets.token_hex(8), secrets.token_hex(16))
+        with self._lock:
+            self._access_tokens[access.key or ""] = access
+        return access
+
     def start(self) -> Provider:
         """Serve in a background thread."""
         # A short poll interval lets stop() return at once.
@@ -117,6 +150,13 @@ class Provider:
         )
         self._thread.start()
         return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (KeyboardInterrupt), then close the socket."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
@@ -132,7 +172,11 @@ class Provider:
         self.stop()
 
     def wsgi(self, environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
-        """The WSGI application: route, verify, answer."""
+        """The WSGI application: route, verify, answer; a HEAD request gets the headers alone."""
+        body = self._route(environ, start_response)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else body
+
+    def _route(self, environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
         path = environ.get("PATH_INFO", "")
         routes = {
             "/request_token": self._request_token,
@@ -175,20 +219,25 @@ class Provider:
         callback = request.get("oauth_callback")
         if not isinstance(callback, str):
             raise oauth2.MissingParameter("oauth_callback")
-        token = oauth2.Token(secrets.token_urlsafe(16), secrets.token_urlsafe(24))
+        token = oauth2.Token(secrets.token_hex(8), secrets.token_hex(16))
         token.set_callback(callback)
         with self._lock:
             self._request_tokens[token.key or ""] = token
         return _respond(start_response, "200 OK", token.to_string().encode(), "application/x-www-form-urlencoded")
 
     def _authorize(self, environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
-        """The user's consent page, approved at once: a PIN for ``oob``, else a redirect."""
+        """The user's consent page, approved at once: a PIN for ``oob``, else a redirect.
+
+        The verifier is made on the first visit and shown again on a reload,
+        so that a reloaded page does not void the PIN the user already copied.
+        """
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         with self._lock:
             token = self._request_tokens.get(query.get("oauth_token", ""))
             if token is None:
                 raise oauth2.TokenRejected("Unknown request token.")
-            token.set_verifier(secrets.token_hex(4))
+            if token.verifier is None:
+                token.set_verifier(secrets.token_hex(4))
         if token.callback == "oob":
             body = f"You authorized the demo consumer. Your PIN: {token.verifier}\n".encode()
             return _respond(start_response, "200 OK", body, "text/plain")
@@ -202,8 +251,7 @@ class Provider:
             if token is None or token.verifier is None or request.get("oauth_verifier") != token.verifier:
                 raise oauth2.TokenRejected("The verifier does not match the request token.")
             del self._request_tokens[token.key or ""]
-            access = oauth2.Token(secrets.token_urlsafe(16), secrets.token_urlsafe(24))
-            self._access_tokens[access.key or ""] = access
+        access = self.issue_access_token()
         body = oauth2._encode_pairs([("oauth_token", access.key or ""), ("oauth_token_secret", access.secret or ""),
                       ("user_id", "1"), ("screen_name", self.user)])
         return _respond(start_response, "200 OK", body.encode(), "application/x-www-form-urlencoded")

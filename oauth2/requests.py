@@ -55,7 +55,9 @@ class OAuth1(_Signer, requests.auth.AuthBase):
     defaults to HMAC-SHA1; ``placement`` (``"header"``, ``"query"`` or
     ``"body"``, never PLAINTEXT in the body), ``realm`` and ``body_hash`` are
     as for :func:`oauth2.sign`; ``parameters`` are more protocol parameters to
-    sign and send (``oauth_callback``). A form body (``data=`` a dict) is
+    sign and send (``oauth_callback``). The credentials may also be spelt as in
+    requests-oauthlib: ``OAuth1("key", "secret", resource_owner_key=...,
+    resource_owner_secret=...)``, or ``client_secret=``. A form body (``data=`` a dict) is
     signed through its pairs, any other (``json=``, ``files=``, bytes) through
     ``oauth_body_hash``. A plain ``requests`` session does not sign redirect
     hops (it sends them without the spent signature): use
@@ -123,11 +125,13 @@ class OAuth1Session(_FlowSteps, requests.Session):
     signed with a fresh nonce; one to another origin goes without OAuth
     parameters unless ``sign_redirects="all"`` (never PLAINTEXT; see
     :func:`oauth2.signs_redirect`).
-    ``fetch_request_token``, ``authorization_url`` and ``fetch_access_token``
-    run the three-legged flow with the same checks as :class:`oauth2.Client`.
+    ``fetch_request_token``, ``authorization_url``, ``parse_authorization_response``
+    and ``fetch_access_token`` run the three-legged flow with the same checks as
+    :class:`oauth2.Client`.
     """
 
-    def __init__(self, consumer: Consumer, token: Optional[Token] = None, **options: Any) -> None:
+    def __init__(self, consumer: Union[Consumer, str], token: Union[Token, str, None] = None,
+                 **options: Any) -> None:
         super().__init__()
         self.auth: OAuth1 = OAuth1(consumer, token, **options)
 

@@ -19,7 +19,7 @@ import zipfile
 
 import httplib2
 import pytest
-from docs_support import marked_block
+from docs_support import README_TEXT, marked_block
 from packaging.requirements import Requirement
 
 import oauth2
@@ -71,6 +71,19 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
     claimed = {c.rsplit(" :: ", 1)[1] for c in metadata.get_all("Classifier") if c.startswith(PYTHON_VERSION)}
     assert claimed == {"3.9", "3.10", "3.11", "3.12", "3.13"}
     assert "oauth2 = oauth2.cli:main" in entry_points
+
+
+def test_wheel_names_its_maintainers_and_the_dev_extra_builds_it(wheel: pathlib.Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = email.message_from_bytes(archive.read(next(n for n in archive.namelist()
+                                                              if n.endswith("/METADATA"))))
+    assert (metadata["Author"], metadata["Maintainer"]) == ("oauth2 maintainers", "oauth2 maintainers")
+    assert metadata.get_all("Project-URL") == ["RFC 5849, https://www.rfc-editor.org/rfc/rfc5849",
+                                               "Original python-oauth2, https://github.com/joestump/python-oauth2"]
+    dev = {Requirement(r).name for r in metadata.get_all("Requires-Dist") if Requirement(r).marker
+           and Requirement(r).marker.evaluate({"extra": "dev"})}
+    # README says to build a wheel with `python -m build`: the dev extra installs it.
+    assert "python -m build" in README_TEXT and "build" in dev
 
 
 def test_setup_py_only_calls_setup() -> None:

@@ -24,6 +24,8 @@ import importlib
 import io
 import json
 import re
+import shlex
+import shutil
 import ssl
 import subprocess
 import urllib.parse
@@ -260,10 +262,15 @@ def check_sign_anywhere(ran: Ran) -> None:
     ns = ran.namespace
     signed, request = ns["signed"], ns["request"]
     assert request.full_url == signed.uri and request.data == b"status=hello"
+    assert "Authorization" in signed.headers
     received = oauth.Request.from_request("POST", request.full_url, headers=dict(request.header_items()),
                                           body=request.data)
+    # A fresh Server: the provider has already seen this nonce.
     server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()])
     assert server.verify_request(received, ns["consumer"], ns["token"]) == {"status": "hello"}
+    # And it was sent: the provider verified it and answered.
+    assert [(entry.path, entry.error) for entry in ns["provider"].log] == [("/resource", None)]
+    assert ran.output == '200 {"user": "alice", "method": "POST", "parameters": {"status": "hello"}}\n'
 
 
 def check_comment_claims(ran: Ran) -> None:
@@ -745,6 +752,20 @@ def test_ci_runs_the_readme_test_command() -> None:
                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout == marked_block("test-command").rstrip("\n")
     assert 'bash -euo pipefail -c "$command"' in script
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_the_rsa_key_commands_make_a_key_pair_that_verifies(tmp_path: Path) -> None:
+    """README's openssl lines, run as they are: the key signs, the certificate and the public key verify."""
+    for line in marked_block("rsa-keygen").splitlines():
+        subprocess.run(shlex.split(line), cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    consumer = oauth.Consumer("jira-consumer", "")
+    signed = oauth.sign("GET", "https://jira.example.com/rest/api/2/issue/OAUTH-1", consumer, None,
+                        signature_method=oauth.SignatureMethod_RSA_SHA1((tmp_path / "private.pem").read_bytes()))
+    for public in ("jira-consumer.crt", "public.pem"):
+        request = oauth.Request.from_request("GET", signed.uri, headers=signed.headers)
+        server = oauth.Server([oauth.SignatureMethod_RSA_SHA1(public_key=(tmp_path / public).read_bytes())])
+        assert server.verify_request(request, consumer, None) == {}
 
 
 def test_differences_are_one_bullet_per_line() -> None:
