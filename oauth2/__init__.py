@@ -2699,18 +2699,23 @@ return {added, marker}
 """
 
 
-def _fail_fast_redis(module_name: str, store: str, url: Optional[str]) -> Any:
-    """A client of ``module_name`` (redis or redis.asyncio) with short timeouts, never retrying a timeout.
+def _redis_module(module_name: str, store: str) -> Any:
+    """``redis`` or ``redis.asyncio``; an error naming the extra when redis-py is not installed."""
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        raise Error(f"{store} needs the 'redis' package, this library's 'redis' extra: pip install redis.") from None
+
+
+def _fail_fast_redis(module: Any, url: Optional[str]) -> Any:
+    """A client of ``module`` (redis or redis.asyncio) with short timeouts, never retrying a timeout.
 
     A broken connection is retried once, at once: after a Redis restart each
     pooled connection is dead, and the command never reached the new server.
     """
-    try:
-        module = importlib.import_module(module_name)
-        from redis.backoff import NoBackoff
-        from redis.exceptions import ConnectionError as BrokenConnection
-    except ImportError:
-        raise Error(f"{store} needs the 'redis' package, this library's 'redis' extra: pip install redis.") from None
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as BrokenConnection
+
     return module.Redis.from_url(
         url or "redis://127.0.0.1:6379/0",
         socket_timeout=_REDIS_TIMEOUT,
@@ -2740,14 +2745,31 @@ class _RedisNonces:
         prefix: str = "oauth2:nonce:",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if client is None:
-            client = _fail_fast_redis(self._client_module, type(self).__name__, url)
-        self.client = client
+        self._module = _redis_module(self._client_module, type(self).__name__) if client is None else None
+        self._url = url
+        self._client = client
         self.prefix = prefix
         self._clock = clock
-        self._script = client.register_script(_REDIS_ADD)
+        self._script: Any = None
         self._marker = ""
         self._id = secrets.token_hex(8)
+
+    @property
+    def client(self) -> Any:
+        """The Redis client: the one given, or one built from ``url=`` at the first call.
+
+        Built late because redis.asyncio's connection pool makes an ``asyncio.Lock``,
+        which on Python 3.9 needs the event loop the app then runs in.
+        """
+        if self._client is None:
+            self._client = _fail_fast_redis(self._module, self._url)
+        return self._client
+
+    def _add_script(self) -> Any:
+        """The script that sets a nonce and checks the marker, registered with the client once."""
+        if self._script is None:
+            self._script = self.client.register_script(_REDIS_ADD)
+        return self._script
 
     def _script_call(
         self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int
@@ -2785,7 +2807,7 @@ class RedisNonceStore(_RedisNonces, NonceStore):
 
     def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
-        answer = self._script(**self._script_call(consumer_key, token, timestamp, nonce, ttl))
+        answer = self._add_script()(**self._script_call(consumer_key, token, timestamp, nonce, ttl))
         return self._added(answer, timestamp, ttl)
 
 
@@ -2800,7 +2822,7 @@ class AsyncRedisNonceStore(_RedisNonces):
 
     async def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
-        answer = await self._script(**self._script_call(consumer_key, token, timestamp, nonce, ttl))
+        answer = await self._add_script()(**self._script_call(consumer_key, token, timestamp, nonce, ttl))
         return self._added(answer, timestamp, ttl)
 
 

@@ -162,9 +162,21 @@ class EnteredSync(oauth.RedisNonceStore):
 
 
 class EnteredAsync(oauth.AsyncRedisNonceStore):
-    """An AsyncRedisNonceStore that says when a call has started."""
+    """An AsyncRedisNonceStore that says when a call has started, its timeouts far longer than the test."""
 
     entered = threading.Event()
+
+    def __init__(self, server: RedisServer) -> None:
+        super().__init__(url=server.url)
+        self.server = server
+        self.slow_client: Optional[redis.asyncio.Redis] = None
+
+    @property
+    def client(self) -> redis.asyncio.Redis:
+        """Made at the first call, in the app's event loop (redis.asyncio's pool needs one on Python 3.9)."""
+        if self.slow_client is None:
+            self.slow_client = redis.asyncio.Redis(host=self.server.host, port=self.server.port, socket_timeout=60)
+        return self.slow_client
 
     async def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         self.entered.set()
@@ -188,7 +200,7 @@ def test_a_hung_redis_leaves_the_worker_answering_other_requests(tmp_path: Path,
         # Timeouts far longer than the test: the OAuth request waits until the test kills Redis.
         store: AnyStore
         if kind == "async":
-            store = EnteredAsync(redis.asyncio.Redis(host=server.host, port=server.port, socket_timeout=60))
+            store = EnteredAsync(server)
         else:
             store = EnteredSync(redis.Redis(host=server.host, port=server.port, socket_timeout=60))
         with serving_asgi(oauth_app(oauth.Server([HMAC_SHA1], nonce_store=store))) as base_url:
@@ -209,15 +221,19 @@ def test_a_hung_redis_leaves_the_worker_answering_other_requests(tmp_path: Path,
             assert b"sign the request again (a new nonce)" in reply.body
 
 
+def fails_fast(client: Any) -> None:
+    """``client`` waits at most a second to connect and for each reply, and never retries a timeout."""
+    settings = client.connection_pool.connection_kwargs
+    assert settings["socket_timeout"] <= 1 and settings["socket_connect_timeout"] <= 1
+    assert settings["retry"].get_retries() == 1  # a broken connection, at once; never a timeout
+
+
 @pytest.mark.parametrize("outage", ["hung", "down"])
 def test_a_store_built_from_a_url_fails_fast(tmp_path: Path, outage: str) -> None:
     with running_redis_server(tmp_path) as server:
         store = oauth.AsyncRedisNonceStore(url=server.url)
         sync_store = oauth.RedisNonceStore(url=server.url)
-        for client in (store.client, sync_store.client):
-            settings = client.connection_pool.connection_kwargs
-            assert settings["socket_timeout"] <= 1 and settings["socket_connect_timeout"] <= 1
-            assert settings["retry"].get_retries() == 1  # a broken connection, at once; never a timeout
+        fails_fast(sync_store.client)
         verifier = oauth.Server([HMAC_SHA1], nonce_store=store)
 
         async def verify() -> dict[str, Any]:
@@ -227,6 +243,7 @@ def test_a_store_built_from_a_url_fails_fast(tmp_path: Path, outage: str) -> Non
 
         async def outcomes() -> list[Any]:
             seen: list[Any] = [await verify()]
+            fails_fast(store.client)  # built at the first call, in this loop
             if outage == "down":
                 os.kill(server.pid, signal.SIGKILL)
                 os.waitpid(server.pid, 0)
