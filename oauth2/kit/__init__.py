@@ -5,6 +5,22 @@ See README's "Running a provider". The store protocol is in :mod:`oauth2.kit.sto
 
 from __future__ import annotations
 
+from oauth2.kit.endpoints import (
+    Access,
+    CallbackRejected,
+    ConsumerKeyUnknown,
+    Decision,
+    Endpoints,
+    PendingAuthorization,
+    PermissionUnknown,
+    Response,
+    TokenExpired,
+    TokenRevoked,
+    TokenUsed,
+    VerifierInvalid,
+)
+from oauth2.kit.memory import MemoryStore
+from oauth2.kit.sqlite import SQLiteStore
 from oauth2.kit.stores import (
     OOB,
     AsyncProviderStore,
@@ -15,6 +31,20 @@ from oauth2.kit.stores import (
 )
 
 __all__ = [
+    "Endpoints",
+    "Response",
+    "Access",
+    "PendingAuthorization",
+    "Decision",
+    "MemoryStore",
+    "SQLiteStore",
+    "ConsumerKeyUnknown",
+    "TokenExpired",
+    "TokenUsed",
+    "TokenRevoked",
+    "VerifierInvalid",
+    "PermissionUnknown",
+    "CallbackRejected",
     "OOB",
     "AsyncProviderStore",
     "ConsumerRecord",

@@ -23,7 +23,9 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS oauth2_tokens (key TEXT PRIMARY KEY, secret TEXT NOT NULL,"
     " consumer_key TEXT NOT NULL, user TEXT NOT NULL, issued_at REAL NOT NULL, revoked INTEGER NOT NULL)",
 )
-_TEMPORARY = "SELECT key, secret, consumer_key, callback, expires_at, user, verifier FROM oauth2_temporary WHERE key = ?"
+_TEMPORARY = (
+    "SELECT key, secret, consumer_key, callback, expires_at, user, verifier FROM oauth2_temporary WHERE key = ?"
+)
 # A bounded batch per insert, by the index: more than the one row each insert adds, so expired rows never pile up.
 _FORGET_EXPIRED = (
     "DELETE FROM oauth2_temporary WHERE key IN"
@@ -133,7 +135,7 @@ class SQLiteStore:
     def get_token(self, key: str) -> Optional[TokenCredentials]:
         """The token credentials ``key``, revoked or not; None if unknown."""
         row = self._read("SELECT * FROM oauth2_tokens WHERE key = ?", (key,))
-        return None if row is None else TokenCredentials(*row[:5], revoked=bool(row[5]))
+        return None if row is None else TokenCredentials(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
     def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
