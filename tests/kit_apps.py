@@ -123,3 +123,16 @@ class Clock:
 
     def __call__(self) -> float:
         return time.time() + self.offset
+
+
+def redeem_in_process(path: str, consumer: tuple[str, str], token: tuple[str, str], verifier: str,
+                      barrier: Any, results: Any) -> None:
+    """One worker process of a provider sharing the SQLite store at ``path``: exchange the verifier once."""
+    from oauth2.kit import SQLiteStore
+
+    kit = Endpoints(SQLiteStore(path))
+    request = signed("POST", "http://127.0.0.1:9/access_token", oauth.Consumer(*consumer), oauth.Token(*token),
+                     oauth_verifier=verifier)
+    barrier.wait()
+    response = kit.access_token(request)
+    results.put((response.status, response.body.decode()))
