@@ -89,7 +89,9 @@ def verifier_of(reply: loopback.Reply, token: str) -> str:
     assert location.startswith(CALLBACK + "?")
     query = parse_qs(urlsplit(location).query)
     assert query["oauth_token"] == [token]
-    return query["oauth_verifier"][0]
+    verifier = query["oauth_verifier"][0]
+    assert len(verifier) == 32  # 192 random bits: a redirect carries it, nobody types it
+    return verifier
 
 
 def authorized_client(base_url: str, callback: str = CALLBACK) -> tuple[oauth.Client, str]:
@@ -400,7 +402,9 @@ def test_a_locked_sqlite_store_is_a_503_without_its_path(tmp_path: Path, clock: 
         holder.rollback()
         holder.close()
     assert response.status == 503
-    assert b"OperationalError" in response.body
+    fields = parse_qs(response.body.decode())
+    assert list(fields) == ["oauth_problem_advice"]  # no oauth_problem names an outage
+    assert "(OperationalError)" in fields["oauth_problem_advice"][0]
     assert str(tmp_path).encode() not in response.body
     assert kit.request_token(signed("POST", URL, CONSUMER, oauth_callback="oob")).status == 200
 

@@ -46,7 +46,7 @@ def race(count: int, attempt: Callable[[], Any]) -> list[Any]:
     lock = threading.Lock()
 
     def run() -> None:
-        barrier.wait()
+        barrier.wait(timeout=60)
         try:
             result = attempt()
         except Exception as exc:  # noqa: BLE001 - collected for the assertions
@@ -58,7 +58,8 @@ def race(count: int, attempt: Callable[[], Any]) -> list[Any]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
     return results
 
 

@@ -148,7 +148,8 @@ class Response(NamedTuple):
         A 401 carries ``WWW-Authenticate`` [§3.2]. The advice is the error's
         message, which never holds a secret.
         """
-        pairs = [("oauth_problem", error.oauth_problem or "parameter_rejected"), ("oauth_problem_advice", str(error))]
+        problem = [("oauth_problem", error.oauth_problem)] if error.oauth_problem else []
+        pairs = [*problem, ("oauth_problem_advice", str(error))]
         extra = tuple(error.authenticate_header(realm).items()) if error.status == 401 else ()
         return cls.form(pairs, error.status, extra)
 
@@ -485,8 +486,10 @@ class Endpoints:
     def _authorize(self, oauth_token: str, user: str) -> _Steps[Decision]:
         if type(user) is not str or not user:
             raise TypeError("user must be a non-empty str naming the resource owner")
-        yield from self._pending(oauth_token)
-        temporary = yield _Call("authorize_temporary", (oauth_token, user, _new_pin()))
+        pending = yield from self._pending(oauth_token)
+        # A user types an oob verifier; a redirect carries it, so it can be as long as a secret.
+        verifier = _new_pin() if pending.temporary.callback == OOB else _new_secret()
+        temporary = yield _Call("authorize_temporary", (oauth_token, user, verifier))
         if temporary is None:
             raise TokenUsed("These temporary credentials were already authorized.")
         if temporary.callback == OOB:
