@@ -409,6 +409,24 @@ def test_a_locked_sqlite_store_is_a_503_without_its_path(tmp_path: Path, clock: 
     assert kit.request_token(signed("POST", URL, CONSUMER, oauth_callback="oob")).status == 200
 
 
+def test_a_consent_on_a_locked_sqlite_store_is_a_503_without_its_path(tmp_path: Path, clock: Clock) -> None:
+    store = SQLiteStore(tmp_path / "provider.sqlite3", timeout=0.05, clock=clock)
+    register(store)
+    kit = Endpoints(store, clock=clock)
+    reply = kit.request_token(signed("POST", URL, CONSUMER, oauth_callback="oob"))
+    key = parse_qs(reply.body.decode())["oauth_token"][0]
+    holder = lock_database(tmp_path / "provider.sqlite3")
+    try:
+        with pytest.raises(oauth.ServiceUnavailable) as caught:
+            kit.authorize(key, USER)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert caught.value.status == 503
+    assert str(caught.value) == "The provider's credentials store failed (OperationalError); retry later."
+    assert kit.authorize(key, USER).verifier  # once the lock is released
+
+
 def test_a_locked_sqlite_store_is_a_503_for_an_asgi_app_and_the_loop_runs_meanwhile(
     tmp_path: Path, clock: Clock
 ) -> None:
