@@ -51,6 +51,7 @@ from tls_certs import client_context, self_signed_certificate, write_self_signed
 from xoauth_verifier import Account
 
 import oauth2 as oauth
+from oauth2.kit import SQLiteStore, TokenCredentials
 from oauth2.provider import Provider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -582,6 +583,101 @@ def check_asgi_app(ran: Ran) -> None:
     ran.namespace["server"].nonce_store.close()
 
 
+# ------------------------------------------------------------------------ Running a provider (oauth2.kit)
+
+KIT_CONSUMER = oauth.Consumer("app-key", "app-secret")
+KIT_CALLBACK = "https://app.example/oauth/callback"
+
+
+def kit_send(base: str, public: str, method: str, path: str, token: oauth.Token | None = None,
+             consumer: oauth.Consumer = KIT_CONSUMER, **parameters: str) -> Any:
+    """A request signed (HMAC-SHA256) for the public origin, sent to the loopback server behind it."""
+    signed = oauth.sign(method, public + path, consumer, token, parameters=parameters,
+                        signature_method=oauth.SignatureMethod_HMAC_SHA256())
+    return send(method, to_loopback(signed.uri, base, public), signed.headers, signed.body)
+
+
+def kit_token(reply: Any) -> oauth.Token:
+    assert reply.status == 200, reply.body
+    fields = dict(urllib.parse.parse_qsl(reply.body.decode()))
+    return oauth.Token(fields["oauth_token"], fields["oauth_token_secret"])
+
+
+def kit_problem(reply: Any) -> tuple[int, str]:
+    return reply.status, dict(urllib.parse.parse_qsl(reply.body.decode()))["oauth_problem"]
+
+
+def check_kit_store(ran: Ran) -> None:
+    """The README's store is an SQLite file only its owner reads, holding the consumer it registered."""
+    store = ran.namespace["store"]
+    assert isinstance(store, SQLiteStore)
+    assert Path(store.path).stat().st_mode & 0o777 == 0o600
+    consumer = store.get_consumer("app-key")
+    assert consumer is not None and consumer.callbacks == (KIT_CALLBACK,)
+
+
+def check_kit_starlette(ran: Ran) -> None:
+    """Served by uvicorn behind its public origin, the README's Starlette app runs the whole three-legged
+    flow with its consent page, refuses a reused verifier, an unregistered callback and an unknown consumer,
+    and shows a PIN to an oob consumer."""
+    public = ran.namespace["PUBLIC_ORIGIN"]
+    form = {"Content-Type": oauth.FORM_CONTENT_TYPE}
+    with serving_asgi(ran.namespace["app"]) as base:
+        answer = kit_send(base, public, "POST", "/oauth/request_token", oauth_callback=KIT_CALLBACK)
+        assert "oauth_callback_confirmed=true" in answer.body.decode()
+        token = kit_token(answer)
+        page = send("GET", f"{base}/oauth/authorize?oauth_token={token.key}")
+        assert page.status == 200 and b"Let app-key act for alice?" in page.body
+        decision = send("POST", base + "/oauth/authorize", form, f"oauth_token={token.key}&decision=allow")
+        assert decision.status == 303
+        location = decision.headers["Location"]
+        assert location.startswith(KIT_CALLBACK + "?oauth_token=" + token.key + "&oauth_verifier=")
+        verifier = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["oauth_verifier"][0]
+        access = kit_token(kit_send(base, public, "POST", "/oauth/access_token", token, oauth_verifier=verifier))
+        reused = kit_send(base, public, "POST", "/oauth/access_token", token, oauth_verifier=verifier)
+        assert kit_problem(reused) == (401, "token_rejected")
+        assert reused.oauth_problem == "token_rejected"  # in WWW-Authenticate too
+        me = kit_send(base, public, "GET", "/api/me", access)
+        assert (me.status, me.json()) == (200, {"user": "alice", "consumer": "app-key"})
+        assert kit_problem(kit_send(base, public, "GET", "/api/me")) == (400, "parameter_absent")
+        evil = kit_send(base, public, "POST", "/oauth/request_token", oauth_callback="https://evil.example/")
+        assert kit_problem(evil) == (400, "parameter_rejected")
+        stranger = kit_send(base, public, "POST", "/oauth/request_token", consumer=oauth.Consumer("who", "x"),
+                            oauth_callback="oob")
+        assert kit_problem(stranger) == (401, "consumer_key_unknown")
+        # Signed for the address it was sent to, not the public origin: the Host header is not trusted.
+        signed = oauth.sign("GET", base + "/api/me", KIT_CONSUMER, access)
+        assert send("GET", signed.uri, signed.headers).oauth_problem == "signature_invalid"
+
+        pin_token = kit_token(kit_send(base, public, "POST", "/oauth/request_token", oauth_callback="oob"))
+        shown = send("POST", base + "/oauth/authorize", form, f"oauth_token={pin_token.key}&decision=allow")
+        pin = shown.body.decode().removeprefix("Your PIN: ")
+        assert shown.status == 200 and pin.isdigit()
+        kit_token(kit_send(base, public, "POST", "/oauth/access_token", pin_token, oauth_verifier=pin))
+        denied_token = kit_token(kit_send(base, public, "POST", "/oauth/request_token", oauth_callback=KIT_CALLBACK))
+        denied = send("POST", base + "/oauth/authorize", form, f"oauth_token={denied_token.key}&decision=deny")
+        assert denied.status == 303 and denied.headers["Location"].endswith("&oauth_problem=permission_denied")
+
+
+def check_kit_wsgi(ran: Ran) -> None:
+    """The README's WSGI app answers a two-legged request for no user, a token's request for its user, and
+    refuses a revoked token."""
+    public = ran.namespace["PUBLIC_ORIGIN"]
+    kit = ran.namespace["kit"]
+    kit.store.add_token(TokenCredentials("bob-token", "bob-secret", "app-key", "bob", 0.0))
+    bob = oauth.Token("bob-token", "bob-secret")
+    with serving(ran.namespace["wsgi_app"]) as base:
+        two_legged = kit_send(base, public, "GET", "/api/me?q=1")
+        assert (two_legged.status, two_legged.body) == (200, b"user=&consumer=app-key")
+        three_legged = kit_send(base, public, "GET", "/api/me", bob)
+        assert (three_legged.status, three_legged.body) == (200, b"user=bob&consumer=app-key")
+        assert kit_token(kit_send(base, public, "POST", "/oauth/request_token", oauth_callback="oob")).key
+        assert kit.revoke("bob-token") is True
+        revoked = kit_send(base, public, "GET", "/api/me", bob)
+        assert (kit_problem(revoked), revoked.oauth_problem) == ((401, "token_revoked"), "token_revoked")
+    ran.namespace["store"].close()
+
+
 # ------------------------------------------------------------------------ the table
 
 SECTIONS: dict[str, Section] = {
@@ -619,6 +715,14 @@ SECTIONS: dict[str, Section] = {
                 check=check_lti_app),
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_redis_nonces),
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_async_redis_nonces),
+        ),
+    ),
+    "Running a provider": Section(
+        blocks=(
+            Run({'"/var/lib/my-provider/oauth.sqlite3"': lambda env: repr(str(env.tmp_path / "oauth.sqlite3"))},
+                check=check_kit_store),
+            Run(check=check_kit_starlette),
+            Run(check=check_kit_wsgi),
         ),
     ),
     "Signature methods": Section(
