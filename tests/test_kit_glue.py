@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import importlib
 import sys
-import types
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qs
 
-import django
 import flask
+import glue_django
 import loopback
 import pytest
-from django.conf import settings
 from django.http import JsonResponse
-from django.urls import clear_url_caches, path
+from django.urls import path
 from fastapi import Depends, FastAPI
 from fastapi import Request as FastAPIRequest
 from kit_apps import CALLBACK, USER
@@ -36,11 +34,6 @@ from oauth2.kit import starlette as kit_starlette
 CONSUMER = oauth.Consumer("consumer-key", "consumer-secret")
 REALM = "glue-tests"
 FORM = {"Content-Type": oauth.FORM_CONTENT_TYPE}
-
-#: Django's URLconf: the test's app puts its urlpatterns here.
-DJANGO_URLS = types.ModuleType("kit_glue_urls")
-DJANGO_URLS.urlpatterns = []  # type: ignore[attr-defined]
-
 
 def described(access: Access, form_tags: list[str]) -> dict[str, Any]:
     """What a protected view answers: what the glue put on the request, and the body as the view reads it."""
@@ -77,22 +70,6 @@ def flask_app(kit: Endpoints, base_url: str) -> Any:
     return app
 
 
-def configure_django() -> None:
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False,
-            SECRET_KEY="kit-glue-tests-only",
-            # api.evil.example passes Django's own Host check, to show that the glue never trusts the Host.
-            ALLOWED_HOSTS=["127.0.0.1", "api.evil.example"],
-            ROOT_URLCONF=DJANGO_URLS,
-            # A signed POST carries no CSRF token: the glue's views are exempt from the check.
-            MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
-            INSTALLED_APPS=[],
-            USE_TZ=True,
-        )
-        django.setup()
-
-
 def django_routes(kit: Endpoints, base_url: str, asynchronous: bool) -> None:
     def me(request: Any) -> JsonResponse:
         return JsonResponse(described(request.oauth, request.POST.getlist("tag")))
@@ -101,19 +78,17 @@ def django_routes(kit: Endpoints, base_url: str, asynchronous: bool) -> None:
         return JsonResponse(described(request.oauth, request.POST.getlist("tag")))
 
     view = me_async if asynchronous else me
-    DJANGO_URLS.urlpatterns = [  # type: ignore[attr-defined]
+    glue_django.route([
         path("oauth/request_token", kit_django.request_token_view(kit, base_url=base_url)),
         path("oauth/access_token", kit_django.access_token_view(kit, base_url=base_url)),
         path("api/me", kit_django.oauth_required(kit, base_url=base_url)(view)),
         path("api/any", kit_django.oauth_required(kit, base_url=base_url, two_legged=True)(view)),
-    ]
-    clear_url_caches()
+    ])
 
 
 def django_wsgi_app(kit: Endpoints, base_url: str) -> Any:
     from django.core.handlers.wsgi import WSGIHandler
 
-    configure_django()
     django_routes(kit, base_url, asynchronous=False)
     return WSGIHandler()
 
@@ -121,7 +96,6 @@ def django_wsgi_app(kit: Endpoints, base_url: str) -> Any:
 def django_asgi_app(kit: Endpoints, base_url: str) -> Any:
     from django.core.handlers.asgi import ASGIHandler
 
-    configure_django()
     django_routes(kit, base_url, asynchronous=True)
     return ASGIHandler()
 
@@ -291,3 +265,15 @@ def test_a_missing_framework_names_its_extra(monkeypatch: pytest.MonkeyPatch, mo
     monkeypatch.delitem(sys.modules, glue)
     with pytest.raises(ImportError, match=rf"pip install 'oauth2\[{extra}\]'"):
         importlib.import_module(glue)
+
+
+def test_the_middleware_covers_its_paths_at_a_slash(kit: Endpoints) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not called")
+
+    middleware = kit_starlette.OAuthMiddleware(app, kit, base_url="https://api.example", paths=["/api", "/v2/"])
+    assert [middleware.covers(p) for p in ("/api", "/api/", "/api/me", "/v2", "/v2/x")] == [True] * 5
+    assert [middleware.covers(p) for p in ("/apix", "/", "/oauth/request_token", "/v20")] == [False] * 4
+    assert kit_starlette.OAuthMiddleware(app, kit, base_url="https://api.example").covers("/anything")
+    with pytest.raises(TypeError, match="not one string"):
+        kit_starlette.OAuthMiddleware(app, kit, base_url="https://api.example", paths="/api")
