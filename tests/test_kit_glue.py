@@ -33,6 +33,7 @@ from oauth2.kit import starlette as kit_starlette
 
 CONSUMER = oauth.Consumer("consumer-key", "consumer-secret")
 REALM = "glue-tests"
+PUBLIC = "https://api.example"
 FORM = {"Content-Type": oauth.FORM_CONTENT_TYPE}
 
 def described(access: Access, form_tags: list[str]) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def flask_app(kit: Endpoints, base_url: str) -> Any:
 
     @app.route("/api/any", methods=["GET", "POST"])
     @kit_flask.oauth_required(kit, base_url=base_url, two_legged=True)
-    def anyone() -> Any:
+    async def anyone() -> Any:  # an async view, which Flask runs in its own event loop
         return described(flask.g.oauth, flask.request.form.getlist("tag"))
 
     return app
@@ -277,3 +278,19 @@ def test_the_middleware_covers_its_paths_at_a_slash(kit: Endpoints) -> None:
     assert kit_starlette.OAuthMiddleware(app, kit, base_url="https://api.example").covers("/anything")
     with pytest.raises(TypeError, match="not one string"):
         kit_starlette.OAuthMiddleware(app, kit, base_url="https://api.example", paths="/api")
+
+
+def test_fastapi_without_the_handler_keeps_status_and_www_authenticate(kit: Endpoints) -> None:
+    """OAuthRefused is an HTTPException: FastAPI's own handler sends its status, header and advice as JSON."""
+    app = FastAPI()
+
+    @app.get("/api/me")
+    async def me(access: Access = Depends(kit_starlette.oauth_required(kit, base_url=PUBLIC, two_legged=True))) -> Any:  # noqa: B008
+        return {"user": access.user}
+
+    with loopback.serving_asgi(app) as base:
+        wrong = oauth.sign("GET", PUBLIC + "/api/me", oauth.Consumer(CONSUMER.key, "wrong-secret"))
+        reply = loopback.send("GET", base + "/api/me", wrong.headers)
+    assert (reply.status, reply.oauth_problem) == (401, "signature_invalid"), reply.body
+    assert list(reply.json()) == ["detail"]
+    assert "signature" in reply.json()["detail"]

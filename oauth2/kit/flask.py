@@ -8,7 +8,8 @@ its status, ``oauth_problem`` body and ``WWW-Authenticate`` [RFC 5849 §3.2].
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar, cast
+import inspect
+from typing import Any, Callable, Optional, TypeVar, cast
 
 try:
     import flask
@@ -44,14 +45,28 @@ def oauth_required(endpoints: Endpoints, *, base_url: str, two_legged: bool = Fa
     consumer alone is accepted too (``g.oauth.token`` and ``.user`` are None).
     """
 
+    def refusal() -> Optional[flask.Response]:
+        """None once ``flask.g.oauth`` holds the verified access; else the answer to send."""
+        try:
+            flask.g.oauth = endpoints.protect(received_request(base_url), two_legged=two_legged)
+        except oauth2.Error as error:
+            return flask_response(Response.from_error(error, endpoints.realm))
+        return None
+
     def decorate(view: View) -> View:
+        if inspect.iscoroutinefunction(view):
+            # Flask runs an async view in its own event loop (the flask[async] extra): the store is called blocking.
+            @functools.wraps(view)
+            async def verified_async(*args: Any, **kwargs: Any) -> Any:
+                refused = refusal()
+                return refused if refused is not None else await view(*args, **kwargs)
+
+            return cast(View, verified_async)
+
         @functools.wraps(view)
         def verified(*args: Any, **kwargs: Any) -> Any:
-            try:
-                flask.g.oauth = endpoints.protect(received_request(base_url), two_legged=two_legged)
-            except oauth2.Error as error:
-                return flask_response(Response.from_error(error, endpoints.realm))
-            return view(*args, **kwargs)
+            refused = refusal()
+            return refused if refused is not None else view(*args, **kwargs)
 
         return cast(View, verified)
 
