@@ -9,11 +9,11 @@ endpoints.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from typing import Any, Callable, TypeVar, cast
 
 try:
+    from asgiref.sync import iscoroutinefunction
     from django.http import HttpRequest, HttpResponse
     from django.views.decorators.csrf import csrf_exempt
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without Django
@@ -58,7 +58,7 @@ def oauth_required(endpoints: Endpoints, *, base_url: str, two_legged: bool = Fa
     """
 
     def decorate(view: View) -> View:
-        if asyncio.iscoroutinefunction(view):
+        if iscoroutinefunction(view):  # as Django tells an async view
 
             @functools.wraps(view)
             async def verified_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

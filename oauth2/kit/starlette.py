@@ -120,10 +120,11 @@ def replaying(body: bytes, receive: Receive) -> Receive:
 class OAuthRefused(HTTPException):
     """A refused request, raised by the :func:`oauth_required` dependency.
 
-    ``response`` is the kit's answer (:meth:`~oauth2.kit.Response.from_error`). Register :func:`refusal_response` as the
-    app's handler for it (``FastAPI(exception_handlers={OAuthRefused:
-    refusal_response})``) to send it; without, FastAPI answers with the same
-    status and ``WWW-Authenticate`` and a JSON ``detail``.
+    ``response`` is the kit's answer (:meth:`~oauth2.kit.Response.from_error`).
+    Register :func:`refusal_response` as the app's handler for it
+    (``FastAPI(exception_handlers={OAuthRefused: refusal_response})``) to send
+    it; without, FastAPI answers with the same status and ``WWW-Authenticate``
+    and a JSON ``detail``.
     """
 
     def __init__(self, error: oauth2.Error, realm: str = "") -> None:
