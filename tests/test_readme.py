@@ -36,6 +36,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
+import glue_django
 import oauthlib.oauth1
 import pytest
 import redis
@@ -43,7 +44,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from docs_support import README_TEXT, IMAPEndpoints, browse_pin, imap_server_process, marked_block, section_text
 from imap_server import INBOX_MESSAGES
-from loopback import send, serving, serving_asgi
+from loopback import Reply, send, serving, serving_asgi
 from oauthlib.oauth1.rfc5849 import signature as oauthlib_signature
 from redis_server import RedisServer
 from smtp_server import SMTPServers, running_smtp_servers
@@ -676,6 +677,78 @@ def check_kit_wsgi(ran: Ran) -> None:
         revoked = kit_send(base, public, "GET", "/api/me", bob)
         assert (kit_problem(revoked), revoked.oauth_problem) == ((401, "token_revoked"), "token_revoked")
     ran.namespace["store"].close()
+GLUE_CONSUMER = oauth.Consumer("api-key", "api-secret")
+
+
+def glue_send(base: str, public: str, path: str, token: oauth.Token | None = None, *, method: str = "GET",
+              body: str = "", parameters: Mapping[str, str] | None = None) -> Reply:
+    """A request signed by the README's consumer for the public origin, sent to the loopback server; a body is
+    a form POST."""
+    method, headers = ("POST", {"Content-Type": oauth.FORM_CONTENT_TYPE}) if body else (method, None)
+    signed = oauth.sign(method, public + path, GLUE_CONSUMER, token, headers=headers, body=body or None,
+                        parameters=parameters)
+    return send(method, to_loopback(signed.uri, base, public), signed.headers, signed.body)
+
+
+def glue_flow(base: str, public: str, kit: Any) -> oauth.Token:
+    """The three-legged flow through a README app's token endpoints, alice consenting; the token credentials."""
+    reply = glue_send(base, public, "/oauth/request_token", method="POST", parameters={"oauth_callback": "oob"})
+    assert reply.status == 200, reply.body
+    temporary = oauth.Token.from_string(reply.body.decode())
+    temporary.set_verifier(kit.authorize(temporary.key, "alice").verifier)
+    reply = glue_send(base, public, "/oauth/access_token", temporary, method="POST")
+    assert reply.status == 200, reply.body
+    return oauth.Token.from_string(reply.body.decode())
+
+
+def form_problem(reply: Reply) -> tuple[int, str | None, str | None]:
+    """The status, the body's oauth_problem and the WWW-Authenticate header's."""
+    problem = urllib.parse.parse_qs(reply.body.decode()).get("oauth_problem", [None])[0]
+    return reply.status, problem, reply.oauth_problem
+
+
+def check_flask_glue(ran: Ran) -> None:
+    """The Flask app, behind its pinned origin: the flow, a form with a repeated field, two-legged, and a request
+    signed for the Host it was sent to refused."""
+    public = ran.namespace["PUBLIC_ORIGIN"]
+    with serving(ran.namespace["app"]) as base:
+        token = glue_flow(base, public, ran.namespace["kit"])
+        reply = glue_send(base, public, "/whoami", token, body="tag=a&tag=b")
+        assert reply.status == 200, reply.body
+        assert reply.json() == {"consumer": "api-key", "user": "alice", "tags": ["a", "b"]}
+        assert glue_send(base, public, "/whoami").json() == {"consumer": "api-key", "user": None, "tags": []}
+        assert form_problem(glue_send(base, base, "/whoami")) == (401, "signature_invalid", "signature_invalid")
+
+
+def check_django_glue(ran: Ran) -> None:
+    """The urlpatterns, served by Django's WSGI handler: the flow, a CSRF-exempt form POST with a repeated field;
+    a two-legged request refused."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    public = ran.namespace["PUBLIC_ORIGIN"]
+    glue_django.route(ran.namespace["urlpatterns"])
+    with serving(WSGIHandler()) as base:
+        token = glue_flow(base, public, ran.namespace["kit"])
+        reply = glue_send(base, public, "/profile", token, body="tag=a&tag=b")
+        assert reply.status == 200, reply.body
+        assert reply.json() == {"user": "alice", "tags": ["a", "b"]}
+        assert form_problem(glue_send(base, public, "/profile"))[:2] == (400, "parameter_absent")
+
+
+def check_starlette_glue(ran: Ran) -> None:
+    """Both apps under uvicorn: Starlette's middleware lets two-legged requests by, FastAPI's dependency wants a
+    user's token; a wrong secret is a 401 with the oauth_problem form from either."""
+    public = ran.namespace["PUBLIC_ORIGIN"]
+    with serving_asgi(ran.namespace["starlette_app"]) as base:
+        token = glue_flow(base, public, ran.namespace["kit"])
+        assert glue_send(base, public, "/api/whoami", token).json() == {"consumer": "api-key", "user": "alice"}
+        assert glue_send(base, public, "/api/whoami").json() == {"consumer": "api-key", "user": None}
+        assert form_problem(glue_send(base, base, "/api/whoami")) == (401, "signature_invalid", "signature_invalid")
+    with serving_asgi(ran.namespace["fastapi_app"]) as base:
+        token = glue_flow(base, public, ran.namespace["kit"])
+        assert glue_send(base, public, "/profile", token).json() == {"consumer": "api-key", "user": "alice"}
+        assert form_problem(glue_send(base, public, "/profile"))[:2] == (400, "parameter_absent")
+        assert form_problem(glue_send(base, base, "/profile", token)) == (401, "signature_invalid", "signature_invalid")
 
 
 # ------------------------------------------------------------------------ the table
@@ -708,6 +781,9 @@ SECTIONS: dict[str, Section] = {
     "An ASGI provider (Starlette, FastAPI)": Section(
         blocks=(Run({'"/var/lib/my-api/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},
                     check=check_asgi_app),),
+    ),
+    "Framework glue": Section(
+        blocks=(Run(check=check_flask_glue), Run(check=check_django_glue), Run(check=check_starlette_glue)),
     ),
     "Verifying requests (providers)": Section(
         blocks=(
