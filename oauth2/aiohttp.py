@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 try:
     import aiohttp
-    from aiohttp.payload import Payload
+    from aiohttp.payload import BytesPayload, Payload
     from yarl import URL
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without aiohttp
     raise ImportError(
@@ -159,7 +159,8 @@ class OAuth1:
         content_type = request.headers.get("Content-Type")
         signed = sign(
             request.method, url, self.consumer, self.token,
-            headers={"Content-Type": content_type} if content_type else {}, body=body, signature_method=self.signature_method, placement=placement, realm=self.realm,
+            headers={"Content-Type": content_type} if content_type else {}, body=body,
+            signature_method=self.signature_method, placement=placement, realm=self.realm,
             body_hash=self.body_hash, parameters=self.parameters,
         )
         wire_body = signed.body if isinstance(signed.body, bytes) and signed.body != body else None
@@ -189,7 +190,8 @@ async def _send_as(request: aiohttp.ClientRequest, url: str, authorization: Opti
     if authorization is not None:
         request.headers["Authorization"] = authorization
     if body is not None:
-        await request.update_body(body)
+        # With the caller's Content-Type, which aiohttp takes from this payload for a 307/308 hop.
+        await request.update_body(BytesPayload(body, content_type=request.headers.get("Content-Type") or "application/octet-stream"))
 
 
 def _resolved(base: URL, location: str) -> Tuple[URL, ...]:

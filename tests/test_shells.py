@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import httpx
 import loopback
 import pytest
@@ -24,6 +25,7 @@ import requests
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, OAuthlibProvider
 
 import oauth2 as oauth
+import oauth2.aiohttp
 import oauth2.httpx
 import oauth2.requests
 
@@ -118,10 +120,56 @@ class _AsyncFlow:
         pass
 
 
+def _aiohttp_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The requests-style keywords of these tests as aiohttp spells them."""
+    files = kwargs.pop("files", None)
+    if files is not None:
+        form = aiohttp.FormData(kwargs.pop("data", {}))
+        for name, (filename, content, content_type) in files.items():
+            form.add_field(name, content, filename=filename, content_type=content_type)
+        kwargs["data"] = form
+    if "content" in kwargs:
+        kwargs["data"] = kwargs.pop("content")
+    return kwargs
+
+
+def _aiohttp_send(options: dict[str, Any], method: str, url: str, **kwargs: Any) -> Answer:
+    auth = oauth2.aiohttp.OAuth1(options.pop("consumer", CONSUMER), options.pop("token", None), **options)
+
+    async def go() -> Answer:
+        async with aiohttp.ClientSession(middlewares=[auth]) as session, \
+                session.request(method, url, **_aiohttp_kwargs(kwargs)) as r:
+            return Answer(r.status, await r.read(), [h.status for h in r.history])
+
+    return asyncio.run(go())
+
+
+class _AiohttpFlow(_AsyncFlow):
+    """oauth2.aiohttp.OAuth1Client's flow helpers driven from a sync test, one event loop per step."""
+
+    def _run(self, step: str, *args: Any, **kwargs: Any) -> oauth.Token:
+        async def go() -> oauth.Token:
+            async with oauth2.aiohttp.OAuth1Client(self.consumer, self.token) as client:
+                try:
+                    return await getattr(client, step)(*args, **kwargs)  # type: ignore[no-any-return]
+                finally:
+                    self.token = client.token
+
+        return asyncio.run(go())
+
+    def authorization_url(self, url: str) -> str:
+        async def go() -> str:
+            async with oauth2.aiohttp.OAuth1Client(self.consumer, self.token) as client:
+                return client.authorization_url(url)
+
+        return asyncio.run(go())
+
+
 SHELLS = [
     Shell("requests", _requests_send, oauth2.requests.OAuth1Session),
     Shell("httpx", _httpx_send, oauth2.httpx.OAuth1Client),
     Shell("httpx-async", _async_httpx_send, _AsyncFlow),
+    Shell("aiohttp", _aiohttp_send, _AiohttpFlow),
 ]
 
 
