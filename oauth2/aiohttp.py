@@ -191,7 +191,8 @@ async def _send_as(request: aiohttp.ClientRequest, url: str, authorization: Opti
         request.headers["Authorization"] = authorization
     if body is not None:
         # With the caller's Content-Type, which aiohttp takes from this payload for a 307/308 hop.
-        await request.update_body(BytesPayload(body, content_type=request.headers.get("Content-Type") or "application/octet-stream"))
+        content_type = request.headers.get("Content-Type") or "application/octet-stream"
+        await request.update_body(BytesPayload(body, content_type=content_type))
 
 
 def _resolved(base: URL, location: str) -> Tuple[URL, ...]:
