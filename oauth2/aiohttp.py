@@ -96,7 +96,10 @@ class OAuth1:
         client_secret: Optional[str] = None,
         resource_owner_key: Optional[str] = None,
         resource_owner_secret: Optional[str] = None,
+        **unexpected: Any,
     ) -> None:
+        if unexpected:  # named as the other shells name it, whatever Python version
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(unexpected))!r}")
         self.consumer, self.token = _credentials(consumer, token, client_secret, resource_owner_key,
                                                  resource_owner_secret)
         if placement not in ("header", "query", "body"):
@@ -226,8 +229,9 @@ class OAuth1Client:
     ``placement``, ``realm``, ``body_hash``, ``parameters`` and
     ``sign_redirects`` are :class:`OAuth1`'s, the other options
     ``aiohttp.ClientSession``'s (``middlewares=`` run after the signing one).
-    Use it as ``async with``; ``request``, ``get`` and ``post`` are the
-    session's, ``session`` is the session itself. The checks are those of
+    Make it in a coroutine, as aiohttp wants its sessions, and use it as
+    ``async with``; ``request``, ``get`` and ``post`` are the session's,
+    ``session`` is the session itself. The checks are those of
     :class:`oauth2.Client` (ProviderError, CallbackNotConfirmed).
     """
 
