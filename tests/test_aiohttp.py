@@ -170,7 +170,10 @@ def test_a_rewritten_url_verifies_at_oauthlib(provider: OAuthlibProvider, path: 
 @pytest.mark.parametrize("path", REWRITTEN)
 def test_a_redirect_to_a_rewritten_url_verifies_at_oauthlib(provider: OAuthlibProvider, path: str, code: int) -> None:
     auth = oauth2.aiohttp.OAuth1(CONSUMER)
-    start = provider.url(f"/redirect/{code}?to=" + quote(provider.url("/two_legged" + path), safe=""))
+    location = provider.url("/two_legged" + path)
+    if not location.isascii():
+        location = str(URL(location))  # a header is ASCII: the server sends the URL encoded
+    start = provider.url(f"/redirect/{code}?to=" + quote(location, safe=""))
     status, body, history = run(fetch(start, auth, "POST", json={"k": "\u00e9"}))
     assert (status, history) == (200, [code]), body
     assert [(r.endpoint, r.valid) for r in provider.requests] == [("redirect", True), ("two_legged", True)]
