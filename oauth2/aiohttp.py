@@ -1,4 +1,4 @@
-"""OAuth 1.0a for ``aiohttp`` (3.12 or later): ``aiohttp.ClientSession(middlewares=[OAuth1(consumer, token)])``.
+"""OAuth 1.0a for ``aiohttp`` (3.12.2 or later): ``aiohttp.ClientSession(middlewares=[OAuth1(consumer, token)])``.
 
 Needs the ``aiohttp`` package (this library's ``aiohttp`` extra). The
 middleware signs each request with :func:`oauth2.sign` as yarl will put it on
@@ -38,9 +38,10 @@ from . import (
     signs_redirect,
 )
 
-if not hasattr(aiohttp, "ClientMiddlewareType"):  # pragma: no cover - aiohttp before 3.12
+# Client middlewares came in 3.12.0, the request body they can read and replace in 3.12.1 (withdrawn).
+if not hasattr(aiohttp.ClientRequest, "update_body"):  # pragma: no cover - aiohttp before 3.12.2
     raise ImportError(
-        "oauth2.aiohttp needs aiohttp 3.12 or later, for client middlewares: pip install 'aiohttp>=3.12'."
+        "oauth2.aiohttp needs aiohttp 3.12.2 or later, for client middlewares: pip install 'aiohttp>=3.12.2'."
     )
 
 __all__ = ["OAuth1", "OAuth1Client"]
@@ -54,8 +55,8 @@ class _Sent(NamedTuple):
     auth: OAuth1
     first_url: str  # whose origin decides which hops are signed
     location: Tuple[URL, ...]  # where the redirect points, as aiohttp may resolve it
-    payload: object  # the body object sent, which aiohttp resends on a 307/308 hop
-    body: bytes  # the caller's body, what a 307/308 hop is signed from
+    keeps_body: bool  # whether aiohttp resends the body on the hop (307, 308; 301 and 302 but after a POST)
+    body: bytes  # the caller's body, what such a hop is signed and sent with
 
 
 # aiohttp calls the middleware once per hop, all from the task that made the
@@ -133,7 +134,8 @@ class OAuth1:
         response = await handler(request)
         location = response.headers.get("Location") if response.status in _REDIRECTS else None
         if location is not None:
-            _REDIRECTED.set(_Sent(self, first_url, _resolved(response.url, location), request.body, body))
+            keeps_body = response.status in (307, 308) or (response.status in (301, 302) and request.method != "POST")
+            _REDIRECTED.set(_Sent(self, first_url, _resolved(response.url, location), keeps_body, body))
         return response
 
     def signs_hop(self, first_url: str, hop_url: str) -> bool:
@@ -147,8 +149,9 @@ class OAuth1:
     async def _sign(self, request: aiohttp.ClientRequest, hop: Optional[_Sent]) -> Tuple[str, bytes]:
         """Sign ``request`` in place; the first URL of its redirects and the caller's body."""
         placement, url = self.placement, str(request.url)
-        # A 307/308 hop resends the body sent, which may carry the spent OAuth parameters: the caller's goes instead.
-        resent = hop is not None and request.body is hop.payload
+        # A hop that keeps the body would resend the one sent, with the spent OAuth parameters in the body
+        # placement (and, before aiohttp 3.12.x, nothing of a file or a stream): the caller's goes instead.
+        resent = hop is not None and hop.keeps_body and bool(hop.body)
         body = hop.body if hop is not None and resent else await _body_of(request)
         if hop is not None:
             if placement == "query":
