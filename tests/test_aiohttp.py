@@ -273,7 +273,7 @@ def test_plaintext_never_goes_to_another_origin_even_when_opted_in() -> None:
 
 
 def test_a_hop_back_to_the_first_origin_is_signed_and_stale_query_parameters_dropped() -> None:
-    """A (aiohttp server) -> B (embedded provider's 404, unsigned) is not needed: A -> A?oauth_... echoes."""
+    """A Location that echoes OAuth parameters back: the hop is signed afresh, without the stale ones."""
     async def test(server: WebServer) -> None:
         auth = oauth2.aiohttp.OAuth1(CONSUMER, placement="query")
         # The Location echoes OAuth parameters of a previous request: they are not signed again.
