@@ -210,7 +210,7 @@ def _resolved(base: URL, location: str) -> Tuple[URL, ...]:
 
 
 def _without_oauth_query(url: str) -> str:
-    """``url`` without the ``oauth_`` parameters of its query, the rest as written."""
+    """``url`` without the ``oauth_`` parameters of its query, the rest as written (stand-in: _strip_oauth_query)."""
     scheme, netloc, path, query, fragment = urlsplit(url)
     kept = [p for p in query.split("&") if not unquote(p.split("=", 1)[0]).startswith("oauth_")] \
         if "oauth_" in query else None
@@ -218,6 +218,11 @@ def _without_oauth_query(url: str) -> str:
 
 
 # ------------------------------------------------------------ the three-legged flow
+
+# The core keeps private what the requests and httpx shells share (_Signer, _FlowSteps, _spelt_credentials,
+# _token_response, _authorization_url, _strip_oauth_query). This module imports public names only, so it
+# holds the smallest stand-ins for them, each marked "stand-in": replace them with the public names once
+# the core has them.
 
 
 # The options of OAuth1Client that are OAuth1's; the others are aiohttp.ClientSession's.
@@ -273,6 +278,7 @@ class OAuth1Client:
 
     def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
+        # Stand-in: _FlowSteps.authorization_url, _authorization_url.
         token = token or self.token
         if token is None:
             raise Error("There is no request token to authorize: call fetch_request_token first.")
@@ -286,6 +292,7 @@ class OAuth1Client:
         The verifier is kept on ``self.token``, so that ``fetch_access_token(url)``
         needs no other. Raises oauth2.Error as ``oauth2.httpx`` does.
         """
+        # Stand-in: _FlowSteps.parse_authorization_response.
         try:
             fields = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True, max_num_fields=MAX_PARAMETERS))
         except ValueError as exc:
@@ -320,6 +327,7 @@ class OAuth1Client:
     async def _fetch_token(self, method: str, url: str, auth: OAuth1, require_callback_confirmed: bool,
                            kwargs: Dict[str, Any]) -> Token:
         """Send one token request signed by ``auth``; the token answered becomes ``self.token``."""
+        # Stand-in: _FlowSteps._took, _token_response.
         async with self.session.request(method, url, middlewares=(auth, *self._others), **kwargs) as response:
             content = await response.read()
         if not 200 <= response.status < 300:
@@ -341,7 +349,7 @@ def _credentials(
     consumer: Union[Consumer, str], token: Union[Token, str, None], client_secret: Optional[str],
     resource_owner_key: Optional[str], resource_owner_secret: Optional[str],
 ) -> Tuple[Consumer, Optional[Token]]:
-    """The Consumer and Token, given as objects or spelt as requests-oauthlib does (as the other shells take them)."""
+    """The Consumer and Token, given as objects or spelt as requests-oauthlib does (stand-in: _spelt_credentials)."""
     if isinstance(consumer, (str, bytes)):
         if isinstance(token, (str, bytes)):
             if client_secret is not None:

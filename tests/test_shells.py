@@ -89,29 +89,32 @@ def _async_httpx_send(options: dict[str, Any], method: str, url: str, **kwargs: 
 
 
 class _AsyncFlow:
-    """AsyncOAuth1Client's flow helpers driven from a sync test, one event loop per step."""
+    """An async client's flow helpers driven from a sync test, one event loop per step."""
+
+    client: Any = oauth2.httpx.AsyncOAuth1Client
 
     def __init__(self, consumer: oauth.Consumer) -> None:
         self.consumer, self.token = consumer, None
 
-    def _run(self, step: str, *args: Any, **kwargs: Any) -> oauth.Token:
-        async def go() -> oauth.Token:
-            async with oauth2.httpx.AsyncOAuth1Client(self.consumer, self.token) as client:
+    def _run(self, step: str, *args: Any, **kwargs: Any) -> Any:
+        async def go() -> Any:
+            async with self.client(self.consumer, self.token) as client:
                 try:
-                    return await getattr(client, step)(*args, **kwargs)  # type: ignore[no-any-return]
+                    result = getattr(client, step)(*args, **kwargs)
+                    return await result if asyncio.iscoroutine(result) else result
                 finally:
                     self.token = client.token
 
         return asyncio.run(go())
 
     def fetch_request_token(self, *args: Any, **kwargs: Any) -> oauth.Token:
-        return self._run("fetch_request_token", *args, **kwargs)
+        return self._run("fetch_request_token", *args, **kwargs)  # type: ignore[no-any-return]
 
     def fetch_access_token(self, *args: Any, **kwargs: Any) -> oauth.Token:
-        return self._run("fetch_access_token", *args, **kwargs)
+        return self._run("fetch_access_token", *args, **kwargs)  # type: ignore[no-any-return]
 
     def authorization_url(self, url: str) -> str:
-        return oauth2.httpx.AsyncOAuth1Client(self.consumer, self.token).authorization_url(url)
+        return self._run("authorization_url", url)  # type: ignore[no-any-return]
 
     def __enter__(self) -> _AsyncFlow:
         return self
@@ -145,24 +148,7 @@ def _aiohttp_send(options: dict[str, Any], method: str, url: str, **kwargs: Any)
 
 
 class _AiohttpFlow(_AsyncFlow):
-    """oauth2.aiohttp.OAuth1Client's flow helpers driven from a sync test, one event loop per step."""
-
-    def _run(self, step: str, *args: Any, **kwargs: Any) -> oauth.Token:
-        async def go() -> oauth.Token:
-            async with oauth2.aiohttp.OAuth1Client(self.consumer, self.token) as client:
-                try:
-                    return await getattr(client, step)(*args, **kwargs)  # type: ignore[no-any-return]
-                finally:
-                    self.token = client.token
-
-        return asyncio.run(go())
-
-    def authorization_url(self, url: str) -> str:
-        async def go() -> str:
-            async with oauth2.aiohttp.OAuth1Client(self.consumer, self.token) as client:
-                return client.authorization_url(url)
-
-        return asyncio.run(go())
+    client = oauth2.aiohttp.OAuth1Client
 
 
 SHELLS = [
