@@ -62,7 +62,8 @@ class _Sent(NamedTuple):
 # aiohttp calls the middleware once per hop, all from the task that made the
 # request, with nothing that ties a hop to the request it came from: the
 # middleware notes the redirect it returned in the task's context, and the
-# next request through it to that Location is that redirect's hop.
+# next request through it to that Location is that redirect's hop (so is
+# one made by hand after allow_redirects=False: it follows the redirect too).
 _REDIRECTED: contextvars.ContextVar[Optional[_Sent]] = contextvars.ContextVar("oauth2.aiohttp.redirected", default=None)
 
 
@@ -138,10 +139,11 @@ class OAuth1:
             _REDIRECTED.set(_Sent(self, first_url, _resolved(response.url, location), keeps_body, body))
         return response
 
-    def signs_hop(self, first_url: str, hop_url: str) -> bool:
+    def _signs_hop(self, first_url: str, hop_url: str) -> bool:
         """Whether a redirect hop to ``hop_url`` of a request first sent to ``first_url`` is signed.
 
-        The library's redirect rule, :func:`oauth2.signs_redirect`, with these settings.
+        The library's redirect rule, :func:`oauth2.signs_redirect`, with these settings: the one
+        call that decides, to become the core's ``redirect_hop()`` when it has one.
         """
         return signs_redirect(first_url, hop_url, sign_redirects=self.sign_redirects,
                               signature_method=self.signature_method)
@@ -158,7 +160,7 @@ class OAuth1:
                 url = _without_oauth_query(url)  # the Location may echo the previous hop's OAuth parameters
             elif placement == "body" and not body:
                 placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
-            if not self.signs_hop(hop.first_url, url):
+            if not self._signs_hop(hop.first_url, url):
                 # Sent as the caller's request; a later hop back to the first origin is signed.
                 await _send_as(request, url, None, body if resent else None)
                 return hop.first_url, body
