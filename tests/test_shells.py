@@ -1,9 +1,9 @@
-"""``oauth2.requests`` and ``oauth2.httpx`` over real HTTP against the oauthlib provider (issue 15).
+"""``oauth2.requests``, ``oauth2.httpx`` and ``oauth2.aiohttp`` over real HTTP against the oauthlib provider (issue 15).
 
 Every verdict is oauthlib's (``tests/oauthlib_provider.py``); the assertions
 read the provider's records of what arrived on the wire. Each test runs once
-per shell: requests, httpx's sync client and httpx's async client (driven by
-``asyncio.run``).
+per shell: requests, httpx's sync client, httpx's async client and the aiohttp
+middleware (the async ones driven by ``asyncio.run``).
 """
 
 from __future__ import annotations
@@ -370,7 +370,8 @@ def test_httpx_oauth1_clients_follow_the_origin_rule(provider: OAuthlibProvider,
 
 
 def test_sign_redirects_is_checked_by_every_shell() -> None:
-    for make in (oauth2.requests.OAuth1Session, oauth2.httpx.OAuth1Client, oauth2.httpx.AsyncOAuth1Client):
+    for make in (oauth2.requests.OAuth1Session, oauth2.httpx.OAuth1Client, oauth2.httpx.AsyncOAuth1Client,
+                 oauth2.aiohttp.OAuth1):
         with pytest.raises(ValueError, match="sign_redirects must be one of"):
             make(CONSUMER, sign_redirects="yes")
 
@@ -472,7 +473,7 @@ def test_a_plain_requests_session_resends_the_callers_body_without_the_oauth_par
     assert provider.requests[1].body == b"a=1"  # the caller's body; the spent signature stays behind
 
 
-@pytest.mark.parametrize("auth", [oauth2.requests.OAuth1, oauth2.httpx.OAuth1])
+@pytest.mark.parametrize("auth", [oauth2.requests.OAuth1, oauth2.httpx.OAuth1, oauth2.aiohttp.OAuth1])
 def test_plaintext_in_the_body_is_refused(auth: Any) -> None:
     with pytest.raises(ValueError, match="PLAINTEXT signatures cannot go in the body"):
         auth(CONSUMER, signature_method=oauth.SignatureMethod_PLAINTEXT(), placement="body")
@@ -497,7 +498,7 @@ def test_importing_oauth2_imports_neither_requests_nor_httpx() -> None:
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("extra", ["requests", "httpx"])
+@pytest.mark.parametrize("extra", ["requests", "httpx", "aiohttp"])
 def test_a_missing_library_names_the_extra(extra: str) -> None:
     code = f"import sys; sys.modules[{extra!r}] = None; import oauth2.{extra}"
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
