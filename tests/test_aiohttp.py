@@ -226,6 +226,22 @@ def test_each_same_origin_hop_is_signed_afresh(code: int, keeps_body: bool, kind
     with_web(test)
 
 
+@pytest.mark.parametrize("requote", [True, False])
+def test_a_hop_is_signed_as_sent_whether_aiohttp_requotes_the_location_or_not(requote: bool) -> None:
+    async def test(server: WebServer) -> None:
+        auth = oauth2.aiohttp.OAuth1(CONSUMER)
+        to = quote("/verify/end%7e?x=%7e(1)&y=a+b", safe="")
+        async with aiohttp.ClientSession(middlewares=[auth], requote_redirect_url=requote) as session, \
+                session.post(f"{server.base}/redirect/307?to={to}", data=b"body") as r:
+            assert (r.status, [h.status for h in r.history]) == (200, [307]), await r.text()
+        hop_target = server.seen[1][1]
+        assert hop_target == ("/verify/end~?x=~(1)&y=a+b" if requote else "/verify/end%7e?x=%7e(1)&y=a+b")
+        assert "oauth_signature=" in server.seen[1][2]["Authorization"]
+        assert server.errors() == []
+
+    with_web(test)
+
+
 @pytest.mark.parametrize("code", [302, 303, 307, 308])
 @pytest.mark.parametrize("placement", ["header", "query", "body"])
 def test_a_hop_to_another_origin_goes_unsigned(code: int, placement: str) -> None:
