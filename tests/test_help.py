@@ -12,6 +12,7 @@ import pytest
 from test_api import API_1_9
 
 import oauth2 as oauth
+import oauth2.aiohttp
 import oauth2.httpx
 import oauth2.requests
 
@@ -57,7 +58,7 @@ def test_dir_lists_every_1_9_name_and_each_is_importable() -> None:
     assert set(names_1_9) <= set(namespace)
 
 
-@pytest.mark.parametrize("auth", [oauth2.requests.OAuth1, oauth2.httpx.OAuth1])
+@pytest.mark.parametrize("auth", [oauth2.requests.OAuth1, oauth2.httpx.OAuth1, oauth2.aiohttp.OAuth1])
 def test_oauth1_repr_shows_the_settings_and_no_secret(auth: Any) -> None:
     consumer, token = oauth.Consumer("ck", "consumer-s3cret"), oauth.Token("tk", "token-s3cret")
     shown = repr(auth(consumer, token, signature_method=oauth.SignatureMethod_HMAC_SHA256(), realm="photos"))

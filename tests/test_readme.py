@@ -778,6 +778,9 @@ SECTIONS: dict[str, Section] = {
     "With httpx": Section(
         blocks=(Run(twitter("request_token", "authorize", "access_token", "verify_credentials"), check=check_shell),),
     ),
+    "With aiohttp": Section(
+        blocks=(Run(twitter("request_token", "authorize", "access_token", "verify_credentials"), check=check_shell),),
+    ),
     "An ASGI provider (Starlette, FastAPI)": Section(
         blocks=(Run({'"/var/lib/my-api/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},
                     check=check_asgi_app),),

@@ -1,9 +1,9 @@
-"""``oauth2.requests`` and ``oauth2.httpx`` over real HTTP against the oauthlib provider (issue 15).
+"""``oauth2.requests``, ``oauth2.httpx`` and ``oauth2.aiohttp`` over real HTTP against the oauthlib provider (issue 15).
 
 Every verdict is oauthlib's (``tests/oauthlib_provider.py``); the assertions
 read the provider's records of what arrived on the wire. Each test runs once
-per shell: requests, httpx's sync client and httpx's async client (driven by
-``asyncio.run``).
+per shell: requests, httpx's sync client, httpx's async client and the aiohttp
+middleware (the async ones driven by ``asyncio.run``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import httpx
 import loopback
 import pytest
@@ -24,6 +25,7 @@ import requests
 from oauthlib_provider import CONSUMER_KEY, CONSUMER_SECRET, OAuthlibProvider
 
 import oauth2 as oauth
+import oauth2.aiohttp
 import oauth2.httpx
 import oauth2.requests
 
@@ -87,29 +89,32 @@ def _async_httpx_send(options: dict[str, Any], method: str, url: str, **kwargs: 
 
 
 class _AsyncFlow:
-    """AsyncOAuth1Client's flow helpers driven from a sync test, one event loop per step."""
+    """An async client's flow helpers driven from a sync test, one event loop per step."""
+
+    client: Any = oauth2.httpx.AsyncOAuth1Client
 
     def __init__(self, consumer: oauth.Consumer) -> None:
         self.consumer, self.token = consumer, None
 
-    def _run(self, step: str, *args: Any, **kwargs: Any) -> oauth.Token:
-        async def go() -> oauth.Token:
-            async with oauth2.httpx.AsyncOAuth1Client(self.consumer, self.token) as client:
+    def _run(self, step: str, *args: Any, **kwargs: Any) -> Any:
+        async def go() -> Any:
+            async with self.client(self.consumer, self.token) as client:
                 try:
-                    return await getattr(client, step)(*args, **kwargs)  # type: ignore[no-any-return]
+                    result = getattr(client, step)(*args, **kwargs)
+                    return await result if asyncio.iscoroutine(result) else result
                 finally:
                     self.token = client.token
 
         return asyncio.run(go())
 
     def fetch_request_token(self, *args: Any, **kwargs: Any) -> oauth.Token:
-        return self._run("fetch_request_token", *args, **kwargs)
+        return self._run("fetch_request_token", *args, **kwargs)  # type: ignore[no-any-return]
 
     def fetch_access_token(self, *args: Any, **kwargs: Any) -> oauth.Token:
-        return self._run("fetch_access_token", *args, **kwargs)
+        return self._run("fetch_access_token", *args, **kwargs)  # type: ignore[no-any-return]
 
     def authorization_url(self, url: str) -> str:
-        return oauth2.httpx.AsyncOAuth1Client(self.consumer, self.token).authorization_url(url)
+        return self._run("authorization_url", url)  # type: ignore[no-any-return]
 
     def __enter__(self) -> _AsyncFlow:
         return self
@@ -118,10 +123,39 @@ class _AsyncFlow:
         pass
 
 
+def _aiohttp_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The requests-style keywords of these tests as aiohttp spells them."""
+    files = kwargs.pop("files", None)
+    if files is not None:
+        form = aiohttp.FormData(kwargs.pop("data", {}))
+        for name, (filename, content, content_type) in files.items():
+            form.add_field(name, content, filename=filename, content_type=content_type)
+        kwargs["data"] = form
+    if "content" in kwargs:
+        kwargs["data"] = kwargs.pop("content")
+    return kwargs
+
+
+def _aiohttp_send(options: dict[str, Any], method: str, url: str, **kwargs: Any) -> Answer:
+    auth = oauth2.aiohttp.OAuth1(options.pop("consumer", CONSUMER), options.pop("token", None), **options)
+
+    async def go() -> Answer:
+        async with aiohttp.ClientSession(middlewares=[auth]) as session, \
+                session.request(method, url, **_aiohttp_kwargs(kwargs)) as r:
+            return Answer(r.status, await r.read(), [h.status for h in r.history])
+
+    return asyncio.run(go())
+
+
+class _AiohttpFlow(_AsyncFlow):
+    client = oauth2.aiohttp.OAuth1Client
+
+
 SHELLS = [
     Shell("requests", _requests_send, oauth2.requests.OAuth1Session),
     Shell("httpx", _httpx_send, oauth2.httpx.OAuth1Client),
     Shell("httpx-async", _async_httpx_send, _AsyncFlow),
+    Shell("aiohttp", _aiohttp_send, _AiohttpFlow),
 ]
 
 
@@ -336,7 +370,8 @@ def test_httpx_oauth1_clients_follow_the_origin_rule(provider: OAuthlibProvider,
 
 
 def test_sign_redirects_is_checked_by_every_shell() -> None:
-    for make in (oauth2.requests.OAuth1Session, oauth2.httpx.OAuth1Client, oauth2.httpx.AsyncOAuth1Client):
+    for make in (oauth2.requests.OAuth1Session, oauth2.httpx.OAuth1Client, oauth2.httpx.AsyncOAuth1Client,
+                 oauth2.aiohttp.OAuth1):
         with pytest.raises(ValueError, match="sign_redirects must be one of"):
             make(CONSUMER, sign_redirects="yes")
 
@@ -438,7 +473,7 @@ def test_a_plain_requests_session_resends_the_callers_body_without_the_oauth_par
     assert provider.requests[1].body == b"a=1"  # the caller's body; the spent signature stays behind
 
 
-@pytest.mark.parametrize("auth", [oauth2.requests.OAuth1, oauth2.httpx.OAuth1])
+@pytest.mark.parametrize("auth", [oauth2.requests.OAuth1, oauth2.httpx.OAuth1, oauth2.aiohttp.OAuth1])
 def test_plaintext_in_the_body_is_refused(auth: Any) -> None:
     with pytest.raises(ValueError, match="PLAINTEXT signatures cannot go in the body"):
         auth(CONSUMER, signature_method=oauth.SignatureMethod_PLAINTEXT(), placement="body")
@@ -463,7 +498,7 @@ def test_importing_oauth2_imports_neither_requests_nor_httpx() -> None:
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("extra", ["requests", "httpx"])
+@pytest.mark.parametrize("extra", ["requests", "httpx", "aiohttp"])
 def test_a_missing_library_names_the_extra(extra: str) -> None:
     code = f"import sys; sys.modules[{extra!r}] = None; import oauth2.{extra}"
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr

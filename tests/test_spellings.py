@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, Callable
 
+import aiohttp
 import httpx
 import pytest
 import requests
@@ -19,6 +20,7 @@ from docs_support import browse_pin
 from loopback import send
 
 import oauth2 as oauth
+import oauth2.aiohttp
 import oauth2.httpx
 import oauth2.requests
 from oauth2.provider import Provider
@@ -70,7 +72,25 @@ def get_with_httpx_auth(url: str, *args: Any, **kwargs: Any) -> tuple[int, Any]:
     return r.status_code, r.json()
 
 
-GETS = [get_with_requests, get_with_httpx, get_with_async_httpx, get_with_requests_auth, get_with_httpx_auth]
+def get_with_aiohttp(url: str, *args: Any, **kwargs: Any) -> tuple[int, Any]:
+    async def go() -> tuple[int, Any]:
+        async with oauth2.aiohttp.OAuth1Client(*args, **kwargs) as client, client.get(url) as r:
+            return r.status, await r.json()
+
+    return asyncio.run(go())
+
+
+def get_with_aiohttp_middleware(url: str, *args: Any, **kwargs: Any) -> tuple[int, Any]:
+    async def go() -> tuple[int, Any]:
+        async with aiohttp.ClientSession(middlewares=[oauth2.aiohttp.OAuth1(*args, **kwargs)]) as session, \
+                session.get(url) as r:
+            return r.status, await r.json()
+
+    return asyncio.run(go())
+
+
+GETS = [get_with_requests, get_with_httpx, get_with_async_httpx, get_with_requests_auth, get_with_httpx_auth,
+        get_with_aiohttp, get_with_aiohttp_middleware]
 
 
 @pytest.mark.parametrize("get", GETS, ids=lambda f: f.__name__)
@@ -90,7 +110,7 @@ def test_key_and_secret_spellings_sign_for_the_provider(
 
 
 @pytest.mark.parametrize("make", [oauth2.requests.OAuth1Session, oauth2.requests.OAuth1, oauth2.httpx.OAuth1,
-                                  oauth2.httpx.OAuth1Client])
+                                  oauth2.httpx.OAuth1Client, oauth2.aiohttp.OAuth1])
 def test_ambiguous_spellings_are_type_errors(make: Callable[..., Any]) -> None:
     consumer, token = oauth.Consumer("key", "secret"), oauth.Token("t", "ts")
     with pytest.raises(TypeError, match=r"^The consumer secret is given twice: as the second argument and as "
@@ -110,7 +130,8 @@ def test_ambiguous_spellings_are_type_errors(make: Callable[..., Any]) -> None:
         make("key", resource_owner_key="t", resource_owner_secret="ts")
 
 
-@pytest.mark.parametrize("make", [oauth2.requests.OAuth1Session, oauth2.requests.OAuth1, oauth2.httpx.OAuth1])
+@pytest.mark.parametrize("make", [oauth2.requests.OAuth1Session, oauth2.requests.OAuth1, oauth2.httpx.OAuth1,
+                                  oauth2.aiohttp.OAuth1])
 def test_a_wrong_keyword_names_the_public_class(make: Callable[..., Any]) -> None:
     with pytest.raises(TypeError) as raised:
         make("key", "secret", resource_owner_kye="t")
@@ -146,11 +167,12 @@ class Flow:
         self.session.close()
 
     def step(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if self.name != "httpx-async":
+        if self.name not in ("httpx-async", "aiohttp"):
             return getattr(self.session, name)(*args, **kwargs)
+        make = oauth2.httpx.AsyncOAuth1Client if self.name == "httpx-async" else oauth2.aiohttp.OAuth1Client
 
         async def go() -> Any:
-            async with oauth2.httpx.AsyncOAuth1Client(self.key, client_secret=self.secret) as client:
+            async with make(self.key, client_secret=self.secret) as client:
                 client.token = self.session.token
                 result = getattr(client, name)(*args, **kwargs)
                 result = await result if asyncio.iscoroutine(result) else result
@@ -168,7 +190,7 @@ class Flow:
                               resource_owner_secret=token.secret)
 
 
-@pytest.fixture(params=["requests", "httpx", "httpx-async"])
+@pytest.fixture(params=["requests", "httpx", "httpx-async", "aiohttp"])
 def flow(request: pytest.FixtureRequest, provider: Provider) -> Iterator[Flow]:
     with Flow(request.param, provider.consumer) as f:
         yield f
