@@ -27,6 +27,7 @@ import time
 import urllib.parse
 import webbrowser
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -44,6 +45,10 @@ from typing import (
 import httplib2
 
 import oauth2
+
+if TYPE_CHECKING:
+    from oauth2.kit import ProviderStore
+    from oauth2.provider import Provider
 
 ENVIRONMENT = {
     "consumer_key": "OAUTH_CONSUMER_KEY",
@@ -922,7 +927,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 STORE_METHODS = ["HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512", "RSA-SHA1", "RSA-SHA256", "RSA-SHA512"]
 
 
-def serve_banner(provider: Any, args: argparse.Namespace) -> str:
+def serve_banner(provider: Provider, args: argparse.Namespace) -> str:
     """What ``serve`` prints once it listens: its endpoints and its consumer, as lines or one JSON object."""
     consumer = provider.consumer
     fields = {"base_url": provider.base_url, "request_token_url": provider.request_token_url,
@@ -945,7 +950,7 @@ def serve_banner(provider: Any, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def open_store(url: str) -> Any:
+def open_store(url: str) -> ProviderStore:
     """The provider store ``url`` names (``oauth2.provider.open_store``), a bad URL being a usage error."""
     from oauth2.provider import open_store as open_provider_store
 
@@ -957,7 +962,7 @@ def open_store(url: str) -> Any:
         raise oauth2.Error(f"cannot open the SQLite store: {exc}") from None
 
 
-def close_store(store: Any) -> None:
+def close_store(store: ProviderStore) -> None:
     """Close the store's connections, if it has any."""
     close = getattr(store, "close", None)
     if close is not None:
@@ -965,7 +970,7 @@ def close_store(store: Any) -> None:
 
 
 @contextlib.contextmanager
-def persistent_store(args: argparse.Namespace) -> Iterator[Any]:
+def persistent_store(args: argparse.Namespace) -> Iterator[ProviderStore]:
     """The store of ``--store``, which must outlive this command (not ``memory:``), closed afterwards."""
     if args.store == "memory:":
         raise UsageError("a memory: store lives inside one 'oauth2 serve': give --store sqlite:///PATH")
