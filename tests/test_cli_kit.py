@@ -253,3 +253,17 @@ def test_open_store_reads_the_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         open_store(b"memory:")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="MemoryStore cannot list"):
         remove_consumer(MemoryStore(), "key")
+
+
+def test_a_reloaded_consent_page_redirects_with_the_same_verifier() -> None:
+    with Provider() as provider:
+        client = oauth.Client(provider.consumer)  # type: ignore[arg-type]
+        client.fetch_request_token(provider.request_token_url, callback="https://app.example/cb?from=demo")
+        url = client.authorization_url(provider.authorize_url)
+        first, again = send("GET", url), send("GET", url)
+        assert first.status == again.status == 302
+        assert first.headers["Location"] == again.headers["Location"]
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(first.headers["Location"]).query))
+        assert query["from"] == "demo"
+        assert client.fetch_access_token(provider.access_token_url, query["oauth_verifier"]).key
+        assert send("GET", url).status == 401  # exchanged: the page is gone
