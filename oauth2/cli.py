@@ -18,6 +18,7 @@ import secrets
 import shlex
 import signal
 import socket
+import sqlite3
 import ssl
 import stat
 import sys
@@ -25,11 +26,29 @@ import tempfile
 import time
 import urllib.parse
 import webbrowser
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    NamedTuple,
+    NoReturn,
+    Optional,
+    Sequence,
+    TextIO,
+    Tuple,
+)
 
 import httplib2
 
 import oauth2
+
+if TYPE_CHECKING:
+    from oauth2.kit import ProviderStore
+    from oauth2.provider import Provider
 
 ENVIRONMENT = {
     "consumer_key": "OAUTH_CONSUMER_KEY",
@@ -811,7 +830,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Run the three-legged flow against the embedded provider, showing each step."""
     from oauth2.provider import Provider
 
-    with Provider() as provider:
+    consumer = oauth2.Consumer("demo-consumer", secrets.token_hex(16))
+    with Provider(consumer=consumer) as provider:
         last = 0
 
         def show(step: str) -> None:
@@ -830,8 +850,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
             return content.decode()
 
         out.write(f"Embedded OAuth 1.0a provider on {provider.base_url}\n")
-        out.write(f"Consumer key: {provider.consumer.key} (the secret stays secret)\n")
-        client = oauth2.Client(provider.consumer)
+        out.write(f"Consumer key: {consumer.key} (the secret stays secret)\n")
+        client = oauth2.Client(consumer)
         request_token = client.fetch_request_token(provider.request_token_url)
         show(f"1. Request token: {request_token.key} (callback confirmed: {request_token.callback_confirmed})")
 
@@ -862,28 +882,183 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
-    """Serve the embedded demo provider on 127.0.0.1 until interrupted (Ctrl-C), to try the other commands on."""
+    """Serve the embedded provider on 127.0.0.1 until interrupted (Ctrl-C), to try the other commands on.
+
+    By default it keeps everything in memory, knows one consumer, and approves
+    every authorization at once as alice. With --store sqlite:///PATH (or a
+    PostgreSQL URL) it keeps consumers and tokens across restarts, knows the
+    consumers 'oauth2 consumers add' registered, and asks on a consent page
+    unless --auto-approve USER.
+    """
     from oauth2.provider import Provider
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 1 to 65535 (or 0 for a free one), not {args.port}")
-    consumer = oauth2.Consumer(args.consumer_key or secrets.token_hex(8),
-                               args.consumer_secret or secrets.token_hex(16))
-    provider = Provider(port=args.port, consumer=consumer)
-    # SIGTERM (kill, a service manager) ends it as Ctrl-C does.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    in_memory = args.store == "memory:"
+    consumer = None
+    if in_memory:
+        consumer = oauth2.Consumer(args.consumer_key or secrets.token_hex(8),
+                                   args.consumer_secret or secrets.token_hex(16))
+    elif args.consumer_key is not None or args.consumer_secret is not None:
+        raise UsageError("with --store, register consumers with 'oauth2 consumers add --store URL' "
+                         "instead of --consumer-key and --consumer-secret")
+    if args.auto_approve is not None and not args.auto_approve.strip():
+        raise UsageError("--auto-approve takes the name of the user who approves, such as alice")
+    user = args.auto_approve or "alice"
+    store = open_store(args.store)
     try:
-        out.write(f"Embedded OAuth 1.0a provider on {provider.base_url} (Ctrl-C to stop)\n"
-                  f"request-token URL: {provider.request_token_url}\n"
-                  f"authorize URL: {provider.authorize_url}\n"
-                  f"access-token URL: {provider.access_token_url}\n"
-                  f"protected resource: {provider.resource_url}\n"
-                  f"consumer key: {consumer.key}\n"
-                  f"consumer secret: {consumer.secret}\n")
-        out.flush()
-        provider.serve_forever()
-    except KeyboardInterrupt:
-        out.write("Stopped.\n")
+        provider = Provider(port=args.port, consumer=consumer, store=store, user=user,
+                            auto_approve=in_memory or args.auto_approve is not None,
+                            signature_methods=None if in_memory else STORE_METHODS)
+        # SIGTERM (kill, a service manager) ends it as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            out.write(serve_banner(provider, args) + "\n")
+            out.flush()
+            provider.serve_forever()
+        except KeyboardInterrupt:
+            out.write("Stopped.\n")
+    finally:
+        close_store(store)
+    return 0
+
+
+#: The methods a provider with a store accepts; each consumer's --signature-methods narrows them.
+STORE_METHODS = ["HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512", "RSA-SHA1", "RSA-SHA256", "RSA-SHA512"]
+
+
+def serve_banner(provider: Provider, args: argparse.Namespace) -> str:
+    """What ``serve`` prints once it listens: its endpoints and its consumer, as lines or one JSON object."""
+    consumer = provider.consumer
+    fields = {"base_url": provider.base_url, "request_token_url": provider.request_token_url,
+              "authorize_url": provider.authorize_url, "access_token_url": provider.access_token_url,
+              "resource_url": provider.resource_url,
+              "auto_approve": provider.user if provider.auto_approve else None}
+    if consumer is not None:
+        fields.update(consumer_key=consumer.key, consumer_secret=consumer.secret)
+    if args.json:
+        return json.dumps(fields)
+    lines = [f"Embedded OAuth 1.0a provider on {provider.base_url} (Ctrl-C to stop)",
+             f"request-token URL: {provider.request_token_url}",
+             f"authorize URL: {provider.authorize_url}",
+             f"access-token URL: {provider.access_token_url}",
+             f"protected resource: {provider.resource_url}"]
+    if consumer is None:
+        lines.append("consumers: those of the store ('oauth2 consumers list --store URL')")
+    else:
+        lines += [f"consumer key: {consumer.key}", f"consumer secret: {consumer.secret}"]
+    return "\n".join(lines)
+
+
+def open_store(url: str) -> ProviderStore:
+    """The provider store ``url`` names (``oauth2.provider.open_store``), a bad URL being a usage error."""
+    from oauth2.provider import open_store as open_provider_store
+
+    try:
+        return open_provider_store(url)
+    except ValueError as exc:
+        raise UsageError(f"--store: {exc}") from None
+    except sqlite3.Error as exc:
+        raise oauth2.Error(f"cannot open the SQLite store: {exc}") from None
+
+
+def close_store(store: ProviderStore) -> None:
+    """Close the store's connections, if it has any."""
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
+
+
+@contextlib.contextmanager
+def persistent_store(args: argparse.Namespace) -> Iterator[ProviderStore]:
+    """The store of ``--store``, which must outlive this command (not ``memory:``), closed afterwards."""
+    if args.store == "memory:":
+        raise UsageError("a memory: store lives inside one 'oauth2 serve': give --store sqlite:///PATH")
+    store = open_store(args.store)
+    try:
+        yield store
+    except sqlite3.Error as exc:
+        raise oauth2.Error(f"the SQLite store failed: {exc}") from None
+    finally:
+        close_store(store)
+
+
+def cmd_consumers_add(args: argparse.Namespace, out: TextIO) -> int:
+    """Register a consumer in the store: prints its key and its secret, the secret this once only."""
+    from oauth2.kit import ConsumerRecord
+
+    callbacks = tuple(checked_url(url, "--callback") for url in args.callback or [])
+    prefixes = tuple(checked_url(url, "--callback-prefix") for url in args.callback_prefix or [])
+    public_key = read_public_key(args.rsa_public_key) if args.rsa_public_key else None
+    methods = signature_methods_of(args.signature_methods, rsa=public_key is not None)
+    if public_key is None and any(name.startswith("RSA-") for name in methods or ()):
+        raise UsageError("the RSA methods need the consumer's public key: add --rsa-public-key FILE")
+    key = args.key or secrets.token_hex(8)
+    # An RSA-only consumer gets no secret: HMAC and PLAINTEXT would refuse an empty one anyway.
+    needs_secret = methods is None or any(not name.startswith("RSA-") for name in methods)
+    secret = secrets.token_hex(16) if needs_secret else ""
+    with persistent_store(args) as store:
+        if store.get_consumer(key) is not None:
+            raise UsageError(f"a consumer {key} is already registered: choose another --key, or remove it first")
+        store.add_consumer(ConsumerRecord(key, secret, public_key, callbacks, prefixes, methods))
+    if args.json:
+        out.write(json.dumps({"consumer_key": key, "consumer_secret": secret}) + "\n")
+    else:
+        out.write(f"consumer key: {key}\nconsumer secret: {secret}\n"
+                  "The secret is shown this once: give it to the consumer's developer now.\n")
+    return 0
+
+
+def read_public_key(path: str) -> str:
+    """The PEM RSA public key or X.509 certificate in ``path``."""
+    with open(path, encoding="ascii", errors="replace") as file:
+        pem = file.read(65536)
+    if "-----BEGIN PUBLIC KEY-----" not in pem and "-----BEGIN CERTIFICATE-----" not in pem:
+        raise UsageError(f"{path} holds no PEM public key or certificate (-----BEGIN PUBLIC KEY-----)")
+    return pem
+
+
+def signature_methods_of(text: Optional[str], rsa: bool) -> Optional[FrozenSet[str]]:
+    """``--signature-methods HMAC-SHA256,RSA-SHA256``: the names, checked; the RSA ones for a public key alone."""
+    if text is None:
+        return frozenset(name for name in STORE_METHODS if name.startswith("RSA-")) if rsa else None
+    names = frozenset(name.strip().upper() for name in text.split(",") if name.strip())
+    unknown = sorted(names - set(METHODS))
+    if unknown or not names:
+        raise UsageError(f"--signature-methods takes names among {', '.join(sorted(METHODS))}, "
+                         f"separated by commas, not {text!r}")
+    return names
+
+
+def cmd_consumers_list(args: argparse.Namespace, out: TextIO) -> int:
+    """List the keys of the consumers in the store (never their secrets)."""
+    from oauth2.provider import consumer_keys
+
+    with persistent_store(args) as store:
+        keys = consumer_keys(store)
+    out.write(json.dumps(keys) + "\n" if args.json else "".join(key + "\n" for key in keys))
+    return 0
+
+
+def cmd_consumers_remove(args: argparse.Namespace, out: TextIO) -> int:
+    """Unregister a consumer: the provider then refuses it and every token issued to it."""
+    from oauth2.provider import remove_consumer
+
+    with persistent_store(args) as store:
+        removed = remove_consumer(store, args.key)
+    if not removed:
+        raise oauth2.Error(f"no consumer {args.key} is registered in this store")
+    out.write(f"Removed consumer {args.key}\n")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace, out: TextIO) -> int:
+    """Revoke token credentials (an access token): the provider refuses them from now on (token_revoked)."""
+    with persistent_store(args) as store:
+        revoked = store.revoke_token(args.token)
+    if not revoked:
+        raise oauth2.Error(f"no token {args.token} in this store")
+    out.write(f"Revoked token {args.token}\n")
     return 0
 
 
@@ -960,6 +1135,14 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-X", "--request", action=MethodIsPositional, help=argparse.SUPPRESS)
 
 
+def add_store(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    """Add ``--store URL``."""
+    parser.add_argument("--store", metavar="URL", required=required, default=None if required else "memory:",
+                        help="where consumers and tokens are kept: memory: (the default of serve), sqlite:///PATH "
+                             "(sqlite:////abs/path.db), or postgresql://... / redis://... if this oauth2 has "
+                             "those stores")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per command."""
     parser = Parser(prog="oauth2", description="OAuth 1.0a (RFC 5849) from the command line.")
@@ -1018,9 +1201,52 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the embedded provider to try the other commands on",
                                 description=cmd_serve.__doc__)
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    serve.add_argument("--consumer-key", help="the consumer key it knows (default: a random one)")
-    serve.add_argument("--consumer-secret", help="that consumer's secret (default: a random one)")
+    serve.add_argument("--consumer-key", help="the consumer key it knows (default: a random one; memory: only)")
+    serve.add_argument("--consumer-secret", help="that consumer's secret (default: a random one; memory: only)")
+    add_store(serve)
+    serve.add_argument("--auto-approve", metavar="USER",
+                       help="approve every authorization at once as USER: a redirect to the callback, or the PIN "
+                            "page for oob (default with memory:: alice; with another store, a consent page asks)")
+    serve.add_argument("--json", action="store_true",
+                       help="print the endpoints (and the consumer, with memory:) as one JSON object")
     serve.set_defaults(run=cmd_serve, parser=serve)
+
+    consumers = commands.add_parser("consumers", help="register, list and remove the consumers of a provider store",
+                                    description="The consumers of a provider store (see 'oauth2 serve --store').")
+    consumer_actions = consumers.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = consumer_actions.add_parser("add", help="register a consumer; prints its key and secret (the secret once)",
+                                      description=cmd_consumers_add.__doc__)
+    add_store(add, required=True)
+    add.add_argument("--key", help="its consumer key (default: 16 random hex digits)")
+    add.add_argument("--callback", action="append", metavar="URL",
+                     help="a callback URL it may send (repeatable); oob is always accepted")
+    add.add_argument("--callback-prefix", action="append", metavar="PREFIX",
+                     help="a prefix its callbacks may start with, such as https://app.example/oauth/ (repeatable)")
+    add.add_argument("--rsa-public-key", metavar="FILE",
+                     help="its PEM RSA public key or certificate, for the RSA methods (then only those, and no "
+                          "secret, unless --signature-methods names others)")
+    add.add_argument("--signature-methods", metavar="NAMES",
+                     help="the methods it may sign with, comma-separated (default: those the provider accepts)")
+    add.add_argument("--json", action="store_true", help="print the key and secret as one JSON object")
+    add.set_defaults(run=cmd_consumers_add, parser=add)
+    listing = consumer_actions.add_parser("list", help="list the consumer keys (never the secrets)",
+                                          description=cmd_consumers_list.__doc__)
+    add_store(listing, required=True)
+    listing.add_argument("--json", action="store_true", help="print the keys as one JSON list")
+    listing.set_defaults(run=cmd_consumers_list, parser=listing)
+    remove = consumer_actions.add_parser("remove", help="unregister a consumer",
+                                         description=cmd_consumers_remove.__doc__)
+    remove.add_argument("key", metavar="KEY", help="the consumer key")
+    add_store(remove, required=True)
+    remove.set_defaults(run=cmd_consumers_remove, parser=remove)
+
+    tokens = commands.add_parser("tokens", help="revoke the tokens of a provider store",
+                                 description="The token credentials of a provider store (see 'oauth2 serve --store').")
+    token_actions = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    revoke = token_actions.add_parser("revoke", help="revoke an access token", description=cmd_tokens_revoke.__doc__)
+    revoke.add_argument("token", metavar="TOKEN", help="the token key (oauth_token)")
+    add_store(revoke, required=True)
+    revoke.set_defaults(run=cmd_tokens_revoke, parser=revoke)
     return parser
 
 
@@ -1035,7 +1261,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> 
         check_utf8(args)
         return run(args, out)
     except UsageError as exc:
-        print(f"oauth2 {args.command}: {exc} (see 'oauth2 {args.command} --help')", file=sys.stderr)
+        print(f"oauth2 {args.command}: {exc} (see '{args.parser.prog} --help')", file=sys.stderr)
         return 2
     except oauth2.ProviderError as exc:
         print(f"oauth2 {args.command}: {describe_provider_error(exc)}", file=sys.stderr)

@@ -967,8 +967,17 @@ def test_command_line_section_matches_the_cli() -> None:
 
     text = section_text("Command line")
     parser = oauth2.cli.build_parser()
+
+    def options(command: argparse.ArgumentParser) -> set[str]:
+        """The flags of ``command`` and of its subcommands (``oauth2 consumers add``), at any depth."""
+        found = {option for action in command._actions for option in action.option_strings}
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                found.update(*(options(sub) for sub in action.choices.values()))
+        return found
+
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
-    known = {option for command in commands.values() for action in command._actions for option in action.option_strings}
+    known = set().union(*(options(command) for command in commands.values()))
     named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text))  # short ones are curl's and python's too
     assert named and named <= known, sorted(named - known)
     assert f"`./{oauth2.cli.DEFAULT_CREDENTIALS}`" in text
