@@ -84,16 +84,22 @@ def consent(kit_url: str, oauth_token: str, trust: ssl.SSLContext) -> str:
     return location
 
 
-def check_resource(response: Any, kit_url: str, access_token: str, request_token: str) -> None:
-    """The kit granted the protected resource to the user who consented, with new token credentials."""
+def three_legged_against_kit(client: Any, kit_url: str, trust: ssl.SSLContext) -> None:
+    """Run the flow with ``client`` (requests-oauthlib's and Authlib's share its methods), then check the result.
+
+    The kit grants the protected resource to the user who consented, with new
+    token credentials, and refuses the resource request sent again byte for byte.
+    """
+    temporary = client.fetch_request_token(f"{kit_url}/request_token")
+    assert temporary["oauth_callback_confirmed"] == "true"
+    client.parse_authorization_response(consent(kit_url, temporary["oauth_token"], trust))
+    access = client.fetch_access_token(f"{kit_url}/access_token")
+    assert access["oauth_token"] and access["oauth_token"] != temporary["oauth_token"]
+    response = client.get(f"{kit_url}/resource")
     assert response.status_code == 200, response.text
     assert response.json() == {"user": USER, "consumer": KEY}
-    assert access_token and access_token != request_token
-
-
-def kit_refuses_replay(kit_url: str, trust: ssl.SSLContext, request: Any) -> None:
-    """The signed resource request, sent again byte for byte, is refused as a replay."""
-    again = httpx.request(request.method, str(request.url), headers=dict(request.headers), verify=trust)
+    sent = response.request
+    again = httpx.request(sent.method, str(sent.url), headers=dict(sent.headers), verify=trust)
     assert again.status_code == 401, again.text
     assert parse_qs(again.text)["oauth_problem"] == ["nonce_used"]
 
@@ -107,17 +113,10 @@ def test_requests_oauthlib_against_kit(kit_url: str, tls: tuple[Path, Path], tru
     from requests_oauthlib import OAuth1Session
 
     rsa = {"rsa_key": private_pem()} if method.startswith("RSA") else {}
-    session = OAuth1Session(KEY, client_secret=SECRET, callback_uri=CALLBACK, signature_method=method, **rsa)
-    session.verify = str(tls[0])
-    session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides session.verify (requests' merge order)
-    temporary = session.fetch_request_token(f"{kit_url}/request_token")
-    assert temporary["oauth_callback_confirmed"] == "true"
-    session.parse_authorization_response(consent(kit_url, temporary["oauth_token"], trust))
-    access = session.fetch_access_token(f"{kit_url}/access_token")
-    response = session.get(f"{kit_url}/resource")
-    check_resource(response, kit_url, access["oauth_token"], temporary["oauth_token"])
-    sent = response.request
-    kit_refuses_replay(kit_url, trust, httpx.Request(sent.method, sent.url, headers=dict(sent.headers)))
+    with OAuth1Session(KEY, client_secret=SECRET, callback_uri=CALLBACK, signature_method=method, **rsa) as session:
+        session.verify = str(tls[0])
+        session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides session.verify (requests' merge order)
+        three_legged_against_kit(session, kit_url, trust)
 
 
 def authlib_session(method: str, tls: tuple[Path, Path], trust: ssl.SSLContext) -> Any:
@@ -146,14 +145,7 @@ def test_authlib_against_kit(kit_url: str, tls: tuple[Path, Path], trust: ssl.SS
     if method in AUTHLIB_LACKS:
         pytest.skip(AUTHLIB_LACKS[method])
     with make_client(method, tls, trust) as client:
-        temporary = client.fetch_request_token(f"{kit_url}/request_token")
-        assert temporary["oauth_callback_confirmed"] == "true"
-        client.parse_authorization_response(consent(kit_url, temporary["oauth_token"], trust))
-        access = client.fetch_access_token(f"{kit_url}/access_token")
-        response = client.get(f"{kit_url}/resource")
-        check_resource(response, kit_url, access["oauth_token"], temporary["oauth_token"])
-        sent = response.request
-        kit_refuses_replay(kit_url, trust, httpx.Request(sent.method, str(sent.url), headers=dict(sent.headers)))
+        three_legged_against_kit(client, kit_url, trust)
 
 
 # --------------------------------------------------------------------------- the library's clients against oauthlib
