@@ -82,7 +82,11 @@ def open_store(url: str, *, for_asgi: bool) -> Any:
     except ImportError as exc:
         raise SystemExit(f"--store {scheme}://: {module_name} cannot be imported here ({exc}).") from exc
     store_class = getattr(module, asynchronous if for_asgi else blocking)
-    return store_class(url[len("sqlite:///"):] if scheme == "sqlite" else url)
+    if scheme == "sqlite":
+        return store_class(url[len("sqlite:///"):])
+    if scheme.startswith("redis"):
+        return store_class(url=url)  # the first argument is a redis client
+    return store_class(url)  # a libpq connection URL
 
 
 def make_app() -> Any:
