@@ -88,19 +88,23 @@ def serving(app: Callable[..., Any]) -> Iterator[str]:
 
 
 @contextmanager
-def serving_asgi(app: Callable[..., Any]) -> Iterator[str]:
-    """Serve the ASGI ``app`` with uvicorn on 127.0.0.1 (an ephemeral port) in a thread; yields its base URL."""
+def serving_asgi(app: Callable[..., Any], *, certfile: str | None = None, keyfile: str | None = None) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on 127.0.0.1 (an ephemeral port) in a thread; yields its base URL.
+
+    With ``certfile`` and ``keyfile`` (PEM, as tls_certs.write_self_signed_cert writes them) it serves https.
+    """
     import asyncio
 
     import uvicorn
 
     # Bound and listening before uvicorn starts: a client may connect at once, no waiting.
     sock = socket.create_server((HOST, 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ssl_certfile=certfile, ssl_keyfile=keyfile)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True)
     thread.start()
     try:
-        yield f"http://{HOST}:{sock.getsockname()[1]}"
+        yield f"{'https' if certfile else 'http'}://{HOST}:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join()

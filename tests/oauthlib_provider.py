@@ -38,6 +38,7 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
 import string
 import threading
 from collections.abc import Callable, Iterator
@@ -276,6 +277,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            # Here, in the handler's thread: a slow handshake must not stall the accept loop.
+            self.request.settimeout(self.timeout)
+            self.request.do_handshake()
         super().setup()
         self.server.provider.connections.add(self.connection)
 
@@ -300,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(self.headers.items())
         host = self.headers.get("Host") or f"127.0.0.1:{p.port}"
         # oauthlib must see the URL the client signed, which is what it put on the wire.
-        uri = self.path if self.path.startswith(("http://", "https://")) else f"http://{host}{self.path}"
+        uri = self.path if self.path.startswith(("http://", "https://")) else f"{p.scheme}://{host}{self.path}"
         route = (urlsplit(uri).path.split("/") + [""])[1]
         text = body.decode("latin-1")  # lossless; oauthlib wants str
         params, parse_error = p.parse(uri, self.command, text, headers)
@@ -421,9 +426,12 @@ class OAuthlibProvider:
     ``request_tokens`` / ``access_tokens`` (token -> dict with client_key,
     secret, ...), ``requests`` (``RecordedRequest`` per request, in arrival
     order) and ``nonces`` (every ``oauth_nonce`` received, in order).
+    With ``tls`` (a server ``ssl.SSLContext``, such as tls_certs.server_context) it serves https.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
+        self.scheme = "https" if tls else "http"
         self.lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self.nonces: list[str] = []
@@ -490,7 +498,7 @@ class OAuthlibProvider:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -498,6 +506,9 @@ class OAuthlibProvider:
     def start(self) -> OAuthlibProvider:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.provider = self
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True,
+                                                       do_handshake_on_connect=False)
         # A short poll interval only bounds how long stop() waits for the loop.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,),
                                         name="oauthlib-provider", daemon=True)

@@ -71,7 +71,8 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
     assert glue.keys() <= extras["test"].keys()
     assert {"oauth2/kit/starlette.py", "oauth2/kit/flask.py", "oauth2/kit/django.py"} <= set(names)
     # The public test extra holds what the tests import, not the tools that check the code.
-    assert {"requests", "httpx", "aiohttp", "uvicorn", "starlette", "oauthlib", "pytest"} <= extras["test"].keys()
+    assert {"requests", "httpx", "aiohttp", "uvicorn", "starlette", "oauthlib", "pytest", "requests-oauthlib",
+            "authlib"} <= extras["test"].keys()
     assert not {"ruff", "mypy", "types-httplib2", "setuptools"} & extras["test"].keys()
     assert {"ruff", "mypy", "types-httplib2"} <= extras["dev"].keys()
     assert "OAuth 1.0a" in metadata["Summary"]
