@@ -53,7 +53,6 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS oauth2_nonces_expires ON oauth2_nonces (expires)",
 )
 
-_TEMPORARY_COLUMNS = "key, secret, consumer_key, callback, expires_at, user_name, verifier"
 _ADD_CONSUMER = (
     "INSERT INTO oauth2_consumers VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET"
     " secret = EXCLUDED.secret, rsa_public_key = EXCLUDED.rsa_public_key, callbacks = EXCLUDED.callbacks,"
@@ -66,17 +65,25 @@ _FORGET_EXPIRED_TEMPORARY = (
     "DELETE FROM oauth2_temporary WHERE key IN (SELECT key FROM oauth2_temporary WHERE expires_at <= %s"
     " ORDER BY expires_at LIMIT 64 FOR UPDATE SKIP LOCKED)"
 )
-_ADD_TEMPORARY = f"INSERT INTO oauth2_temporary ({_TEMPORARY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-_GET_TEMPORARY = f"SELECT {_TEMPORARY_COLUMNS} FROM oauth2_temporary WHERE key = %s"
+_ADD_TEMPORARY = (
+    "INSERT INTO oauth2_temporary (key, secret, consumer_key, callback, expires_at, user_name, verifier)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+_GET_TEMPORARY = (
+    "SELECT key, secret, consumer_key, callback, expires_at, user_name, verifier FROM oauth2_temporary WHERE key = %s"
+)
 # One statement each: of the transactions racing on a row, the later ones wait, then find it changed or gone.
 _AUTHORIZE_TEMPORARY = (
     "UPDATE oauth2_temporary SET user_name = %s, verifier = %s WHERE key = %s AND verifier IS NULL"
-    f" RETURNING {_TEMPORARY_COLUMNS}"
+    " RETURNING key, secret, consumer_key, callback, expires_at, user_name, verifier"
 )
-_TAKE_TEMPORARY = f"DELETE FROM oauth2_temporary WHERE key = %s RETURNING {_TEMPORARY_COLUMNS}"
-_ADD_TOKEN = "INSERT INTO oauth2_tokens VALUES (%s, %s, %s, %s, %s, %s)"
-_GET_TOKEN = "SELECT * FROM oauth2_tokens WHERE key = %s"
-_REVOKE_TOKEN = "UPDATE oauth2_tokens SET revoked = TRUE WHERE key = %s RETURNING key"
+_TAKE_TEMPORARY = (
+    "DELETE FROM oauth2_temporary WHERE key = %s"
+    " RETURNING key, secret, consumer_key, callback, expires_at, user_name, verifier"
+)
+_ADD_ACCESS = "INSERT INTO oauth2_tokens VALUES (%s, %s, %s, %s, %s, %s)"
+_GET_ACCESS = "SELECT * FROM oauth2_tokens WHERE key = %s"
+_REVOKE_ACCESS = "UPDATE oauth2_tokens SET revoked = TRUE WHERE key = %s RETURNING key"
 _FORGET_EXPIRED_NONCES = (
     "DELETE FROM oauth2_nonces WHERE digest IN (SELECT digest FROM oauth2_nonces WHERE expires <= %s"
     " ORDER BY expires LIMIT 64 FOR UPDATE SKIP LOCKED)"
@@ -234,7 +241,7 @@ def _blocking_connector(
         return connect
     psycopg = _psycopg(store)
     timeout = max(2, round(_TIMEOUT))
-    return lambda: psycopg.connect(conninfo, autocommit=True, connect_timeout=timeout)  # type: ignore[no-any-return]
+    return lambda: psycopg.connect(conninfo, autocommit=True, connect_timeout=timeout)
 
 
 class PostgresNonceStore(oauth2.NonceStore):
@@ -331,15 +338,15 @@ class PostgresStore:
 
     def add_token(self, credentials: TokenCredentials) -> None:
         """Keep new token credentials."""
-        self._pool.run((_ADD_TOKEN, _token_row(credentials)))
+        self._pool.run((_ADD_ACCESS, _token_row(credentials)))
 
     def get_token(self, key: str) -> Optional[TokenCredentials]:
         """The token credentials ``key``, revoked or not; None if unknown."""
-        return _token(self._pool.run((_GET_TOKEN, (key,))))
+        return _token(self._pool.run((_GET_ACCESS, (key,))))
 
     def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
-        return self._pool.run((_REVOKE_TOKEN, (key,))) is not None
+        return self._pool.run((_REVOKE_ACCESS, (key,))) is not None
 
     def close(self) -> None:
         """Close the idle connections; the next call opens others."""
@@ -426,7 +433,7 @@ def _async_connector(
         return connect
     psycopg = _psycopg(store)
     timeout = max(2, round(_TIMEOUT))
-    return lambda: psycopg.AsyncConnection.connect(  # type: ignore[no-any-return]
+    return lambda: psycopg.AsyncConnection.connect(
         conninfo, autocommit=True, connect_timeout=timeout
     )
 
@@ -508,15 +515,15 @@ class AsyncPostgresStore:
 
     async def add_token(self, credentials: TokenCredentials) -> None:
         """Keep new token credentials."""
-        await self._pool.run((_ADD_TOKEN, _token_row(credentials)))
+        await self._pool.run((_ADD_ACCESS, _token_row(credentials)))
 
     async def get_token(self, key: str) -> Optional[TokenCredentials]:
         """The token credentials ``key``, revoked or not; None if unknown."""
-        return _token(await self._pool.run((_GET_TOKEN, (key,))))
+        return _token(await self._pool.run((_GET_ACCESS, (key,))))
 
     async def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
-        return await self._pool.run((_REVOKE_TOKEN, (key,))) is not None
+        return await self._pool.run((_REVOKE_ACCESS, (key,))) is not None
 
     async def close(self) -> None:
         """Close the idle connections; the next call opens others."""
