@@ -51,6 +51,7 @@ from tls_certs import client_context, self_signed_certificate, write_self_signed
 from xoauth_verifier import Account
 
 import oauth2 as oauth
+from oauth2.kit import PostgresStore
 from oauth2.provider import Provider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -454,6 +455,22 @@ def check_async_redis_nonces(ran: Ran) -> None:
     client.close()
 
 
+def check_postgres_store(ran: Ran) -> None:
+    """``kit`` keeps its records in the test PostgreSQL, where another store of another host sees them."""
+    store = ran.namespace["store"]
+    other = PostgresStore(ran.env.request.getfixturevalue("postgres_conninfo"))
+    consumer = other.get_consumer("consumer-key")
+    assert consumer is not None and consumer.callbacks == ("https://app.example/cb",)
+    assert ran.namespace["kit"].store is store
+    store.close()
+    other.close()
+
+
+def postgres_url(env: Env) -> str:
+    """The README's PostgreSQL URL, pointed at a database of the test PostgreSQL of this test's own."""
+    return repr(env.request.getfixturevalue("postgres_conninfo"))
+
+
 def redis_url(env: Env) -> str:
     """The README's Redis URL, pointed at the test redis-server's port."""
     return repr(env.redis.url)
@@ -621,6 +638,8 @@ SECTIONS: dict[str, Section] = {
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_async_redis_nonces),
         ),
     ),
+    "Stores": Section(blocks=(Run({'"postgresql://oauth2@127.0.0.1/provider"': postgres_url},
+                                  check=check_postgres_store),)),
     "Signature methods": Section(
         blocks=(
             Run({'"private.pem"': lambda env: repr(str(env.tmp_path / "private.pem"))}, check=check_rsa_client),
