@@ -55,7 +55,7 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
     assert "LICENSE" in metadata.get_all("License-File")
     requires = metadata.get_all("Requires-Dist")
     assert [r for r in requires if "extra ==" not in r] == ["httplib2>=0.19"]
-    assert set(metadata.get_all("Provides-Extra")) == {"rsa", "redis", "requests", "httpx", "test", "dev"}
+    assert set(metadata.get_all("Provides-Extra")) == {"rsa", "redis", "postgres", "requests", "httpx", "test", "dev"}
     extras = {
         extra: {r.name: str(r.specifier) for r in map(Requirement, requires) if r.marker and r.marker.evaluate(
             {"extra": extra})}
@@ -63,8 +63,9 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
     }
     assert extras["requests"] == {"requests": ">=2.25"}
     assert extras["httpx"] == {"httpx": ">=0.23"}
+    assert extras["postgres"] == {"psycopg": ">=3.1"}
     # The public test extra holds what the tests import, not the tools that check the code.
-    assert {"requests", "httpx", "uvicorn", "starlette", "oauthlib", "pytest"} <= extras["test"].keys()
+    assert {"requests", "httpx", "psycopg", "uvicorn", "starlette", "oauthlib", "pytest"} <= extras["test"].keys()
     assert not {"ruff", "mypy", "types-httplib2", "setuptools"} & extras["test"].keys()
     assert {"ruff", "mypy", "types-httplib2"} <= extras["dev"].keys()
     assert "OAuth 1.0a" in metadata["Summary"]
