@@ -15,25 +15,20 @@ import contextlib
 import glob
 import os
 import pwd
-import queue
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import Any, Optional
 
 import pytest
+from redis_server import HOST, STARTUP_TIMEOUT, _free_port, wait_for_log_line
 
-HOST = "127.0.0.1"
 READY = "database system is ready to accept connections"
-#: initdb and startup take a second or two; the bound only turns a hang into a failure.
-STARTUP_TIMEOUT = 60.0
 #: Another process may take the free port between our probe and postgres' bind.
 PORT_ATTEMPTS = 5
 USER = "oauth2"
@@ -60,25 +55,12 @@ def binaries() -> Optional[Path]:
     return Path(found[-1]).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def _as_owner() -> dict[str, Any]:
     """Popen's arguments that run the server as ``postgres`` under root (it refuses root), else nothing."""
     if os.geteuid() != 0:
         return {}
     account = pwd.getpwnam("postgres")
     return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-
-
-def _pump(stream: IO[str], lines: queue.Queue[Optional[str]]) -> None:
-    """Forward the server's log lines, then None at EOF (draining the pipe, so that postgres never blocks)."""
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
 
 
 def _start(bindir: Path, data: Path, port: Optional[int]) -> tuple[subprocess.Popen[str], int, list[str]]:
@@ -92,24 +74,8 @@ def _start(bindir: Path, data: Path, port: Optional[int]) -> tuple[subprocess.Po
         text=True,
         **_as_owner(),
     )
-    assert process.stdout is not None
-    lines: queue.Queue[Optional[str]] = queue.Queue()
-    threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
-    log: list[str] = []
-    while True:
-        try:
-            line = lines.get(timeout=STARTUP_TIMEOUT)
-        except queue.Empty:
-            process.kill()
-            process.wait()
-            log.append(f"(no '{READY}' within {STARTUP_TIMEOUT} s)")
-            return process, 0, log
-        if line is None:
-            process.wait()
-            return process, 0, log
-        log.append(line)
-        if READY in line:
-            return process, port, log
+    ready, log = wait_for_log_line(process, READY)
+    return process, port if ready else 0, log
 
 
 def stop(process: subprocess.Popen[str]) -> None:
