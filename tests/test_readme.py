@@ -51,7 +51,6 @@ from tls_certs import client_context, self_signed_certificate, write_self_signed
 from xoauth_verifier import Account
 
 import oauth2 as oauth
-from oauth2.kit import PostgresStore
 from oauth2.provider import Provider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -457,6 +456,8 @@ def check_async_redis_nonces(ran: Ran) -> None:
 
 def check_postgres_store(ran: Ran) -> None:
     """``kit`` keeps its records in the test PostgreSQL, where another store of another host sees them."""
+    from oauth2.kit import PostgresStore  # here: the kit's section imports its own names at the top
+
     store = ran.namespace["store"]
     other = PostgresStore(ran.env.request.getfixturevalue("postgres_conninfo"))
     consumer = other.get_consumer("consumer-key")
@@ -630,6 +631,8 @@ SECTIONS: dict[str, Section] = {
         blocks=(Run({'"/var/lib/my-api/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},
                     check=check_asgi_app),),
     ),
+    "Stores": Section(blocks=(Run({'"postgresql://oauth2@127.0.0.1/provider"': postgres_url},
+                                  check=check_postgres_store),)),
     "Verifying requests (providers)": Section(
         blocks=(
             Run({'"/var/lib/my-tool/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},
@@ -638,8 +641,6 @@ SECTIONS: dict[str, Section] = {
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_async_redis_nonces),
         ),
     ),
-    "Stores": Section(blocks=(Run({'"postgresql://oauth2@127.0.0.1/provider"': postgres_url},
-                                  check=check_postgres_store),)),
     "Signature methods": Section(
         blocks=(
             Run({'"private.pem"': lambda env: repr(str(env.tmp_path / "private.pem"))}, check=check_rsa_client),
