@@ -43,7 +43,7 @@ class PostgresServer:
     pid: int = 0
 
     def conninfo(self, dbname: str = "postgres") -> str:
-        return f"host={self.host} port={self.port} user={USER} dbname={dbname} connect_timeout=2"
+        return f"host={self.host} port={self.port} user={USER} dbname={dbname}"
 
 
 def binaries() -> Optional[Path]:

@@ -19,6 +19,7 @@ from typing import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Dict,
     Iterator,
     List,
     Optional,
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresStore", "AsyncPostgresStore", "PostgresNonceStore", "AsyncPostgresNonceStore"]
 
-#: Seconds to wait for a connection (libpq counts whole seconds, at least 2) or for a free one of the pool.
+#: Seconds to wait for a free connection of the pool.
 _TIMEOUT = 2.0
+#: Seconds libpq waits to connect (whole seconds, at least 2), unless the conninfo says otherwise.
+_CONNECT_TIMEOUT = 2
 
 # One advisory lock around the schema: concurrent CREATE TABLE IF NOT EXISTS may otherwise collide in PostgreSQL.
 _SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(5849)"
@@ -106,6 +109,13 @@ def _psycopg(store: str) -> Any:
             f"{store} needs the 'psycopg' package, this library's 'postgres' extra: pip install 'oauth2[postgres]'."
         ) from None
     return psycopg
+
+
+def _connect_options(psycopg: Any, conninfo: str) -> Dict[str, Any]:
+    """A short ``connect_timeout``, so that a database that is down is a 503 soon; the conninfo's own wins."""
+    if "connect_timeout" in psycopg.conninfo.conninfo_to_dict(conninfo):
+        return {}
+    return {"connect_timeout": _CONNECT_TIMEOUT}
 
 
 def _consumer_row(consumer: ConsumerRecord) -> Tuple[Any, ...]:
@@ -240,8 +250,8 @@ def _blocking_connector(
     if connect is not None:
         return connect
     psycopg = _psycopg(store)
-    timeout = max(2, round(_TIMEOUT))
-    return lambda: psycopg.connect(conninfo, autocommit=True, connect_timeout=timeout)
+    options = _connect_options(psycopg, conninfo)
+    return lambda: psycopg.connect(conninfo, autocommit=True, **options)
 
 
 class PostgresNonceStore(oauth2.NonceStore):
@@ -432,10 +442,8 @@ def _async_connector(
     if connect is not None:
         return connect
     psycopg = _psycopg(store)
-    timeout = max(2, round(_TIMEOUT))
-    return lambda: psycopg.AsyncConnection.connect(
-        conninfo, autocommit=True, connect_timeout=timeout
-    )
+    options = _connect_options(psycopg, conninfo)
+    return lambda: psycopg.AsyncConnection.connect(conninfo, autocommit=True, **options)
 
 
 class AsyncPostgresNonceStore:
