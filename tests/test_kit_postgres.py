@@ -5,6 +5,7 @@ itself is tested on every store in tests/test_kit_stores.py."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import sys
 import threading
 import time
@@ -20,7 +21,7 @@ from postgres_server import PostgresServer, running_postgres_server, stop
 from test_kit import CONSUMER, URL, authorized_client, register
 
 import oauth2 as oauth
-from oauth2.kit import AsyncPostgresStore, Endpoints, PostgresStore, TemporaryCredentials
+from oauth2.kit import AsyncPostgresStore, ConsumerRecord, Endpoints, PostgresStore, TemporaryCredentials
 from oauth2.kit.postgres import AsyncPostgresNonceStore, PostgresNonceStore
 
 
@@ -127,6 +128,32 @@ def test_the_async_nonce_store_accepts_a_combination_once(postgres_conninfo: str
             await nonces.close()
 
     assert asyncio.run(adds()) == [True, False]
+
+
+def backend(store: PostgresStore) -> int:
+    """The PostgreSQL session (backend process) of the connection the store uses next."""
+    with store._pool.connection() as connection:
+        return int(connection.info.backend_pid)
+
+
+def use_after_fork(store: PostgresStore, results: Any) -> None:
+    """A forked worker (gunicorn's way) with its parent's store."""
+    store.add_consumer(ConsumerRecord("child", "secret"))
+    results.put(backend(store))
+
+
+def test_a_forked_worker_opens_its_own_connections(store: PostgresStore) -> None:
+    register(store)  # the parent holds a connection now
+    parent = backend(store)
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=use_after_fork, args=(store, results))
+    child.start()
+    assert results.get(timeout=loopback.TIMEOUT) != parent  # a session of its own, never the parent's
+    child.join()
+    assert child.exitcode == 0
+    assert backend(store) == parent  # which the child's exit left open
+    assert store.get_consumer("child") is not None
 
 
 # ------------------------------------------------------------------ an outage is a 503

@@ -168,8 +168,8 @@ class _Pool:
     """At most ``size`` connections of this process, reused; opened when needed, the schema made on the first.
 
     A connection that failed is closed rather than reused. After ``fork`` a
-    child opens its own: a parent's connection is never used nor closed there
-    (closing it would end the parent's session).
+    child opens its own and never uses its parent's (psycopg does not close
+    them in the child either, which would end the parent's sessions).
     """
 
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]], size: int, timeout: float) -> None:
@@ -178,7 +178,6 @@ class _Pool:
         self._timeout = timeout
         self._pid = os.getpid()
         self._idle: List[psycopg.Connection[Any]] = []
-        self._inherited: List[psycopg.Connection[Any]] = []
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._schema_made = False
@@ -238,7 +237,6 @@ class _Pool:
     def _forget_parent(self) -> None:
         if self._pid != os.getpid():
             with self._lock:
-                self._inherited.extend(self._idle)
                 self._idle = []
                 self._slots = threading.BoundedSemaphore(self._size)
                 self._pid = os.getpid()
