@@ -236,10 +236,11 @@ class _Pool:
 
     def _forget_parent(self) -> None:
         if self._pid != os.getpid():
-            with self._lock:
-                self._idle = []
-                self._slots = threading.BoundedSemaphore(self._size)
-                self._pid = os.getpid()
+            # New locks too: another thread of the parent may have held them at the fork, for ever in the child.
+            self._lock = threading.Lock()
+            self._idle = []
+            self._slots = threading.BoundedSemaphore(self._size)
+            self._pid = os.getpid()
 
 
 def _blocking_connector(
