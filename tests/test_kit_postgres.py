@@ -142,6 +142,8 @@ def use_after_fork(store: PostgresStore, results: Any) -> None:
     results.put(backend(store))
 
 
+# Forking a process with threads (the test servers' log readers) is what this test does on purpose, as gunicorn does.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_worker_opens_its_own_connections(store: PostgresStore) -> None:
     register(store)  # the parent holds a connection now
     parent = backend(store)
