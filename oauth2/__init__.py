@@ -2497,6 +2497,11 @@ class NonceStore:
         """Record the combination; False if it is already there."""
         raise NotImplementedError
 
+    @staticmethod
+    def digest(consumer_key: str, token: Optional[str], timestamp: int, nonce: str) -> bytes:
+        """The key a store should keep for the combination: 32 bytes (SHA-256), whatever the nonce's length."""
+        return _nonce_digest(consumer_key, token, timestamp, nonce)
+
 
 def _nonce_key(consumer_key: str, token: Optional[str], timestamp: int, nonce: str) -> str:
     return "&".join((escape(consumer_key), escape(token or ""), str(timestamp), escape(nonce)))

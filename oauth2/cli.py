@@ -958,8 +958,18 @@ def open_store(url: str) -> ProviderStore:
         return open_provider_store(url)
     except ValueError as exc:
         raise UsageError(f"--store: {exc}") from None
-    except sqlite3.Error as exc:
-        raise oauth2.Error(f"cannot open the SQLite store: {exc}") from None
+    except oauth2.Error:
+        raise
+    except Exception as exc:
+        raise store_failed(exc) from None
+
+
+def store_failed(exc: Exception) -> oauth2.Error:
+    """A store's failure in one line: SQLite's message names a file; a network store's may name its URL (and
+    password), so only its type is shown."""
+    if isinstance(exc, sqlite3.Error):
+        return oauth2.Error(f"the SQLite store failed: {exc}")
+    return oauth2.Error(f"the store failed ({type(exc).__name__}): check that it runs and that --store names it")
 
 
 def close_store(store: ProviderStore) -> None:
@@ -977,8 +987,10 @@ def persistent_store(args: argparse.Namespace) -> Iterator[ProviderStore]:
     store = open_store(args.store)
     try:
         yield store
-    except sqlite3.Error as exc:
-        raise oauth2.Error(f"the SQLite store failed: {exc}") from None
+    except (oauth2.Error, UsageError):
+        raise
+    except Exception as exc:
+        raise store_failed(exc) from None
     finally:
         close_store(store)
 

@@ -59,8 +59,8 @@ MAX_FORM_BYTES = 4096
 
 # The store modules of the URL schemes other than memory: and sqlite:, and the class each module offers.
 _STORE_MODULES = {
-    "postgresql": ("oauth2.kit.postgres", "PostgreSQLStore", "PostgreSQL"),
-    "postgres": ("oauth2.kit.postgres", "PostgreSQLStore", "PostgreSQL"),
+    "postgresql": ("oauth2.kit.postgres", "PostgresStore", "PostgreSQL"),
+    "postgres": ("oauth2.kit.postgres", "PostgresStore", "PostgreSQL"),
     "redis": ("oauth2.kit.redis", "RedisStore", "Redis"),
     "rediss": ("oauth2.kit.redis", "RedisStore", "Redis"),
 }
@@ -92,8 +92,8 @@ def open_store(url: str) -> ProviderStore:
     ``sqlite:///data/oauth.db`` is the relative path ``data/oauth.db``,
     ``sqlite:////var/lib/oauth.db`` the absolute one (as SQLAlchemy reads
     them). A ``postgresql://`` (``postgres://``) or ``redis://``
-    (``rediss://``) URL goes, whole, to ``from_url`` of the store class of
-    ``oauth2.kit.postgres`` or ``oauth2.kit.redis``. Raises ValueError for
+    (``rediss://``) URL goes, whole, to ``PostgresStore(url)`` of
+    ``oauth2.kit.postgres`` or ``RedisStore(url=url)`` of ``oauth2.kit.redis``. Raises ValueError for
     another URL, or for a store module this installation lacks; the message
     names the scheme alone, as a URL may hold a password.
     """
@@ -118,10 +118,9 @@ def open_store(url: str) -> ProviderStore:
         raise ValueError(
             f"this installation of oauth2 has no {product} store ({module_name}): use memory: or sqlite:///PATH"
         ) from None
-    store_class = getattr(module, class_name, None)
-    if store_class is None or not hasattr(store_class, "from_url"):
-        raise ValueError(f"{module_name} has no {class_name}.from_url: upgrade oauth2")
-    store: ProviderStore = store_class.from_url(url)
+    store_class = getattr(module, class_name)
+    # psycopg takes a URL as its conninfo; a Redis store takes a client first, so its URL by name.
+    store: ProviderStore = store_class(url) if product == "PostgreSQL" else store_class(url=url)
     return store
 
 

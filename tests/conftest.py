@@ -5,7 +5,7 @@ import os
 from hypothesis import settings
 
 # The modules whose fixtures any test may request by name.
-pytest_plugins = ["redis_server", "oauthlib_provider", "xoauth_verifier", "mail_adapters"]
+pytest_plugins = ["redis_server", "postgres_server", "oauthlib_provider", "xoauth_verifier", "mail_adapters"]
 
 # CI runs the same examples every time, so a red run can be reproduced.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

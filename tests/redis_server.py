@@ -92,6 +92,17 @@ def _start(binary: str, directory: Path, port: Optional[int]) -> tuple[subproces
         stderr=subprocess.STDOUT,
         text=True,
     )
+    ready, log = wait_for_log_line(process, READY)
+    return process, port if ready else 0, log
+
+
+def wait_for_log_line(process: subprocess.Popen[str], ready: str) -> tuple[bool, list[str]]:
+    """Read the server's output until a line contains ``ready``; whether it came, and the lines read.
+
+    A server that exits or stays silent for STARTUP_TIMEOUT seconds is not
+    ready (killed if it still runs). The output is drained for the rest of
+    the server's run.
+    """
     assert process.stdout is not None
     lines: queue.Queue[Optional[str]] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
@@ -102,14 +113,14 @@ def _start(binary: str, directory: Path, port: Optional[int]) -> tuple[subproces
         except queue.Empty:
             process.kill()
             process.wait()
-            log.append(f"(no '{READY}' within {STARTUP_TIMEOUT} s)")
-            return process, 0, log
+            log.append(f"(no '{ready}' within {STARTUP_TIMEOUT} s)")
+            return False, log
         if line is None:
             process.wait()
-            return process, 0, log
+            return False, log
         log.append(line)
-        if READY in line:
-            return process, port, log
+        if ready in line:
+            return True, log
 
 
 @contextlib.contextmanager

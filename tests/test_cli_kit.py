@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import urllib.parse
@@ -163,9 +164,6 @@ def test_an_rsa_consumer_gets_no_secret(tmp_path: Path) -> None:
     (["consumers", "list", "--store", "memory:"],
      "oauth2 consumers: a memory: store lives inside one 'oauth2 serve': give --store sqlite:///PATH "
      "(see 'oauth2 consumers list --help')"),
-    (["tokens", "revoke", "t", "--store", "postgresql://admin:hunter2@db.example/oauth"],
-     "oauth2 tokens: --store: this installation of oauth2 has no PostgreSQL store (oauth2.kit.postgres): "
-     "use memory: or sqlite:///PATH (see 'oauth2 tokens revoke --help')"),
     (["consumers", "list", "--store", "mysql://admin:hunter2@db.example/oauth"],
      "oauth2 consumers: --store: unknown store URL scheme 'mysql': give memory:, sqlite:///PATH, postgresql://... "
      "or redis://... (see 'oauth2 consumers list --help')"),
@@ -184,6 +182,18 @@ def test_store_usage_errors_are_one_line(tmp_path: Path, args: list[str], messag
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
     assert "hunter2" not in result.stderr
     assert not (tmp_path / "p.db").exists()
+
+
+@pytest.mark.parametrize("url", ["postgresql://admin:hunter2@127.0.0.1:{port}/oauth",
+                                 "redis://:hunter2@127.0.0.1:{port}/0"])
+def test_a_store_that_cannot_be_reached_is_one_line_without_its_password(tmp_path: Path, url: str) -> None:
+    with socket.socket() as unused:  # a loopback port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = oauth2_cli("tokens", "revoke", "t", "--store", url.format(port=port), cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("oauth2 tokens: the store failed (") and result.stderr.count("\n") == 1
+    assert "hunter2" not in result.stderr
 
 
 # ------------------------------------------------------------------ the Provider, in process
@@ -244,9 +254,7 @@ def test_open_store_reads_the_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for url in ("sqlite:///", "sqlite://relative.db", "sqlite:relative.db"):
         with pytest.raises(ValueError, match="sqlite:///PATH"):
             open_store(url)
-    with pytest.raises(ValueError, match="no Redis store") as caught:
-        open_store("redis://:hunter2@127.0.0.1:6379/0")
-    assert "hunter2" not in str(caught.value)
+    assert type(open_store("redis://:hunter2@127.0.0.1:6379/0")).__name__ == "RedisStore"  # connects when used
     with pytest.raises(ValueError, match="'this one'"):
         open_store("not a URL: hunter2")
     with pytest.raises(TypeError):

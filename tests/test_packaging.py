@@ -56,7 +56,8 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
     requires = metadata.get_all("Requires-Dist")
     assert [r for r in requires if "extra ==" not in r] == ["httplib2>=0.19"]
     assert set(metadata.get_all("Provides-Extra")) == {
-        "rsa", "redis", "requests", "httpx", "aiohttp", "starlette", "fastapi", "flask", "django", "test", "dev"}
+        "rsa", "redis", "postgres", "requests", "httpx", "aiohttp", "starlette", "fastapi", "flask", "django", "test",
+        "dev"}
     extras = {
         extra: {r.name: str(r.specifier) for r in map(Requirement, requires) if r.marker and r.marker.evaluate(
             {"extra": extra})}
@@ -64,6 +65,7 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
     }
     assert extras["requests"] == {"requests": ">=2.25"}
     assert extras["httpx"] == {"httpx": ">=0.23"}
+    assert extras["postgres"] == {"psycopg": ">=3.1"}
     assert extras["aiohttp"] == {"aiohttp": ">=3.12.2"}
     # The provider kit's framework glue: one extra per framework, each in the test extra.
     glue = {"starlette": ">=0.27", "fastapi": ">=0.100", "flask": ">=2.2", "django": ">=4.2"}
@@ -71,8 +73,8 @@ def test_wheel_metadata(wheel: pathlib.Path) -> None:
     assert glue.keys() <= extras["test"].keys()
     assert {"oauth2/kit/starlette.py", "oauth2/kit/flask.py", "oauth2/kit/django.py"} <= set(names)
     # The public test extra holds what the tests import, not the tools that check the code.
-    assert {"requests", "httpx", "aiohttp", "uvicorn", "starlette", "oauthlib", "pytest", "requests-oauthlib",
-            "authlib"} <= extras["test"].keys()
+    assert {"requests", "httpx", "aiohttp", "psycopg", "uvicorn", "starlette", "oauthlib", "pytest",
+            "requests-oauthlib", "authlib"} <= extras["test"].keys()
     assert not {"ruff", "mypy", "types-httplib2", "setuptools"} & extras["test"].keys()
     assert {"ruff", "mypy", "types-httplib2"} <= extras["dev"].keys()
     assert "OAuth 1.0a" in metadata["Summary"]

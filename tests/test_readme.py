@@ -456,6 +456,24 @@ def check_async_redis_nonces(ran: Ran) -> None:
     client.close()
 
 
+def check_postgres_store(ran: Ran) -> None:
+    """``kit`` keeps its records in the test PostgreSQL, where another store of another host sees them."""
+    from oauth2.kit import PostgresStore  # here: the kit's section imports its own names at the top
+
+    store = ran.namespace["store"]
+    other = PostgresStore(ran.env.request.getfixturevalue("postgres_conninfo"))
+    consumer = other.get_consumer("consumer-key")
+    assert consumer is not None and consumer.callbacks == ("https://app.example/cb",)
+    assert ran.namespace["kit"].store is store
+    store.close()
+    other.close()
+
+
+def postgres_url(env: Env) -> str:
+    """The README's PostgreSQL URL, pointed at a database of the test PostgreSQL of this test's own."""
+    return repr(env.request.getfixturevalue("postgres_conninfo"))
+
+
 def redis_url(env: Env) -> str:
     """The README's Redis URL, pointed at the test redis-server's port."""
     return repr(env.redis.url)
@@ -788,6 +806,8 @@ SECTIONS: dict[str, Section] = {
     "Framework glue": Section(
         blocks=(Run(check=check_flask_glue), Run(check=check_django_glue), Run(check=check_starlette_glue)),
     ),
+    "Stores": Section(blocks=(Run({'"postgresql://oauth2@127.0.0.1/provider"': postgres_url},
+                                  check=check_postgres_store),)),
     "Verifying requests (providers)": Section(
         blocks=(
             Run({'"/var/lib/my-tool/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},

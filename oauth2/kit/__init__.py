@@ -20,6 +20,8 @@ from oauth2.kit.endpoints import (
     VerifierInvalid,
 )
 from oauth2.kit.memory import MemoryStore
+from oauth2.kit.postgres import AsyncPostgresStore, PostgresStore
+from oauth2.kit.redis import AsyncRedisStore, RedisStore
 from oauth2.kit.sqlite import SQLiteStore
 from oauth2.kit.stores import (
     OOB,
@@ -38,6 +40,10 @@ __all__ = [
     "Decision",
     "MemoryStore",
     "SQLiteStore",
+    "PostgresStore",
+    "AsyncPostgresStore",
+    "RedisStore",
+    "AsyncRedisStore",
     "ConsumerKeyUnknown",
     "TokenExpired",
     "TokenUsed",
