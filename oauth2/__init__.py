@@ -56,7 +56,6 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
-    Collection,
     Dict,
     Iterable,
     Iterator,
@@ -71,7 +70,7 @@ from typing import (
     Tuple,
     Union,
 )
-from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import httplib2
 
@@ -148,6 +147,12 @@ __all__ = [
     "RedisNonceStore",
     "AsyncRedisNonceStore",
     "clear_caches",
+    "parse_form",
+    "encode_form",
+    "split_url",
+    "media_type",
+    "body_bytes",
+    "authorization_header",
 ]
 
 
@@ -445,62 +450,80 @@ def _text(value: object, what: str) -> str:
 
 # RFC 5849 §3.6: the unreserved characters go as they are, every other byte
 # of the UTF-8 encoding as %XX.
-_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-# Byte b to what it encodes to: a table for codecs.charmap_decode, which
-# writes each byte through it in C rather than byte by byte in Python as quote() does.
-_BYTE_ENCODED = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
-# The same, but NUL kept: a "name\0value" pair whose only NUL is its separator is encoded at once.
-_PAIR_ENCODED = ["\0", *_BYTE_ENCODED[1:]]
-# And encoded twice, as the base string holds the parameters [§3.4.1.1]: "%" written "%25".
-_PAIR_ENCODED_TWICE = [e.replace("%", "%25") for e in _PAIR_ENCODED]
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_UNRESERVED_RUN = re.compile(r"[A-Za-z0-9._~-]*")
 
 
-def _only(text: str, allowed: bytes) -> bool:
-    """Whether ``text`` is made of ``allowed`` ASCII characters only.
+def _is_unreserved(text: str) -> bool:
+    """Whether ``text`` holds unreserved characters only, so that percent-encoding leaves it as it is [§3.6].
 
-    Most names and values (keys, nonces, timestamps, ids, "true") have nothing
-    to encode; bytes.translate deleting the allowed ones tells in a few
-    instructions a character, where a regex character class takes tens.
+    A speed trick, the first of three: most names and values (keys, nonces,
+    timestamps, ids) have nothing to encode, and one regex match tells so in C
+    where encoding would build a new string. True of a concatenation exactly
+    when true of each part, so one call covers many strings without any
+    separator. tests/test_memos.py checks it against the definition.
     """
-    return text.isascii() and not text.encode("ascii").translate(None, allowed)
+    return _UNRESERVED_RUN.fullmatch(text) is not None
 
 
-def _percent_encode(s: str, table: List[str] = _BYTE_ENCODED) -> str:
-    """``s`` percent-encoded as RFC 5849 §3.6 says, without memo: no secret or nonce is kept."""
-    if _only(s, _UNRESERVED):
-        return s
+# Byte b to what it encodes to. A speed trick, the second of three:
+# codecs.charmap_decode writes each byte through this table in one C loop,
+# where quote() walks the bytes in Python (28% of signing 40 parameters).
+# tests/test_memos.py checks _percent_encode against the byte-by-byte definition.
+_BYTE_ENCODED = [chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in range(256)]
+
+
+def _percent_encode(text: str) -> str:
+    """``text`` percent-encoded as RFC 5849 §3.6 says: UTF-8, then all but ALPHA DIGIT ``-._~`` as %XX."""
+    if _is_unreserved(text):
+        return text
     try:
-        raw = s.encode("utf-8")
+        raw = text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
-    # Decoding the bytes through the table writes each as itself or as %XX, in one C loop.
     # A table of strings is what charmap_decode takes; older typesheds know only int-valued ones.
-    return codecs.charmap_decode(raw, "strict", table)[0]  # type: ignore[arg-type, unused-ignore]
+    return codecs.charmap_decode(raw, "strict", _BYTE_ENCODED)[0]  # type: ignore[arg-type, unused-ignore]
 
 
-# What names and values hold when their only escapes are base64's.
-_HEADER_TEXTS = _UNRESERVED + b"+/="
-
-
-def _header_parameters(pairs: List[Pair]) -> str:
-    """``name="value", ...`` of an Authorization header, each name and value percent-encoded [§3.5.1].
-
-    A client's parameters (keys, nonces, timestamps, a base64 signature)
-    need at most base64's three escapes: then the whole list is laid out and
-    escaped by a few C calls instead of encoding name by name.
-    """
-    text = '", '.join(map("\2".join, pairs))
-    # Once those characters are deleted, the separators are left (a "\2" for each pair, '", '
-    # between pairs): anything more needs encoding. The separators hold no "+", "/" or "=".
-    if len(text.encode("utf-8", "surrogatepass").translate(None, _HEADER_TEXTS)) == 4 * len(pairs) - 3:
-        text = text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-        return text.replace("\2", '="') + '"'
-    return ", ".join([f'{_percent_encode(name)}="{_percent_encode(value)}"' for name, value in pairs])
+def _encoded_pairs(pairs: Sequence[Pair]) -> Sequence[Pair]:
+    """Each name and value percent-encoded [§3.6]; ``pairs`` themselves when none needs it, as is usual."""
+    if _is_unreserved("".join(itertools.chain.from_iterable(pairs))):
+        return pairs
+    return [(_percent_encode(name), _percent_encode(value)) for name, value in pairs]
 
 
 def escape(s: Union[Text, int]) -> str:
     """Percent-encode ``s`` as RFC 5849 §3.6 says: UTF-8, then all but ALPHA DIGIT ``-._~``."""
     return _percent_encode(s if type(s) is str else _text(s, "value"))
+
+
+def parse_form(form: Text, *, source: str = "form body") -> List[Pair]:
+    """Decode an ``application/x-www-form-urlencoded`` string (a body or a query) into pairs [§3.4.1.3.1].
+
+    Each name and value is decoded exactly once, ``+`` as a space; empty
+    values and names without ``=`` are kept as empty values. Bytes must be
+    UTF-8, and so must the percent-decoded text, else :class:`InvalidRequest`
+    (naming ``source``). Linear in the input.
+    """
+    text = form if type(form) is str else _text(form, source)
+    if "+" in text:
+        text = text.replace("+", " ")  # before decoding, so that an encoded plus (%2B) stays a plus
+    fields = [field.partition("=")[::2] for field in text.split("&") if field]  # (name, value)
+    if "%" not in text:
+        return fields
+    try:
+        return [(_unquote(name), _unquote(value)) for name, value in fields]
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
+
+
+def _unquote(s: str) -> str:
+    return unquote(s, errors="strict") if "%" in s else s
+
+
+def encode_form(pairs: Iterable[Pair]) -> str:
+    """``name=value&...``, each name and value percent-encoded [§3.6]: a form body or a query [§3.5.2, §3.5.3]."""
+    return "&".join([f"{name}={value}" for name, value in _encoded_pairs(list(pairs))])
 
 
 def generate_timestamp() -> int:
@@ -641,7 +664,7 @@ class Token:
                 f"The credentials response holds more than {max_parameters} fields; to accept it, "
                 "pass Token.from_string(..., max_parameters=N) with a larger N, or None for no limit."
             )
-        params = dict(_parse_form(text, "token string"))
+        params = dict(parse_form(text, source="token string"))
         if "oauth_token" not in params:
             raise InvalidRequest("'oauth_token' not found in the credentials response.")
         if "oauth_token_secret" not in params:
@@ -697,31 +720,6 @@ _TOKEN_FIELDS = ("key", "secret", "callback", "callback_confirmed", "verifier")
 # ------------------------------------------------------------ request and parameters
 
 
-def _parse_form(s: str, source: str) -> Tuple[Pair, ...]:
-    """Decode an ``application/x-www-form-urlencoded`` string exactly once [§3.4.1.3.1].
-
-    Empty values and names without ``=`` are kept as empty values.
-    """
-    if "+" in s:
-        s = s.replace("+", " ")  # before decoding, so that an encoded plus (%2B) stays a plus
-    fields = [field.partition("=")[::2] for field in s.split("&") if field]  # (name, value)
-    if "%" not in s:
-        return tuple(fields)
-    try:
-        return tuple([(_unquote(name), _unquote(value)) for name, value in fields])
-    except UnicodeDecodeError:
-        raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
-
-
-def _unquote(s: str) -> str:
-    return unquote(s, errors="strict") if "%" in s else s
-
-
-def _parse_query(query: str) -> Tuple[Pair, ...]:
-    """A URL's query parameters [§3.4.1.3.1]."""
-    return _parse_form(query, "URL query")
-
-
 def _parameter_limit(max_parameters: Optional[int]) -> Optional[int]:
     """``max_parameters`` checked: a count of parameters, or None for no limit."""
     if max_parameters is None:
@@ -738,7 +736,7 @@ def _form_fields_within(s: str, limit: Optional[int]) -> bool:
 
     Counting the "&"s bounds the fields in one pass without copying; only a
     string over that bound is split, to leave out the empty fields that
-    :func:`_parse_form` skips.
+    :func:`parse_form` skips.
     """
     if limit is None or s.count("&") < limit:
         return True
@@ -760,22 +758,8 @@ def _too_many_parameters(limit: Optional[int]) -> InvalidRequest:
     )
 
 
-# What makes urlsplit do more than split at "#" and "?": the tab and newline
-# characters it removes, IP-literal brackets and non-ASCII hosts it validates.
-_URLSPLIT_WORK = b"\t\r\n[]"
-
-
-def _url_query(url: str) -> str:
-    """``urlsplit(url).query``, without building the other four parts for a plain URL."""
-    if "?" not in url:
-        return ""  # urlsplit only removes characters, so none can make a "?"
-    if not url.isascii() or len(url.encode("ascii").translate(None, _URLSPLIT_WORK)) < len(url):
-        return urlsplit(url).query
-    return url.partition("#")[0].partition("?")[2]
-
-
-def _media_type(content_type: Optional[str]) -> str:
-    """The media type of a Content-Type value, lower-cased and without parameters."""
+def media_type(content_type: Optional[Text]) -> str:
+    """The media type of a Content-Type value, lower-cased and without parameters (``""`` for none)."""
     if not content_type:
         return ""
     return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
@@ -815,7 +799,7 @@ def _received_media_type(content_type: object) -> str:
     text = _text(content_type, "Content-Type")
     if "," in text and _has_list_comma(text):
         raise InvalidRequest(_REPEATED_CONTENT_TYPE)
-    return _media_type(text)
+    return media_type(text)
 
 
 # The lengths of the names of the headers oauth2 reads, Authorization and
@@ -850,11 +834,6 @@ def _bytes_of(value: object, what: str) -> bytes:
     if not isinstance(value, (bytes, bytearray)):
         raise InvalidRequest(f"The {what} must be bytes, not {type(value).__name__}.")
     return bytes(value)
-
-
-def _all_str(items: Collection[object]) -> bool:
-    """Whether every item is exactly a ``str`` (the usual case: nothing to coerce), told in C."""
-    return operator.countOf(map(type, items), str) == len(items)
 
 
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
@@ -953,12 +932,8 @@ def _collect_repeated(pairs: Iterable[Pair]) -> Dict[str, Any]:
     return collected
 
 
-def _encode_pairs(pairs: Iterable[Pair]) -> str:
-    return "&".join(f"{escape(k)}={escape(v)}" for k, v in pairs)
-
-
-def _body_bytes(body: Body) -> bytes:
-    """A body as bytes: str as UTF-8, a file-like object read (and rewound, if it can be)."""
+def body_bytes(body: Body) -> bytes:
+    """A body as bytes: None as ``b""``, str as UTF-8, a file-like object read (and rewound, if it can be)."""
     if body is None:
         return b""
     if isinstance(body, (bytes, bytearray)):
@@ -983,26 +958,10 @@ _AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHA
 _AUTH_ITEM = re.compile(rf"[ \t,]*{_AUTH_PARAM}[ \t]*(?:,|\Z)", re.DOTALL)
 _OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-# What clients send: name="value" pairs, no escapes, no space around "=".
-# Checked whole in one linear match (no two adjacent quantifiers share a
-# character), then split by findall.
-_PLAIN_ITEM = rf'{_TCHARS}="[^"\\]*"'
-_PLAIN_AUTH_LIST = re.compile(rf"[ \t,]*{_PLAIN_ITEM}(?:[ \t]*,[ \t,]*{_PLAIN_ITEM})*")
-_PLAIN_AUTH_NAME = re.compile(rf'({_TCHARS})="[^"\\]*"')
-
-# A client lays out its Authorization headers the same way each time: the
-# same names in the same order, only the quoted values change. The names of
-# each layout (the header with its quoted values cut out) are remembered, so
-# that parsing a known layout is splitting at the quotes. The only memo of
-# the module. Safe because a layout holds names and separators, never a
-# value: no secret, nonce, timestamp or signature is kept, and fresh ones do
-# not add entries. Bounded: 256 layouts of at most 1024 characters, str keys.
-_HEADER_LAYOUTS: Dict[str, Tuple[str, ...]] = {}
 
 
 def clear_caches() -> None:
-    """Empty every memo of the module (for tests); none of them ever holds a secret."""
-    _HEADER_LAYOUTS.clear()
+    """Kept for compatibility: the module keeps no memo, so there is nothing to empty."""
 
 
 def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
@@ -1020,45 +979,14 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
 
 def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
     """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
-    if value.startswith("OAuth "):  # as clients write it
-        body = value[6:]
-    else:
-        scheme = _OAUTH_SCHEME.match(value)
-        if not scheme:
-            return None
-        body = value[scheme.end():]
-    body = body.rstrip(" \t,")
-    parts = body.split('"')
-    # Plain pairs have no escapes and an even number of quotes around the values.
-    plain = len(parts) % 2 == 1 and "\\" not in body
-    names = _plain_layout_names(body, '"'.join(parts[::2])) if plain else None
-    if names is None:
-        items = _auth_items(body)
-        names, raw_values = tuple(name for name, _ in items), [raw for _, raw in items]
-    else:
-        raw_values = parts[1::2]
-    if "realm" not in names:
-        return _decoded(zip(names, raw_values)), None
-    realm = [raw for name, raw in zip(names, raw_values) if name == "realm"][-1]
+    scheme = _OAUTH_SCHEME.match(value)
+    if not scheme:
+        return None
+    items = _auth_items(value[scheme.end():].rstrip(" \t,"))
+    realms = [raw for name, raw in items if name == "realm"]
     # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
-    return _decoded((name, raw) for name, raw in zip(names, raw_values) if name != "realm"), realm
-
-
-def _decoded(items: Iterable[Pair]) -> List[Pair]:
-    """Header parameters with their values percent-decoded [§3.5.1]."""
-    return [(name, _percent_decode(raw, name) if "%" in raw else raw) for name, raw in items]
-
-
-def _plain_layout_names(body: str, layout: str) -> Optional[Tuple[str, ...]]:
-    """The names of a header body of plain ``name="value"`` pairs, by its layout; None if not plain."""
-    names = _HEADER_LAYOUTS.get(layout)
-    if names is None and _PLAIN_AUTH_LIST.fullmatch(body):
-        names = tuple(_PLAIN_AUTH_NAME.findall(body))
-        if len(layout) <= 1024:
-            if len(_HEADER_LAYOUTS) >= 256:
-                _HEADER_LAYOUTS.clear()
-            _HEADER_LAYOUTS[layout] = names
-    return names
+    pairs = [(name, _header_value(raw, name)) for name, raw in items if name != "realm"]
+    return pairs, realms[-1] if realms else None
 
 
 def _auth_items(body: str) -> List[Pair]:
@@ -1078,16 +1006,11 @@ def _auth_items(body: str) -> List[Pair]:
     return items
 
 
-def _percent_decode(raw: str, name: str) -> str:
+def _header_value(raw: str, name: str) -> str:
     """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
-    # Signatures are base64: when their three escapes are all there is,
-    # str.replace decodes them at C speed.
-    decoded = raw.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
-    if "%" not in decoded:
-        return decoded
     try:
-        return unquote_to_bytes(raw).decode("utf-8")
-    except UnicodeError:
+        return _unquote(raw)
+    except UnicodeDecodeError:
         raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
 
 
@@ -1246,12 +1169,6 @@ class Request(Dict[str, Any]):
     _merged_body = False
     # False when from_request was not handed the body: a body hash check says so.
     _body_given = True
-    # True when every name and value is a plain str, as __init__ and
-    # __setitem__ find out when they store them, so that signing need not look
-    # at each again. False for a dict filled without them (pickle protocols 0
-    # and 1 restore one so), and once any other value is stored: then each is
-    # looked at.
-    _all_text = False
 
     def __init__(
         self,
@@ -1261,16 +1178,11 @@ class Request(Dict[str, Any]):
         body: Body = b"",
         is_form_encoded: bool = False,
     ) -> None:
-        if not self:  # a subclass may have stored parameters, checked by __setitem__, before calling this
-            self._all_text = True
         if url is not None:
             self.url = url
         self.method = method
         if parameters is not None:
-            if type(parameters) is dict and _all_str(parameters) and _all_str(parameters.values()):
-                dict.update(self, parameters)  # already text: nothing to coerce
-            else:
-                self.update(parameters)
+            self.update(parameters)
         self.body = body
         self.is_form_encoded = is_form_encoded
 
@@ -1299,7 +1211,6 @@ class Request(Dict[str, Any]):
         if value is None:
             self.pop(key, None)
             return
-        self._all_text = False
         if isinstance(value, int):
             # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
             dict.__setitem__(self, key, value)
@@ -1334,38 +1245,20 @@ class Request(Dict[str, Any]):
         """The parameters whose names do not start with ``oauth_``."""
         return {k: v for k, v in self.items() if not k.startswith("oauth_")}
 
-    def _query_pairs(self) -> Sequence[Pair]:
+    def _query_pairs(self) -> List[Pair]:
         """The URL's query parameters that the dict does not already hold."""
         url = self.__dict__.get("url")
-        if not url:
+        query = split_url(url)[1] if url else ""
+        if not query or query == self._merged_query:
             return []
-        cached = self.__dict__.get("_query_cache")
-        if cached is None or cached[0] is not url:
-            query = _url_query(url)
-            cached = (url, _parse_query(query) if query and query != self._merged_query else ())
-            self.__dict__["_query_cache"] = cached
-        return cached[1]
+        return parse_form(query, source="URL query")
 
-    def _merge_query(self, query: str) -> None:
-        """Record that the URL's query ``query`` is in the dict already, as from_request puts it."""
-        self._merged_query = query
-        self.__dict__["_query_cache"] = (self.__dict__.get("url"), ())
-
-    def _body_pairs(self) -> Sequence[Pair]:
-        """The pairs of a form-encoded body [§3.4.1.3.1]; none for any other body.
-
-        Parsed once for the body the request holds: signing, ``explain`` and
-        the placement of the OAuth parameters all read them.
-        """
+    def _body_pairs(self) -> List[Pair]:
+        """The pairs of a form-encoded body [§3.4.1.3.1], read from the body as it is now; none for any other."""
         body = self.body
         if not self.is_form_encoded or self._merged_body or not body:
-            return ()
-        cached = self.__dict__.get("_body_cache")
-        if cached is None or cached[0] is not body:
-            cached = (body, _parse_form(_text(_body_bytes(body), "form body"), "form body"))
-            if not hasattr(body, "read"):  # a file may change between reads
-                self.__dict__["_body_cache"] = cached
-        return cached[1]
+            return []
+        return parse_form(body_bytes(body), source="form body")
 
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
@@ -1374,12 +1267,15 @@ class Request(Dict[str, Any]):
         return pairs
 
     def _own_pairs(self) -> List[Pair]:
-        """The dict's pairs, without ``oauth_signature``."""
-        if not (self._all_text or _all_str(self.values())):
-            return self._expanded_pairs()  # a list of repeated values, an int
-        pairs = list(self.items())
-        if "oauth_signature" in self:
-            pairs.remove(("oauth_signature", self["oauth_signature"]))
+        """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
+        pairs: List[Pair] = []
+        for name, value in self.items():
+            if name == "oauth_signature":
+                _one_value(name, value)  # refuses a signature sent twice
+            elif type(value) is str:
+                pairs.append((name, value))
+            else:
+                pairs.extend(_pairs_of({name: _one_value(name, value) if name.startswith("oauth_") else value}))
         return pairs
 
     def _added_pairs(self, own: List[Pair]) -> List[Pair]:
@@ -1394,20 +1290,6 @@ class Request(Dict[str, Any]):
             added.extend([p for p in query if p[0] != "oauth_signature"])
         return added
 
-    def _expanded_pairs(self) -> List[Pair]:
-        """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
-        pairs: List[Pair] = []
-        for name, value in self.items():
-            if name.startswith("oauth_"):
-                value = _one_value(name, value)
-                if value is not None and name != "oauth_signature":
-                    pairs.append((name, value))
-            elif type(value) is str:
-                pairs.append((name, value))
-            else:
-                pairs.extend(_pairs_of({name: value}))
-        return pairs
-
     def get_normalized_parameters(self) -> str:
         """The normalized parameter string of the signature base string [§3.4.1.3.2]."""
         return normalize_parameters(self._signed_pairs())
@@ -1417,22 +1299,15 @@ class Request(Dict[str, Any]):
 
         ``realm`` is optional, and quoted so that it cannot add parameters.
         """
-        pairs = self._protocol_pairs()
-        parts = [_header_parameters(pairs)] if pairs else []
-        if realm:
-            parts.insert(0, "realm=" + _quoted_string(realm))
-        return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
+        return {"Authorization": authorization_header(self._protocol_pairs(), realm)}
 
     def _protocol_pairs(self) -> List[Pair]:
         """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
-        pairs = [item for item in self.items() if item[0].startswith("oauth_")]
-        if not (self._all_text or _all_str(self.values())):  # an int, a list
-            pairs = list(_pairs_of(dict(pairs)))
-        return pairs
+        return list(_pairs_of({name: value for name, value in self.items() if name.startswith("oauth_")}))
 
     def to_postdata(self) -> str:
         """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
-        return _encode_pairs(_pairs_of(dict(sorted(self.items(), key=lambda item: item[0]))))
+        return encode_form(_pairs_of(dict(sorted(self.items(), key=lambda item: item[0]))))
 
     def to_url(self) -> str:
         """The URL with every parameter added to its query [§3.5.3].
@@ -1442,11 +1317,11 @@ class Request(Dict[str, Any]):
         url = self.__dict__.get("url")
         if not url:
             raise InvalidRequest("The request has no URL; set request.url first.")
-        query = _url_query(url)
+        query = split_url(url)[1]
         pairs: Iterable[Pair] = _pairs_of(self)
         if query and query == self._merged_query:
-            pairs = _without(pairs, _parse_query(query))
-        return _append_query(url, _encode_pairs(pairs), query)
+            pairs = _without(pairs, parse_form(query, source="URL query"))
+        return _append_query(url, encode_form(pairs), query)
 
     def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
         """Whether signing adds ``oauth_body_hash`` (body hash extension §4.1.1).
@@ -1458,12 +1333,12 @@ class Request(Dict[str, Any]):
             return False
         if body_hash is not None:
             return body_hash
-        return self.method not in ("GET", "HEAD") and bool(_body_bytes(self.body))
+        return self.method not in ("GET", "HEAD") and bool(body_bytes(self.body))
 
     def _read_body(self) -> None:
         """Read a file-like body once: from now on ``body`` holds its bytes (the file is rewound if it can be)."""
         if hasattr(self.body, "read"):
-            self.body = _body_bytes(self.body)
+            self.body = body_bytes(self.body)
 
     def sign_request(
         self,
@@ -1493,7 +1368,7 @@ class Request(Dict[str, Any]):
         self["oauth_signature_method"] = signature_method.name
         if _uses_base_string(signature_method, _SIGNING_HOOKS):
             # The base string straight to the pure signer, as the Server verifies.
-            signature = signature_method.sign_base_string(_base_string_of(self, self._signed_pairs()), consumer, token)
+            signature = signature_method.sign_base_string(explain(self).base_string, consumer, token)
         else:
             signature = signature_method.sign(self, consumer, token)
         if type(signature) is not str:  # bytes from a method written for 1.9
@@ -1539,13 +1414,10 @@ class Request(Dict[str, Any]):
         """
         limit = _parameter_limit(max_parameters)
         url = http_url if type(http_url) is str else _text(http_url, "url")
-        try:
-            url_query = _url_query(url)
-        except ValueError as exc:
-            raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
+        url_query = split_url(url)[1]
         if not _form_fields_within(url_query, limit):
             raise _too_many_parameters(limit)
-        url_pairs = _parse_query(url_query)
+        url_pairs = parse_form(url_query, source="URL query")
         pairs = list(url_pairs)
 
         header = _header_map(headers)
@@ -1561,14 +1433,14 @@ class Request(Dict[str, Any]):
             # Its pairs that repeat the URL's (as many as those at most) do not count.
             if not _form_fields_within(query, _left(limit, pairs, len(url_pairs))):
                 raise _too_many_parameters(limit)
-            pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
+            pairs.extend(_without(parse_form(query, source="query string"), url_pairs))
         is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
-        body_pairs: Tuple[Pair, ...] = ()
+        body_pairs: List[Pair] = []
         if is_form and body:
-            form = _text(_body_bytes(body), "form body")
+            form = _text(body_bytes(body), "form body")
             if not _form_fields_within(form, _left(limit, pairs)):
                 raise _too_many_parameters(limit)
-            body_pairs = _parse_form(form, "form body")
+            body_pairs = parse_form(form, source="form body")
         pairs.extend(body_pairs)
         if parameters:
             parameters = dict(parameters)
@@ -1583,8 +1455,7 @@ class Request(Dict[str, Any]):
         dict.update(request, pairs)  # already text: no need to coerce each value again
         if len(request) < size + len(pairs):  # a name repeats: keep all its values
             dict.update(request, _collect_repeated(pairs))
-            request._all_text = False
-        request._merge_query(url_query)
+        request._merged_query = url_query
         request._merged_body = True
         return request
 
@@ -1746,44 +1617,58 @@ def _client_parameters(
 
 
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
-# scheme://host[:port][/path] up to the query or fragment, where urlsplit and
-# the rules below have nothing to decode, validate or escape: an ASCII
-# registered name, a port of digits, and a path of characters quote() keeps.
+# scheme://host[:port][/path][?query][#fragment] as clients write it, where
+# urlsplit and the rules below have nothing to decode, validate or escape: an
+# ASCII registered name, a port of digits, a path of characters quote()
+# keeps, no tab or newline (which urlsplit removes).
 _PLAIN_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?"
-                        r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(?=[?#]|\Z)")
+                        r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(?:\?([^#\t\r\n]*))?(?:#[^\t\r\n]*)?")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def split_url(url: Text) -> Tuple[str, str]:
+    """``(base string URI, query)`` of ``url`` [§3.4.1.2, §3.4.1.3.1]: the one URL split.
+
+    The base string URI has the scheme and host lower-cased, the default port
+    (80 for http, 443 for https) dropped and an empty path made ``/``;
+    userinfo, query and fragment left out. Characters a URI cannot hold
+    (spaces, non-ASCII) are percent-encoded as they are on the wire, an
+    internationalized host written as IDNA. The query is as sent, not
+    decoded. Raises :class:`InvalidRequest` for a URL that is not absolute or
+    not valid.
+
+    A speed trick, the third of three: a URL as clients write it is split by
+    one regex match rather than by urlsplit and the checks after it;
+    tests/test_memos.py checks that both give the same answer.
+    """
+    text = url if type(url) is str else _text(url, "url")
+    match = _PLAIN_URL.fullmatch(text)
+    if match is not None:
+        scheme, host, port, path, query = match.groups()
+        if port is None or 0 < int(port) <= 65535:  # else an error, which the full parse reports
+            return _base_uri(scheme.lower(), host.lower(), int(port) if port else None, path or "/"), query or ""
+    return _split_parsed(text, None)
 
 
 def base_string_uri(url: Text, host: Optional[str] = None) -> str:
-    """The base string URI of ``url`` [§3.4.1.2].
+    """The base string URI of ``url`` [§3.4.1.2] (see :func:`split_url`).
 
-    Scheme and host lower-cased, the default port (80 for http, 443 for https)
-    dropped, an empty path made ``/``; userinfo, query and fragment left out.
-    Characters a URI cannot hold (spaces, non-ASCII) are percent-encoded as
-    they are on the wire. ``host``, the Host header's ``name[:port]``,
-    replaces the URL's host and port when given.
+    ``host``, the Host header's ``name[:port]``, replaces the URL's host and port when given.
     """
-    url = url if type(url) is str else _text(url, "url")
-    plain = _plain_base_string_uri(url) if host is None else None
-    return plain if plain is not None else _parsed_base_string_uri(url, host)
+    if host is None:
+        return split_url(url)[0]
+    return _split_parsed(url if type(url) is str else _text(url, "url"), host)[0]
 
 
-def _plain_base_string_uri(url: str) -> Optional[str]:
-    """:func:`base_string_uri` of a URL as clients write it, in one regex match; None for any other URL."""
-    match = _PLAIN_URL.match(url)
-    if match is None:
-        return None
-    scheme, host, port, path = match.groups()
-    scheme = scheme.lower()
-    if port is not None:
-        number = int(port)
-        if not 0 < number <= 65535:
-            return None  # an error, which the full parse reports
-        port = "" if (scheme, number) in (("http", 80), ("https", 443)) else f":{number}"
-    return f"{scheme}://{host.lower()}{port or ''}{path or '/'}"
+def _base_uri(scheme: str, host: str, port: Optional[int], path: str) -> str:
+    """``scheme://host[:port]/path``, the default port left out [§3.4.1.2]."""
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{path}"
 
 
-def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
-    """:func:`base_string_uri` through urlsplit: userinfo, IP literals, IDNA, escapes, validation."""
+def _split_parsed(url: str, host: Optional[str]) -> Tuple[str, str]:
+    """:func:`split_url` through urlsplit: userinfo, IP literals, IDNA, escapes, validation."""
     try:
         parts = urlsplit(url)
         authority = urlsplit(f"//{host}") if host is not None else parts
@@ -1791,28 +1676,26 @@ def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
         hostname, port = authority.hostname, authority.port
     except ValueError as exc:
         raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
-    scheme, host = parts.scheme.lower(), hostname
-    if not scheme or not host:
+    scheme, name = parts.scheme.lower(), hostname
+    if not scheme or not name:
         raise InvalidRequest(f"The URL {_redacted(url)!r} is not absolute: it needs a scheme and a host.")
     if port == 0:
         raise InvalidRequest(f"The URL {_redacted(url)!r} has port 0.")
-    if not host.isascii():
+    if not name.isascii():
         # An internationalized host goes on the wire (and in Host) as IDNA, as httplib2 sends it.
         try:
-            host = host.encode("idna").decode("ascii")
+            name = name.encode("idna").decode("ascii")
         except UnicodeError:
             raise InvalidRequest(
                 f"The host of {_redacted(url)!r} is not a valid internationalized domain name."
             ) from None
     if authority.netloc.rpartition("@")[2].startswith("["):
-        host = f"[{host}]"
-    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
-        host = f"{host}:{port}"
+        name = f"[{name}]"
     try:
         path = quote(parts.path, safe=_URI_SAFE) or "/"
     except UnicodeEncodeError:
         raise InvalidRequest(f"The URL {_redacted(url)!r} holds a lone surrogate.") from None
-    return f"{scheme}://{host}{path}"
+    return _base_uri(scheme, name, port, path), parts.query
 
 
 _IPV_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+")
@@ -1854,85 +1737,16 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
     pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     if operator.countOf(map(len, pairs), 2) != len(pairs):
         raise ValueError("normalize_parameters needs (name, value) pairs")
-    return "&".join(_sorted_parameters(pairs)).replace("\0", "=")
-
-
-def _encoded_parameters(pairs: Sequence[Pair]) -> str:
-    """The normalized parameters encoded once more, as the base string holds them [§3.4.1.1].
-
-    Made from the pairs directly: each "%" of their escapes is written as
-    "%25" when they are encoded, and the separators go in encoded.
-    """
-    return "%26".join(_sorted_parameters(pairs, twice=True)).replace("\0", "%3D")
-
-
-def _sorted_parameters(pairs: Sequence[Pair], *, twice: bool = False) -> List[str]:
-    """Each pair as its encoded name, a NUL and its encoded value, sorted [§3.4.1.3.2].
-
-    ``twice`` writes each escape's "%" as "%25", as encoding them again does;
-    the order is the same, since "%" keeps its place against every other character.
-    """
-    # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
-    # first and is never in an encoded string; strings compare faster.
-    joined = list(map("\0".join, pairs))
-    if joined:
-        # Deleting the unreserved bytes of all pairs at once leaves only the
-        # separators when there is nothing to encode, as is usual; else the
-        # leftovers between the "\1"s tell which pairs to encode (a lone
-        # surrogate is left too, for _percent_encode to refuse).
-        left = "\1".join(joined).encode("utf-8", "surrogatepass").translate(None, _UNRESERVED)
-        if len(left) != 2 * len(joined) - 1:
-            marks = left.split(b"\1")
-            if len(marks) == len(joined):
-                # The pairs whose leftovers are more than their "\0", found in C: a Python loop
-                # then visits only those (most requests have one, a status text or a query).
-                dirty: Iterable[int] = itertools.compress(itertools.count(), map(b"\0".__ne__, marks))
-            else:  # a value holds "\1": encode every pair
-                dirty = range(len(joined))
-            table = _PAIR_ENCODED_TWICE if twice else _PAIR_ENCODED
-            for i in dirty:
-                if joined[i].count("\0") == 1:  # only the separator: name and value encoded at once
-                    joined[i] = _percent_encode(joined[i], table)
-                else:
-                    name, value = pairs[i]
-                    entry = f"{_percent_encode(name)}\0{_percent_encode(value)}"
-                    joined[i] = entry.replace("%", "%25") if twice else entry
-    joined.sort()
-    return joined
-
-
-# A normalized parameter string holds only these characters, so encoding it
-# again only has to replace three of them.
-_NORMALIZED = re.compile(r"[A-Za-z0-9._~%&=-]*")
+    return "&".join(map("=".join, sorted(_encoded_pairs(pairs))))
 
 
 def signature_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
-    """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1]."""
-    if _NORMALIZED.fullmatch(normalized_parameters):
-        return _join_base_string(method, base_uri, normalized_parameters)
-    return _base_string_start(method, base_uri) + escape(normalized_parameters)
+    """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1].
 
-
-def _join_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
-    """The base string, for a parameter string made by :func:`normalize_parameters`."""
-    parameters = normalized_parameters.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
-    return _base_string_start(method, base_uri) + parameters
-
-
-# What a base string URI holds unless its path has more than unreserved characters and escapes.
-_PLAIN_URI = _UNRESERVED + b":/%"
-
-
-def _base_string_start(method: str, base_uri: str) -> str:
-    """``METHOD&encoded-URI&`` [§3.4.1.1]."""
-    if _only(base_uri, _PLAIN_URI):
-        encoded_uri = base_uri.replace("%", "%25").replace(":", "%3A").replace("/", "%2F")
-    else:
-        encoded_uri = _percent_encode(base_uri)
-    method = method.upper()
-    if not (method.isascii() and method.isalpha()):  # as a method name usually is: nothing to encode
-        method = _percent_encode(method)
-    return f"{method}&{encoded_uri}&"
+    The one builder of base strings: signing, verifying, :func:`explain`
+    and ``InvalidSignature.base_string`` all come here.
+    """
+    return f"{_percent_encode(method.upper())}&{_percent_encode(base_uri)}&{_percent_encode(normalized_parameters)}"
 
 
 class SignatureBase(NamedTuple):
@@ -1946,16 +1760,13 @@ class SignatureBase(NamedTuple):
 
 def explain(request: Request) -> SignatureBase:
     """The collected parameters, normalized string, base string URI and base string of ``request``."""
-    pairs = request._signed_pairs()
-    base_uri = _base_uri_of(request)
+    return _base_string_steps(request.method, _base_uri_of(request), request._signed_pairs())
+
+
+def _base_string_steps(method: str, base_uri: str, pairs: List[Pair]) -> SignatureBase:
+    """The signature base string of ``pairs`` sent to ``base_uri`` by ``method``, with its steps [§3.4.1]."""
     normalized = normalize_parameters(pairs)
-    return SignatureBase(pairs, normalized, base_uri, _join_base_string(request.method, base_uri, normalized))
-
-
-def _base_string_of(request: Request, pairs: List[Pair]) -> str:
-    """The signature base string of ``request`` and its signed ``pairs`` [§3.4.1.1], without the steps
-    :func:`explain` keeps."""
-    return _base_string_start(request.method, _base_uri_of(request)) + _encoded_parameters(pairs)
+    return SignatureBase(pairs, normalized, base_uri, signature_base_string(method, base_uri, normalized))
 
 
 def _base_uri_of(request: Request) -> str:
@@ -1970,19 +1781,8 @@ def _base_uri_of(request: Request) -> str:
 
 
 def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
-    """``consumer-secret&token-secret``, each percent-encoded [§3.4.2, §3.4.4].
-
-    Never remembered, as a memo must not hold a secret.
-    """
-    consumer_secret: Text = consumer.secret or ""
-    token_secret: Text = token.secret or "" if token else ""
-    if (
-        type(consumer_secret) is str
-        and type(token_secret) is str
-        and _only(consumer_secret + token_secret, _UNRESERVED)  # as most secrets are: nothing to encode
-    ):
-        return f"{consumer_secret}&{token_secret}"
-    return f"{escape(consumer_secret)}&{escape(token_secret)}"
+    """``consumer-secret&token-secret``, each percent-encoded [§3.4.2, §3.4.4]; never remembered."""
+    return f"{escape(consumer.secret or '')}&{escape(token.secret or '' if token else '')}"
 
 
 def _same(a: Text, b: Text) -> bool:
@@ -2035,34 +1835,7 @@ class SignatureMethod:
 
     def body_hash(self, body: Body) -> str:
         """``oauth_body_hash`` of ``body``: base64 of its hash (body hash extension §3.1)."""
-        return base64.b64encode(type(self).body_hash_algorithm(_body_bytes(body)).digest()).decode("ascii")
-
-
-# RFC 2104's inner and outer pads as byte translation tables: key.translate(_IPAD) is key XOR 0x36.
-_IPAD = bytes(b ^ 0x36 for b in range(256))
-_OPAD = bytes(b ^ 0x5C for b in range(256))
-# The block sizes of the hashes that _hmac computes HMAC from; any other goes to hmac.digest.
-_BLOCK_SIZES: Dict[Callable[..., _Hash], int] = {hashlib.sha1: 64, hashlib.sha256: 64, hashlib.sha512: 128}
-
-
-def _hmac(key: bytes, message: bytes, digestmod: Callable[..., _Hash]) -> bytes:
-    """HMAC(key, message) (RFC 2104 §2), from plain calls of the hash.
-
-    OpenSSL 3's one-shot HMAC, behind hmac.digest, looks the MAC algorithm up
-    on every call, which takes longer than hashing a base string; three plain
-    hash calls do not, and give the same bytes (the way hmac.HMAC computes
-    HMAC without OpenSSL). Nothing outlives the call: no keyed state is kept.
-    """
-    try:
-        block_size = _BLOCK_SIZES.get(digestmod)
-    except TypeError:  # an unhashable callable
-        block_size = None
-    if block_size is None:
-        return hmac.digest(key, message, digestmod)
-    if len(key) > block_size:
-        key = digestmod(key).digest()
-    key = key.ljust(block_size, b"\0")
-    return digestmod(key.translate(_OPAD) + digestmod(key.translate(_IPAD) + message).digest()).digest()
+        return base64.b64encode(type(self).body_hash_algorithm(body_bytes(body)).digest()).decode("ascii")
 
 
 class _HMAC(SignatureMethod):
@@ -2079,12 +1852,8 @@ class _HMAC(SignatureMethod):
         return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
 
     def _mac(self, key: bytes, raw: bytes) -> str:
-        """base64(HMAC(key, raw)) (RFC 2104).
-
-        Keying is recomputed on every call: keeping keyed hash states between
-        calls would keep the secrets (their HMAC equivalent) in a memo.
-        """
-        return binascii.b2a_base64(_hmac(key, raw, type(self).digestmod), newline=False).decode("ascii")
+        """base64(HMAC(key, raw)) (RFC 2104), through the standard library; no keyed state is kept."""
+        return binascii.b2a_base64(hmac.digest(key, raw, type(self).digestmod), newline=False).decode("ascii")
 
 
 class SignatureMethod_HMAC_SHA1(_HMAC):
@@ -2440,7 +2209,7 @@ def sign(
     # Body placement makes the body longer than the caller's Content-Length says.
     dropped = ("authorization", "content-length") if placement == "body" else ("authorization",)
     wire_headers = {k: v for k, v in (headers or {}).items() if k.lower() not in dropped}
-    is_form = _media_type(_header_map(wire_headers).get("content-type")) == FORM_CONTENT_TYPE
+    is_form = media_type(_header_map(wire_headers).get("content-type")) == FORM_CONTENT_TYPE
     if placement == "body" and not is_form:
         raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
 
@@ -2459,11 +2228,23 @@ def sign(
     if placement == "header":
         wire_headers.update(request.to_header(realm=realm or ""))
         return Signed(uri, wire_headers, wire_body, request)
-    oauth = _encode_pairs(_without(request._protocol_pairs(), in_body))
+    oauth = encode_form(_without(request._protocol_pairs(), in_body))
     if placement == "query":
         return Signed(_append_query(uri, oauth), wire_headers, wire_body, request)
-    form = b"&".join(part for part in (_body_bytes(request.body), oauth.encode("ascii")) if part)
+    form = b"&".join(part for part in (body_bytes(request.body), oauth.encode("ascii")) if part)
     return Signed(uri, wire_headers, form, request)
+
+
+def authorization_header(pairs: Sequence[Pair], realm: Optional[str] = None) -> str:
+    """``OAuth realm="...", name="value", ...``: the Authorization header value [§3.5.1].
+
+    Each name and value percent-encoded; ``realm``, when given, quoted so
+    that it cannot add parameters, and not encoded.
+    """
+    parts = [f'{name}="{value}"' for name, value in _encoded_pairs(pairs)]
+    if realm:
+        parts.insert(0, "realm=" + _quoted_string(realm))
+    return "OAuth " + ", ".join(parts) if parts else "OAuth"
 
 
 def build_xoauth_string(
@@ -2981,13 +2762,13 @@ class Server:
         self._check_secrets(method, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
         self._check_nonce(params["oauth_nonce"])
+        base_string = _base_string_steps(request.method, _base_uri_of(request), own + added).base_string
         if _uses_base_string(method, _CHECKING_HOOKS):
-            base_string = _base_string_of(request, own + added if added else own)
             valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
         else:
             valid = method.check(request, consumer, token, params["oauth_signature"])
         if not valid:
-            raise InvalidSignature(base_string=explain(request).base_string)
+            raise InvalidSignature(base_string=base_string)
         self._check_body_hash(request, method, params["oauth_body_hash"])
         added_values: Dict[str, List[str]] = {}
         for name, value in added:
@@ -3050,10 +2831,9 @@ class Server:
                 params[name] = value
             elif not name.startswith("oauth_"):
                 others[name] = value
-        if not request._all_text:
-            for name, value in params.items():
-                if value is not None and type(value) is not str:  # a list, as parse_qs gives
-                    params[name] = _one_value(name, value)
+        for name, value in params.items():
+            if value is not None and type(value) is not str:  # a list, as parse_qs gives
+                params[name] = _one_value(name, value)
         for name, value in request._query_pairs():
             if name.startswith("oauth_"):
                 if name in request or params.get(name) is not None:
@@ -3159,7 +2939,7 @@ class Server:
                     "oauth_body_hash is required but cannot be checked: the request body was not given; "
                     "pass it as Request.from_request(..., body=raw_body) (from_wsgi reads it for you)."
                 )
-            if _body_bytes(request.body):
+            if body_bytes(request.body):
                 raise MissingParameter("oauth_body_hash")
             return
         if request.is_form_encoded:
@@ -3176,7 +2956,6 @@ class Server:
 # --------------------------------------------------------------------------- client
 
 _SIGN_REDIRECTS = ("same-origin", "all")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def signs_redirect(
@@ -3352,13 +3131,13 @@ class Client(httplib2.Http):
         # of the URL asked for; a redirect hop asks for the Location as it is.
         others = [(k, v) for k, v in _pairs_of(extra) if not k.startswith("oauth_")]
         if others:
-            uri = _append_query(uri, _encode_pairs(others))
+            uri = _append_query(uri, encode_form(others))
             extra = {k: v for k, v in extra.items() if k.startswith("oauth_")}
         call = _Call(
             method=_text(method, "method").upper(),
             # httplib2 reads a file to its end when it sends it, and a 307/308
             # hop sends the body again: keep its bytes.
-            body=_body_bytes(body) if hasattr(body, "read") else body,
+            body=body_bytes(body) if hasattr(body, "read") else body,
             headers=dict(headers or {}),
             parameters=extra,
             realm=realm if realm is not None else self.realm,
@@ -3625,7 +3404,7 @@ class _FlowSteps:
         is no request token yet, when the callback carries another token than
         ``self.token`` or no verifier, or says the user denied access.
         """
-        fields = dict(_parse_query(_url_query(_text(url, "callback URL"))))
+        fields = dict(parse_form(split_url(url)[1], source="callback URL"))
         if self.token is None:
             raise Error("There is no request token: call fetch_request_token first, or set .token.")
         if "denied" in fields:
@@ -3687,7 +3466,7 @@ def _authorization_url(url: str, token: Optional[Token], parameters: Mapping[str
     """Where to send the user to authorize the request ``token`` [§2.2], for every shell."""
     if token is None:
         raise Error("There is no request token to authorize: call fetch_request_token first.")
-    return _append_query(url, _encode_pairs([("oauth_token", token.key or ""), *parameters.items()]))
+    return _append_query(url, encode_form([("oauth_token", token.key or ""), *parameters.items()]))
 
 
 def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:

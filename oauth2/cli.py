@@ -191,7 +191,7 @@ def body_text(body: Body, why: str, advice: str = "") -> str:
 def is_form(headers: Dict[str, str]) -> bool:
     """Whether the Content-Type header, if any, says form data (the default for DATA, as in curl)."""
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), oauth2.FORM_CONTENT_TYPE)
-    return oauth2._media_type(content_type) == oauth2.FORM_CONTENT_TYPE
+    return oauth2.media_type(content_type) == oauth2.FORM_CONTENT_TYPE
 
 
 def with_query(url: str, body: Body) -> str:

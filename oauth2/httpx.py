@@ -21,10 +21,10 @@ from . import (
     Consumer,
     Error,
     Token,
-    _body_bytes,
     _FlowSteps,
     _Signer,
     _strip_oauth_query,
+    body_bytes,
     signs_redirect,
 )
 
@@ -104,7 +104,7 @@ class OAuth1(_Signer, httpx.Auth):
         if flow is None or signs_redirect(first_url, url, sign_redirects=self.sign_redirects,
                                           signature_method=self.signature_method):
             signed = self._signed(request.method, url, dict(request.headers), body, placement)
-            url, headers, signed_body = signed.uri, signed.headers, _body_bytes(signed.body)
+            url, headers, signed_body = signed.uri, signed.headers, body_bytes(signed.body)
         else:  # sent without OAuth parameters; a later hop back to the first origin is signed
             headers, signed_body = dict(request.headers), body
         request.extensions[_FLOW] = _Flow(self, id(request), first_url, signed_body, body)

@@ -189,7 +189,7 @@ class Provider:
         try:
             return handler(environ, start_response)
         except oauth2.Error as error:
-            body = oauth2._encode_pairs([("oauth_problem", error.oauth_problem or "error"), ("detail", str(error))])
+            body = oauth2.encode_form([("oauth_problem", error.oauth_problem or "error"), ("detail", str(error))])
             headers = list(error.authenticate_header("oauth2 demo").items())
             status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
             return _respond(start_response, status, body.encode(), "application/x-www-form-urlencoded", headers)
@@ -252,7 +252,7 @@ class Provider:
                 raise oauth2.TokenRejected("The verifier does not match the request token.")
             del self._request_tokens[token.key or ""]
         access = self.issue_access_token()
-        body = oauth2._encode_pairs([("oauth_token", access.key or ""), ("oauth_token_secret", access.secret or ""),
+        body = oauth2.encode_form([("oauth_token", access.key or ""), ("oauth_token_secret", access.secret or ""),
                       ("user_id", "1"), ("screen_name", self.user)])
         return _respond(start_response, "200 OK", body.encode(), "application/x-www-form-urlencoded")
 

@@ -128,3 +128,21 @@ def test_the_shells_sign_through_it() -> None:
     method, url, params = xoauth.split(" ", 2)
     rebuilt = oauth.Request.from_request(method, url, headers={"Authorization": "OAuth " + params})
     assert oauth.Server([HMAC_SHA1]).verify_request(rebuilt, CONSUMER, TOKEN) == {}
+
+
+def test_a_bytearray_body_changed_after_signing_is_signed_as_it_is_now() -> None:
+    """Issue 23: the pairs of a form body were kept by the body's identity, so a bytearray changed in
+    place after signing was signed again with its old pairs."""
+    consumer, token = oauth.Consumer("ck", "cs"), oauth.Token("tk", "ts")
+    body = bytearray(b"status=first")
+    request = oauth.Request.from_consumer_and_token(consumer, token, "POST", "https://api.example/1/update",
+                                                    body=body, is_form_encoded=True)
+    request.sign_request(oauth.SignatureMethod_HMAC_SHA1(), consumer, token)
+    body[:] = b"status=second"
+    request.sign_request(oauth.SignatureMethod_HMAC_SHA1(), consumer, token)
+    assert ("status", "second") in oauth.explain(request).parameters
+    assert ("status", "first") not in oauth.explain(request).parameters
+    headers = {**request.to_header(), "Content-Type": "application/x-www-form-urlencoded"}
+    received = oauth.Request.from_request("POST", request.url, headers, body=bytes(body))
+    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], timestamp_threshold=10**10)
+    assert server.verify_request(received, consumer, token) == {"status": "second"}
