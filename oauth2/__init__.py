@@ -489,7 +489,8 @@ def _encoded_pairs(pairs: Sequence[Pair]) -> Sequence[Pair]:
     """Each name and value percent-encoded [§3.6]; ``pairs`` themselves when none needs it, as is usual."""
     if _is_unreserved("".join(itertools.chain.from_iterable(pairs))):
         return pairs
-    return [(_percent_encode(name), _percent_encode(value)) for name, value in pairs]
+    return [pair if _is_unreserved(pair[0] + pair[1]) else (_percent_encode(pair[0]), _percent_encode(pair[1]))
+            for pair in pairs]
 
 
 def escape(s: Union[Text, int]) -> str:
@@ -955,7 +956,9 @@ def body_bytes(body: Body) -> bytes:
 # RFC 7235 auth-params: token BWS "=" BWS ( token / quoted-string ), comma separated.
 _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
-_AUTH_ITEM = re.compile(rf"[ \t,]*{_AUTH_PARAM}[ \t]*(?:,|\Z)", re.DOTALL)
+_AUTH_PARAM_ITEM = re.compile(_AUTH_PARAM, re.DOTALL)
+# The whole list, checked in one match; linear, as no two adjacent quantifiers share a character.
+_AUTH_LIST = re.compile(rf"[ \t,]*(?:{_AUTH_PARAM}(?:[ \t]*,[ \t,]*{_AUTH_PARAM})*)?", re.DOTALL)
 _OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -990,15 +993,14 @@ def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]
 
 
 def _auth_items(body: str) -> List[Pair]:
-    """The auth-params of a header body, quoted strings unescaped, not yet percent-decoded."""
+    """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
+
+    The body is checked whole; its params are then the ones findall meets, one after the other.
+    """
+    if not _AUTH_LIST.fullmatch(body):
+        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
     items = []
-    pos, end = 0, len(body)
-    while pos < end:
-        match = _AUTH_ITEM.match(body, pos)
-        if not match:
-            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
-        pos = match.end()
-        name, quoted, bare = match.groups(default="")
+    for name, quoted, bare in _AUTH_PARAM_ITEM.findall(body):
         raw = bare or quoted
         if "\\" in raw:
             raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
@@ -1303,7 +1305,15 @@ class Request(Dict[str, Any]):
 
     def _protocol_pairs(self) -> List[Pair]:
         """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
-        return list(_pairs_of({name: value for name, value in self.items() if name.startswith("oauth_")}))
+        pairs: List[Pair] = []
+        for name, value in self.items():
+            if not name.startswith("oauth_"):
+                continue
+            if type(value) is str:
+                pairs.append((name, value))
+            else:
+                pairs.extend(_pairs_of({name: value}))
+        return pairs
 
     def to_postdata(self) -> str:
         """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
