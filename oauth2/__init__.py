@@ -147,6 +147,12 @@ __all__ = [
     "RedisNonceStore",
     "AsyncRedisNonceStore",
     "clear_caches",
+    "Hop",
+    "redirect_hop",
+    "check_placement",
+    "check_sign_redirects",
+    "token_from_response",
+    "authorization_url",
     "parse_form",
     "encode_form",
     "split_url",
@@ -2172,8 +2178,8 @@ class Signed(NamedTuple):
 _PLACEMENTS = ("header", "query", "body")
 
 
-def _check_placement(placement: str) -> None:
-    """Refuse a placement that is not one of RFC 5849 §3.5's three."""
+def check_placement(placement: str) -> None:
+    """Raise ValueError for a placement that is not one of RFC 5849 §3.5's three (for a shell's settings)."""
     if placement not in _PLACEMENTS:
         raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
 
@@ -2214,7 +2220,7 @@ def sign(
     its bytes. ``nonce`` and ``timestamp`` default to fresh ones; HMAC-SHA1
     signs unless ``signature_method`` says otherwise.
     """
-    _check_placement(placement)
+    check_placement(placement)
     _consumer_and_token(consumer, token)
     # Body placement makes the body longer than the caller's Content-Length says.
     dropped = ("authorization", "content-length") if placement == "body" else ("authorization",)
@@ -2991,7 +2997,7 @@ def signs_redirect(
     other ``sign_redirects``. A pure function of its arguments: ``Client``,
     ``oauth2.requests`` and ``oauth2.httpx`` all decide by it.
     """
-    _check_sign_redirects(sign_redirects)
+    check_sign_redirects(sign_redirects)
     first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
     if first is None or hop is None:
         return False
@@ -3000,8 +3006,83 @@ def signs_redirect(
     return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
 
 
-def _check_sign_redirects(sign_redirects: str) -> None:
-    """Refuse a ``sign_redirects`` other than ``"same-origin"`` and ``"all"``."""
+class Hop(NamedTuple):
+    """What to send for one redirect hop of a signed request; see :func:`redirect_hop`."""
+
+    url: str  #: the Location, less the ``oauth_`` query parameters it echoes back when they went in the query
+    method: str
+    body: Body  #: the caller's body again, or None: the hop has none
+    signed: bool  #: whether to sign the hop (with ``sign(..., placement=placement)``); else it goes bare
+    placement: str  #: where the OAuth parameters of a signed hop go
+    drop_headers: Tuple[str, ...]  #: the (lower-case) headers of the redirected request the hop must not carry
+
+
+# What a redirect makes of the method [RFC 9110 §15.4]: per status, the methods it turns into GET.
+_TO_GET = {301: ("POST",), 302: None, 303: None}  # None: every method but HEAD
+
+
+def redirect_hop(
+    first_url: Text,
+    hop_url: Text,
+    status: Optional[int],
+    method: str,
+    body: Body,
+    *,
+    hop_method: Optional[str] = None,
+    placement: str = "header",
+    sign_redirects: str = "same-origin",
+    signature_method: Optional[SignatureMethod] = None,
+) -> Hop:
+    """What to send for a redirect hop: the redirect rules, in one place, for every shell.
+
+    ``first_url`` is the URL of the chain's first request, whose origin
+    decides which hops are signed; ``method`` and ``body`` are the redirected
+    request as the caller built it, unsigned (a file as the bytes read from
+    it); ``hop_url`` is the ``Location``, ``status`` the redirect's status.
+    ``placement``, ``sign_redirects`` and ``signature_method`` are the
+    signer's settings. A pure function of its arguments.
+
+    * Method and body [RFC 9110 §15.4]: 307 and 308 keep both; 303, and 302
+      as browsers, requests and httpx read it, make any method but HEAD a
+      GET; 301 makes a POST a GET. A hop that keeps the method resends the
+      caller's body; one that changes it has none, nor Content-Type and
+      Content-Length. An HTTP library that does not tell the shell the status
+      (httplib2, an httpx request hook) passes ``status=None`` and
+      ``hop_method``, the method it chose.
+    * Signing: as :func:`signs_redirect` says (the first request's origin, or
+      an http-to-https upgrade; every origin with ``sign_redirects="all"``,
+      never a PLAINTEXT signature to another). A hop not signed goes without
+      any OAuth parameter. Either way the redirected request's
+      ``Authorization`` is dropped: its nonce is spent.
+    * Placement: where the first request put the OAuth parameters, but a hop
+      without a body carries those placed in the body in its query
+      [§3.5.2]; with ``"query"``, the ``oauth_`` parameters the ``Location``
+      echoes back are removed first, so that none is sent twice.
+    """
+    method = _text(method, "method").upper()
+    if status is None:
+        new_method = _text(hop_method or method, "method").upper()
+    else:
+        to_get = _TO_GET.get(status, ())
+        new_method = "GET" if method != "HEAD" and (to_get is None or method in to_get) else method
+    keeps_body = new_method == method
+    url = _text(hop_url, "hop URL")
+    if placement == "query":
+        url = _strip_oauth_query(url)
+    if not keeps_body and placement == "body":
+        placement = "query"  # a hop without a body cannot carry them [§3.5.2]
+    return Hop(
+        url=url,
+        method=new_method,
+        body=body if keeps_body else None,
+        signed=signs_redirect(first_url, url, sign_redirects=sign_redirects, signature_method=signature_method),
+        placement=placement,
+        drop_headers=("authorization",) if keeps_body else ("authorization", "content-type", "content-length"),
+    )
+
+
+def check_sign_redirects(sign_redirects: str) -> None:
+    """Raise ValueError for a ``sign_redirects`` other than ``"same-origin"`` and ``"all"`` (for a shell's settings)."""
     if sign_redirects not in _SIGN_REDIRECTS:
         raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
 
@@ -3074,8 +3155,8 @@ class Client(httplib2.Http):
             raise ValueError("Invalid consumer.")
         if token is not None and not isinstance(token, Token):
             raise ValueError("Invalid token.")
-        _check_placement(placement)
-        _check_sign_redirects(sign_redirects)
+        check_placement(placement)
+        check_sign_redirects(sign_redirects)
         self.consumer = consumer
         self.token = token
         self.method: SignatureMethod = SignatureMethod_HMAC_SHA1()
@@ -3119,21 +3200,22 @@ class Client(httplib2.Http):
         """
         call = self._in_flight.get(threading.get_ident())
         if call is not None:
-            # httplib2 re-enters request() to follow a redirect: sign that hop
-            # from the caller's request, not from the previous hop's signed one,
-            # and drop the oauth_ parameters the Location may echo back.
-            if call.placement == "query":
-                uri = _strip_oauth_query(uri)
-            hop = self._redirected(call, method, body)
-            if not signs_redirect(call.first_uri, uri, sign_redirects=self.sign_redirects,
-                                  signature_method=self.method):
-                # Neither our signature nor the caller's own Authorization goes to that origin.
-                body, headers = self._with_form_type(hop)
-                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-                return self._send_signed(uri, hop.method, body, headers, redirections, connection_type)
-            return self._send(hop, uri, redirections, connection_type)
+            # httplib2 re-enters request() to follow a redirect, with the method it chose and
+            # without the status: the hop is made from the caller's request, not the signed one.
+            hop = redirect_hop(call.first_uri, uri, None, call.method, call.body, hop_method=method,
+                               placement=call.placement, sign_redirects=self.sign_redirects,
+                               signature_method=self.method)
+            call = call._replace(
+                method=hop.method, body=hop.body if hop.body is not None else b"", placement=hop.placement,
+                headers={k: v for k, v in call.headers.items() if k.lower() not in hop.drop_headers},
+            )
+            self._in_flight[threading.get_ident()] = call  # a further hop is redirected from this one
+            if not hop.signed:
+                body, headers = self._with_form_type(call)
+                return self._send_signed(hop.url, hop.method, body, headers, redirections, connection_type)
+            return self._send(call, hop.url, redirections, connection_type)
         placement = placement or self.placement
-        _check_placement(placement)
+        check_placement(placement)
         extra = dict(parameters or {})
         if callback is not None:
             extra["oauth_callback"] = callback
@@ -3178,14 +3260,14 @@ class Client(httplib2.Http):
         """
         self.token = None
         response, content = self.request(url, method, parameters=parameters, callback=callback)
-        token = _token_response(response.status, content, response.get("www-authenticate"),
+        token = token_from_response(response.status, content, response.get("www-authenticate"),
                                 require_callback_confirmed=require_callback_confirmed)
         self.token = token
         return token
 
     def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        return _authorization_url(url, token or self.token, parameters)
+        return authorization_url(url, token or self.token, parameters)
 
     def fetch_access_token(
         self,
@@ -3205,7 +3287,7 @@ class Client(httplib2.Http):
         if verifier is not None:
             self.token.set_verifier(verifier)
         response, content = self.request(url, method, parameters=parameters)
-        token = _token_response(response.status, content, response.get("www-authenticate"))
+        token = token_from_response(response.status, content, response.get("www-authenticate"))
         self.token = token
         return token
 
@@ -3221,16 +3303,6 @@ class Client(httplib2.Http):
         signed = sign(method, url, self.consumer, self.token, signature_method=self.method,
                       realm=realm if realm is not None else self.realm)
         return {"X-Auth-Service-Provider": url, "X-Verify-Credentials-Authorization": signed.headers["Authorization"]}
-
-    def _redirected(self, call: _Call, method: str, body: Body) -> _Call:
-        """The call as httplib2 redirects it: a 302/303 becomes a GET without a body."""
-        method = method.upper()
-        if body is None or (method == "GET" and call.method != "GET"):
-            headers = {k: v for k, v in call.headers.items() if k.lower() not in ("content-type", "content-length")}
-            # A GET has no body to carry the OAuth parameters [§3.5.2].
-            placement = "query" if call.placement == "body" else call.placement
-            return call._replace(method=method, body=b"", headers=headers, placement=placement)
-        return call._replace(method=method)
 
     def _send(
         self, call: _Call, uri: str, redirections: int, connection_type: Any
@@ -3277,179 +3349,7 @@ class Client(httplib2.Http):
         return body, headers
 
 
-class _Signer:
-    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`.
-
-    The credentials are a Consumer and a Token, or spelt as requests-oauthlib
-    and Authlib spell them (see :func:`_spelt_credentials`).
-    """
-
-    def __init__(
-        self,
-        consumer: Union[Consumer, Text],
-        token: Union[Token, Text, None] = None,
-        *,
-        signature_method: Optional[SignatureMethod] = None,
-        placement: str = "header",
-        realm: Optional[str] = None,
-        body_hash: Optional[bool] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        sign_redirects: str = "same-origin",
-        client_secret: Optional[Text] = None,
-        resource_owner_key: Optional[Text] = None,
-        resource_owner_secret: Optional[Text] = None,
-        **unexpected: Any,
-    ) -> None:
-        if unexpected:
-            # Python would name this private class: name the one the caller used.
-            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(unexpected))!r}")
-        self.consumer, self.token = _spelt_credentials(
-            consumer, token, client_secret, resource_owner_key, resource_owner_secret
-        )
-        _check_placement(placement)
-        if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
-            # requests and httpx send a 307/308 hop the same body, to any origin; a
-            # PLAINTEXT signature is the secrets themselves.
-            raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
-        _check_sign_redirects(sign_redirects)
-        self.signature_method = signature_method
-        self.placement = placement
-        self.realm = realm
-        self.body_hash = body_hash
-        self.parameters = dict(parameters or {})
-        self.sign_redirects = sign_redirects
-
-    def __repr__(self) -> str:
-        method = self.signature_method.name if self.signature_method is not None else SignatureMethod_HMAC_SHA1.name
-        realm = f", realm={self.realm!r}" if self.realm is not None else ""
-        return (f"{type(self).__name__}({self.consumer!r}, {self.token!r}, signature_method={method!r}, "
-                f"placement={self.placement!r}{realm})")
-
-    def _signed(
-        self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
-    ) -> Signed:
-        """:func:`sign` with these settings (``placement`` overriding the usual one for a redirect hop)."""
-        return sign(
-            method, uri, self.consumer, self.token, headers=headers, body=body,
-            signature_method=self.signature_method, placement=placement or self.placement, realm=self.realm,
-            body_hash=self.body_hash, parameters=self.parameters,
-        )
-
-    def _for_flow(self, token: Optional[Token], **parameters: str) -> Any:
-        """The same settings with ``token`` and more protocol parameters, for one three-legged step."""
-        return type(self)(
-            self.consumer, token, signature_method=self.signature_method, placement=self.placement,
-            realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
-            sign_redirects=self.sign_redirects,
-        )
-
-
-def _spelt_credentials(
-    consumer: Union[Consumer, Text],
-    token: Union[Token, Text, None],
-    client_secret: Optional[Text],
-    resource_owner_key: Optional[Text],
-    resource_owner_secret: Optional[Text],
-) -> Tuple[Consumer, Optional[Token]]:
-    """The Consumer and Token, given as objects or spelt as requests-oauthlib does.
-
-    ``("key", "secret")`` or ``("key", client_secret="secret")`` is the
-    consumer; ``resource_owner_key=`` and ``resource_owner_secret=`` the token.
-    A credential given twice is a TypeError, as is a token key in the place of
-    a Token (with a Consumer, the second argument is the Token).
-    """
-    if isinstance(consumer, (str, bytes, bytearray)):
-        if isinstance(token, (str, bytes, bytearray)):
-            if client_secret is not None:
-                raise TypeError("The consumer secret is given twice: as the second argument and as client_secret=.")
-            client_secret, token = token, None
-        if client_secret is None:
-            # An empty secret said aloud, for RSA; never one assumed, which HMAC would sign with.
-            raise TypeError("consumer must be an oauth2.Consumer, or a consumer key with its secret: "
-                            "('key', 'secret') or ('key', client_secret='secret'); client_secret='' for RSA.")
-        consumer = Consumer(consumer, client_secret)
-    elif not isinstance(consumer, Consumer):
-        raise TypeError(f"consumer must be an oauth2.Consumer or a consumer key (str), not {type(consumer).__name__}.")
-    elif client_secret is not None:
-        raise TypeError("client_secret= goes with a consumer key (str): this oauth2.Consumer holds its secret already.")
-    if token is not None and not isinstance(token, Token):
-        raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__} "
-                        "(or give the token's key and secret as resource_owner_key= and resource_owner_secret=).")
-    if resource_owner_key is None and resource_owner_secret is None:
-        return consumer, token
-    if token is not None:
-        raise TypeError("The token is given twice: as an oauth2.Token and as resource_owner_key=.")
-    if resource_owner_key is None:
-        raise TypeError("resource_owner_secret= needs resource_owner_key=, the token's key.")
-    return consumer, Token(resource_owner_key, resource_owner_secret if resource_owner_secret is not None else "")
-
-
-class _FlowSteps:
-    """The three-legged steps that do no I/O [§2], shared by the requests and httpx sessions.
-
-    A session keeps its settings in ``_signer``; each step signs with a copy
-    of them that carries the step's token and parameters.
-    """
-
-    _signer: _Signer
-
-    @property
-    def token(self) -> Optional[Token]:
-        """The token requests are signed with; the flow steps set it."""
-        return self._signer.token
-
-    @token.setter
-    def token(self, token: Optional[Token]) -> None:
-        self._signer.token = token
-
-    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
-        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        return _authorization_url(url, token or self.token, parameters)
-
-    def parse_authorization_response(self, url: Text) -> Dict[str, str]:
-        """The ``oauth_token`` and ``oauth_verifier`` of the callback URL the user came back to [§2.2].
-
-        The verifier is kept on ``self.token``, so that ``fetch_access_token(url)``
-        needs no other (as in requests-oauthlib). Raises oauth2.Error when there
-        is no request token yet, when the callback carries another token than
-        ``self.token`` or no verifier, or says the user denied access.
-        """
-        fields = dict(parse_form(split_url(url)[1], source="callback URL"))
-        if self.token is None:
-            raise Error("There is no request token: call fetch_request_token first, or set .token.")
-        if "denied" in fields:
-            raise Error("The user denied the authorization: the callback carries 'denied'.")
-        if fields.get("oauth_token") != self.token.key:
-            raise Error("The callback's oauth_token is not this session's request token: "
-                        "it answers another authorization; start the flow again.")
-        if not fields.get("oauth_verifier"):
-            raise Error("The callback carries no oauth_verifier.")
-        self.token.set_verifier(fields["oauth_verifier"])
-        return {"oauth_token": fields["oauth_token"], "oauth_verifier": fields["oauth_verifier"]}
-
-    def _request_token_signer(self, callback: str) -> Any:
-        """The settings to ask for temporary credentials with [§2.1]; the token is forgotten first."""
-        self.token = None
-        return self._signer._for_flow(None, oauth_callback=callback)
-
-    def _access_token_signer(self, verifier: Optional[str]) -> Any:
-        """The settings to exchange the request token and ``verifier`` with [§2.3]."""
-        if self.token is None:
-            raise Error("There is no request token: call fetch_request_token first, or set .token.")
-        if verifier is not None:
-            self.token.set_verifier(verifier)
-        return self._signer._for_flow(self.token)
-
-    def _took(self, response: Any, require_callback_confirmed: bool = False) -> Token:
-        """The token of the provider's answer (a requests or httpx response), which becomes ``self.token``."""
-        self.token = _token_response(
-            response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-            require_callback_confirmed=require_callback_confirmed,
-        )
-        return self.token
-
-
-def _token_response(
+def token_from_response(
     status: int, content: bytes, authenticate: Optional[str] = None, *, require_callback_confirmed: bool = False
 ) -> Token:
     """The token a provider's answer to a token request carries [§2.1, §2.3], for every shell.
@@ -3472,11 +3372,15 @@ def _token_response(
     return token
 
 
-def _authorization_url(url: str, token: Optional[Token], parameters: Mapping[str, str]) -> str:
-    """Where to send the user to authorize the request ``token`` [§2.2], for every shell."""
+def authorization_url(url: str, token: Optional[Token], parameters: Optional[Mapping[str, str]] = None) -> str:
+    """Where to send the user to authorize the request ``token`` [§2.2].
+
+    ``url`` with ``oauth_token`` and ``parameters`` added to its query; every
+    shell's ``authorization_url`` comes here.
+    """
     if token is None:
         raise Error("There is no request token to authorize: call fetch_request_token first.")
-    return _append_query(url, encode_form([("oauth_token", token.key or ""), *parameters.items()]))
+    return _append_query(url, encode_form([("oauth_token", token.key or ""), *(parameters or {}).items()]))
 
 
 def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:

@@ -146,3 +146,48 @@ def test_a_bytearray_body_changed_after_signing_is_signed_as_it_is_now() -> None
     received = oauth.Request.from_request("POST", request.url, headers, body=bytes(body))
     server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], timestamp_threshold=10**10)
     assert server.verify_request(received, consumer, token) == {"status": "second"}
+
+
+# redirect_hop: the redirect rules, once (issue 23). A pure function: no server needed to check its table.
+@pytest.mark.parametrize(
+    ("status", "method", "sent"),
+    [(301, "POST", "GET"), (301, "PUT", "PUT"), (302, "POST", "GET"), (302, "PUT", "GET"), (302, "HEAD", "HEAD"),
+     (303, "POST", "GET"), (303, "DELETE", "GET"), (303, "HEAD", "HEAD"), (307, "POST", "POST"), (308, "PUT", "PUT")],
+)
+def test_redirect_hop_method_and_body(status: int, method: str, sent: str) -> None:
+    hop = oauth.redirect_hop("https://api.example/a", "https://api.example/b", status, method, b"a=1")
+    assert hop.method == sent
+    assert hop.body == (b"a=1" if sent == method else None)
+    expected = ("authorization",) if sent == method else ("authorization", "content-type", "content-length")
+    assert hop.drop_headers == expected
+    assert hop.signed and hop.url == "https://api.example/b"
+
+
+def test_redirect_hop_without_a_status_follows_the_method_the_library_chose() -> None:
+    kept = oauth.redirect_hop("https://e/a", "https://e/b", None, "POST", b"x", hop_method="POST")
+    changed = oauth.redirect_hop("https://e/a", "https://e/b", None, "POST", b"x", hop_method="GET")
+    assert (kept.method, kept.body) == ("POST", b"x")
+    assert (changed.method, changed.body) == ("GET", None)
+
+
+def test_redirect_hop_signs_as_signs_redirect_says() -> None:
+    def signed(hop_url: str, **settings: Any) -> bool:
+        return oauth.redirect_hop("http://api.example/a", hop_url, 302, "GET", None, **settings).signed
+
+    assert signed("http://api.example:80/b") and signed("https://api.example/b")
+    assert not signed("https://evil.example/b")
+    assert signed("https://evil.example/b", sign_redirects="all")
+    plaintext = oauth.SignatureMethod_PLAINTEXT()
+    assert not signed("https://evil.example/b", sign_redirects="all", signature_method=plaintext)
+    with pytest.raises(ValueError):
+        signed("https://api.example/b", sign_redirects="some")
+
+
+def test_redirect_hop_placement_and_echoed_oauth_parameters() -> None:
+    echoed = "https://e/b?a=1&oauth_nonce=n&oauth%5Fsignature=s&b=2"
+    in_query = oauth.redirect_hop("https://e/a", echoed, 302, "GET", None, placement="query")
+    assert in_query.url == "https://e/b?a=1&b=2"
+    in_header = oauth.redirect_hop("https://e/a", echoed, 302, "GET", None)
+    assert in_header.url == echoed
+    assert oauth.redirect_hop("https://e/a", "https://e/b", 303, "POST", b"a=1", placement="body").placement == "query"
+    assert oauth.redirect_hop("https://e/a", "https://e/b", 307, "POST", b"a=1", placement="body").placement == "body"
