@@ -147,7 +147,8 @@ def main() -> None:
         best = {"oauth2": 0.0, "oauthlib": 0.0}
         for _ in range(rounds):
             if name == "verify":
-                pair = {"oauth2": ours_verify(received(next(counter))), "oauthlib": oauthlib_verify(received(next(counter)))}
+                pair = {"oauth2": ours_verify(received(next(counter))),
+                        "oauthlib": oauthlib_verify(received(next(counter)))}
             else:
                 pair = {"oauth2": ours_sign(name), "oauthlib": oauthlib_sign(name)}
             for impl, call in pair.items():

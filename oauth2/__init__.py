@@ -25,11 +25,14 @@ Errors are ``oauth2.Error`` subclasses with an HTTP ``status`` and an
 ``oauth_problem``. ``help(oauth2.sign)`` and the README say more.
 """
 
-# For readers of the code: the module reads top to bottom in protocol order
-# (errors, encoding, credentials, request and parameters, signature base
-# string, signature methods, server, client). Building the base string,
-# signing and verifying are pure functions of their inputs; only the request
-# factories read the clock and the random source.
+# For readers of the code: the module reads top to bottom in RFC order, as
+# the plain-core design note lays it out: 1. errors, 2. encoding, 3. credentials,
+# 4. the signature base string, 5. signature methods, 6. transmission, 7. sign(),
+# verify and redirect_hop(), 8. the Server, 9. the 1.9 Request dict, 10. the
+# httplib2 Client. Sections 2-7 are pure: pairs in, strings out, no I/O, no
+# clock and no randomness they are not handed. Three speed tricks remain, each
+# with its reason in its docstring and a hypothesis test against the plain
+# version in tests/test_memos.py: _is_unreserved, _BYTE_ENCODED, _PLAIN_URL.
 
 from __future__ import annotations
 
@@ -182,7 +185,7 @@ Pair = Tuple[str, str]
 Body = Union[str, bytes, IO[bytes], None]
 
 
-# --------------------------------------------------------------------------- errors
+# ------------------------------------------------------------------------ 1. errors
 
 
 class Error(RuntimeError):
@@ -389,7 +392,7 @@ def _mask_password(match: re.Match[str]) -> str:
     return f"{match[0][: match.start(1) - match.start()]}{user}:{_MASK}@{host}"
 
 
-# ------------------------------------------------------------------------- encoding
+# ----------------------------------------------------------------- 2. encoding (§3.6)
 
 
 def to_unicode(s: Text) -> str:
@@ -585,7 +588,7 @@ def build_authenticate_header(realm: str = "", problem: Optional[str] = None) ->
     return {"WWW-Authenticate": value}
 
 
-# ---------------------------------------------------------------------- credentials
+# ------------------------------------------------------------------ 3. credentials
 
 
 class Consumer:
@@ -724,7 +727,21 @@ class Token:
 _TOKEN_FIELDS = ("key", "secret", "callback", "callback_confirmed", "verifier")
 
 
-# ------------------------------------------------------------ request and parameters
+def _credentials(obj: Any, what: str) -> None:
+    """Raise TypeError unless ``obj`` has a key and a secret (a Consumer, a Token or a look-alike)."""
+    if type(obj) not in (Consumer, Token) and not (hasattr(obj, "key") and hasattr(obj, "secret")):
+        raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
+
+
+def _consumer_and_token(consumer: Any, token: Any) -> None:
+    """:func:`_credentials` of a consumer and of a token or None."""
+    if type(consumer) is not Consumer or not (token is None or type(token) is Token):
+        _credentials(consumer, "consumer")
+        if token is not None:
+            _credentials(token, "token")
+
+
+# ----------------------------------------------- 4. signature base string (§3.4.1)
 
 
 def _parameter_limit(max_parameters: Optional[int]) -> Optional[int]:
@@ -765,84 +782,6 @@ def _too_many_parameters(limit: Optional[int]) -> InvalidRequest:
     )
 
 
-def media_type(content_type: Optional[Text]) -> str:
-    """The media type of a Content-Type value, lower-cased and without parameters (``""`` for none)."""
-    if not content_type:
-        return ""
-    return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
-
-
-_REPEATED_CONTENT_TYPE = ("The request has more than one Content-Type: whether its body is a signed form "
-                          "would depend on which one the application reads; send one.")
-# A quoted-string (RFC 9110 §5.6.4), in which a comma is a parameter's text, and the run up to the next one.
-_QUOTED_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_UNQUOTED_RUN = re.compile(r'[^",]*')
-
-
-def _has_list_comma(value: str) -> bool:
-    """Whether a header value holds a comma outside quoted strings (or an unclosed quote): a list.
-    Each run and quoted string is matched once, from where the last ended, so the time is linear."""
-    at = 0
-    while True:
-        at = _UNQUOTED_RUN.match(value, at).end()  # type: ignore[union-attr]  # matches the empty string
-        if at == len(value):
-            return False
-        if value[at] == ",":
-            return True
-        quoted = _QUOTED_STRING.match(value, at)
-        if quoted is None:
-            return True
-        at = quoted.end()
-
-
-def _received_media_type(content_type: object) -> str:
-    """The media type of a received Content-Type, which must be one value: a list of them, or
-    values joined by commas, would let the body be a form to the application and not to oauth2,
-    which then signs none of its fields."""
-    if content_type is None:
-        return ""
-    if isinstance(content_type, (list, tuple)):
-        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
-    text = _text(content_type, "Content-Type")
-    if "," in text and _has_list_comma(text):
-        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
-    return media_type(text)
-
-
-# The lengths of the names of the headers oauth2 reads, Authorization and
-# Content-Type, in every form (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``, ...):
-# a framework hands over twenty headers, and the others need not be normalized.
-_READ_HEADER_LENGTHS = {len("authorization"), len("content-type"), len("http_authorization"), len("http_content_type")}
-
-
-def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    """Headers by lower-case name, WSGI/CGI names (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``) too;
-    only those whose names may be Authorization's or Content-Type's, the two oauth2 reads."""
-    if not headers:
-        return {}
-    items = getattr(headers, "items", None)
-    if items is None:
-        raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
-    found = {}
-    for key, value in items():
-        if not isinstance(key, str):
-            raise TypeError(f"header names must be str, not {type(key).__name__}")
-        if len(key) not in _READ_HEADER_LENGTHS:
-            continue
-        name = key.lower()
-        if name.startswith("http_"):
-            name = name[5:]
-        found[name.replace("_", "-")] = value
-    return found
-
-
-def _bytes_of(value: object, what: str) -> bytes:
-    """``value`` if it is bytes; an ASGI server hands over bytes, anything else is a malformed scope."""
-    if not isinstance(value, (bytes, bytearray)):
-        raise InvalidRequest(f"The {what} must be bytes, not {type(value).__name__}.")
-    return bytes(value)
-
-
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     """A parameter value as text, or a list of texts for repeated parameters."""
     if isinstance(value, (str, bytes, bytearray, int)):
@@ -850,20 +789,6 @@ def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     if isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise TypeError(f"parameter {name!r} must be text, an int or a list of them, not {type(value).__name__}")
     return [_text(v, f"parameter {name!r}") for v in value if v is not None]
-
-
-def _credentials(obj: Any, what: str) -> None:
-    """Raise TypeError unless ``obj`` has a key and a secret (a Consumer, a Token or a look-alike)."""
-    if type(obj) not in (Consumer, Token) and not (hasattr(obj, "key") and hasattr(obj, "secret")):
-        raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
-
-
-def _consumer_and_token(consumer: Any, token: Any) -> None:
-    """:func:`_credentials` of a consumer and of a token or None."""
-    if type(consumer) is not Consumer or not (token is None or type(token) is Token):
-        _credentials(consumer, "consumer")
-        if token is not None:
-            _credentials(token, "token")
 
 
 def _one_value(name: str, value: Any) -> Optional[str]:
@@ -960,676 +885,6 @@ def body_bytes(body: Body) -> bytes:
 
 
 # RFC 7235 auth-params: token BWS "=" BWS ( token / quoted-string ), comma separated.
-_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
-_AUTH_PARAM_ITEM = re.compile(_AUTH_PARAM, re.DOTALL)
-# The whole list, checked in one match; linear, as no two adjacent quantifiers share a character.
-_AUTH_LIST = re.compile(rf"[ \t,]*(?:{_AUTH_PARAM}(?:[ \t]*,[ \t,]*{_AUTH_PARAM})*)?", re.DOTALL)
-_OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
-_BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-
-
-def clear_caches() -> None:
-    """Kept for compatibility: the module keeps no memo, so there is nothing to empty."""
-
-
-def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
-    """Parse ``OAuth k="v", ...`` into decoded pairs and the realm [§3.5.1].
-
-    The scheme is case-insensitive; quoted strings may hold commas and escaped
-    quotes. Only the parameter named exactly ``realm`` is set apart. Raises
-    :class:`InvalidRequest` on anything that is not such a list.
-    """
-    parsed = _parse_oauth_header(_text(value, "Authorization header"))
-    if parsed is None:
-        raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
-    return parsed
-
-
-def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
-    """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
-    scheme = _OAUTH_SCHEME.match(value)
-    if not scheme:
-        return None
-    items = _auth_items(value[scheme.end():].rstrip(" \t,"))
-    realms = [raw for name, raw in items if name == "realm"]
-    # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
-    pairs = [(name, _header_value(raw, name)) for name, raw in items if name != "realm"]
-    return pairs, realms[-1] if realms else None
-
-
-def _auth_items(body: str) -> List[Pair]:
-    """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
-
-    The body is checked whole; its params are then the ones findall meets, one after the other.
-    """
-    if not _AUTH_LIST.fullmatch(body):
-        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
-    items = []
-    for name, quoted, bare in _AUTH_PARAM_ITEM.findall(body):
-        raw = bare or quoted
-        if "\\" in raw:
-            raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
-        items.append((name, raw))
-    return items
-
-
-def _header_value(raw: str, name: str) -> str:
-    """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
-    try:
-        return _unquote(raw)
-    except UnicodeDecodeError:
-        raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
-
-
-# What a path segment may hold unescaped: a decoded path is encoded again with these kept.
-_PATH_SAFE = "/;=:@!$&'()*+,~-._"
-
-
-# RFC 3986 §3.2.2-3.2.3: host [":" port], the host a reg-name (IPv4 is one
-# syntactically) or a bracketed IP-literal; no "/", "?", "#", "@",
-# backslash, whitespace or control character, which would move the path or query.
-_AUTHORITY = re.compile(r"(?:\[([0-9A-Za-z:._~!$&'()*+,;=-]+)\]"
-                        r"|(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
-# An origin: scheme "://" authority, optionally "/"; the authority is checked by _AUTHORITY.
-_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)/?")
-
-
-def _is_authority(authority: str) -> bool:
-    """Whether ``authority`` is ``host[:port]`` as RFC 3986 §3.2.2-3.2.3 spells it, without userinfo."""
-    match = _AUTHORITY.fullmatch(authority)
-    return match is not None and (match.group(1) is None or _is_ip_literal(match.group(1)))
-
-
-def _received_scheme(scheme: str, what: str) -> str:
-    """``scheme`` lower-cased if it is http or https, the only schemes a signed URL may have [§3.4.1.2]."""
-    lowered = scheme.lower()
-    if lowered not in ("http", "https"):
-        raise InvalidRequest(f"The {what} {scheme[:20]!r} is not http or https.")
-    return lowered
-
-
-def _received_authority(authority: str, what: str) -> str:
-    """``authority`` if it is ``host[:port]``: a Host header that holds a path, query or fragment
-    would make the URL verified differ from the one served (a captured request replayed elsewhere)."""
-    if not _is_authority(authority):
-        # Userinfo may be a password: the value is then not echoed.
-        shown = "holding userinfo (user@)" if "@" in authority else repr(authority[:80])
-        raise InvalidRequest(f"The {what} {shown} is not a host[:port] (RFC 3986 §3.2.2).")
-    return authority
-
-
-def _pinned_origin(base_url: Text) -> str:
-    """``base_url`` as ``scheme://host[:port]``; a ValueError unless it is an http(s) origin."""
-    url = _text(base_url, "base_url")
-    match = _ORIGIN.fullmatch(url)
-    if match is None:
-        raise ValueError("base_url must be an origin, scheme://host[:port] with at most a trailing '/': "
-                         "no path, query or fragment")
-    scheme, authority = match.groups()
-    if scheme.lower() not in ("http", "https"):
-        raise ValueError(f"base_url's scheme {scheme!r} is not http or https")
-    if "@" in authority:
-        raise ValueError("base_url must not hold userinfo (user:password@)")  # not echoed: it may be a secret
-    if not _is_authority(authority):
-        raise ValueError(f"base_url's host[:port] {authority!r} is not valid (RFC 3986 §3.2.2)")
-    return f"{scheme.lower()}://{authority}"
-
-
-def _trusted_hops(trust_forwarded: Union[bool, int], base_url: Optional[Text]) -> int:
-    """How many proxies' X-Forwarded-* values to trust: True is one, False none."""
-    if not isinstance(trust_forwarded, int):
-        raise TypeError(f"trust_forwarded must be a bool or an int, not {type(trust_forwarded).__name__}")
-    if trust_forwarded < 0:
-        raise ValueError("trust_forwarded must be a number of proxies, 0 or more")
-    if trust_forwarded and base_url is not None:
-        # A pinned origin is the answer X-Forwarded-* would give: trusting both leaves unclear which wins.
-        raise ValueError("base_url pins the public origin, so X-Forwarded-* is not read: "
-                         "pass either base_url or trust_forwarded, not both")
-    return int(trust_forwarded)
-
-
-def _forwarded_value(header: Optional[str], hops: int) -> Optional[str]:
-    """The value the ``hops``-th proxy from this server added to an X-Forwarded-* header, as
-    Werkzeug's ProxyFix reads it: each proxy appends, so values further left are the client's own.
-    None when fewer proxies than ``hops`` added one."""
-    if not (hops and header):
-        return None
-    values = header.split(",")
-    return values[-hops].strip() if len(values) >= hops else None
-
-
-def _received_url(
-    scheme: str,
-    host: str,
-    path: str,
-    query: str,
-    forwarded: Tuple[Optional[str], Optional[str]],
-    hops: int,
-    base_url: Optional[Text],
-) -> str:
-    """The URL a client signed, from what a server received: ``base_url``'s origin when given,
-    else the scheme and Host, which ``hops`` trusted proxies' (X-Forwarded-Proto, X-Forwarded-Host)
-    replace. The scheme must be http or https and the host a ``host[:port]``."""
-    if base_url is not None:
-        origin = _pinned_origin(base_url)
-    else:
-        proto = _forwarded_value(forwarded[0], hops)
-        forwarded_host = _forwarded_value(forwarded[1], hops)
-        scheme = _received_scheme(*((proto, "X-Forwarded-Proto") if proto is not None else (scheme, "URL scheme")))
-        host = _received_authority(*((forwarded_host, "X-Forwarded-Host") if forwarded_host is not None
-                                     else (host, "Host header")))
-        origin = f"{scheme}://{host}"
-    return f"{origin}{path}" + (f"?{query}" if query else "")
-
-
-# The headers oauth2 reads from an ASGI scope; the others are not decoded.
-_ASGI_HEADERS = (b"host", b"authorization", b"content-type", b"x-forwarded-proto", b"x-forwarded-host")
-
-
-def _asgi_headers(items: object) -> Dict[str, str]:
-    """The headers of an ASGI scope that oauth2 reads, by lower-case name, a repeated one joined
-    with ", " as HTTP does; a second Content-Type is refused (RFC 9110 §8.3 allows one)."""
-    if not isinstance(items, (list, tuple)):
-        raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
-    values: Dict[bytes, List[bytes]] = {}
-    for item in items:
-        if not (isinstance(item, (tuple, list)) and len(item) == 2
-                and all(isinstance(part, (bytes, bytearray)) for part in item)):
-            raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
-        name = bytes(item[0]).lower()
-        if name in _ASGI_HEADERS:
-            values.setdefault(name, []).append(bytes(item[1]))
-    if len(values.get(b"content-type", ())) > 1:
-        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
-    # ASGI header bytes are latin-1 text, as WSGI's are.
-    return {name.decode("latin-1"): b", ".join(parts).decode("latin-1") for name, parts in values.items()}
-
-
-class Request(Dict[str, Any]):
-    """An OAuth request: a dict of its parameters, with its method, URL and body.
-
-    Every parameter is signed once [§3.4.1.3.1]: the dict's, the URL's query
-    (read from ``url`` when signing) and, when ``is_form_encoded`` is true,
-    the pairs of the form-encoded ``body`` that the dict does not already
-    hold. Values are text, or lists of text for repeated names; an int is
-    kept as given and signed as its digits, and ``None`` removes a
-    parameter. As in 1.9, ``url`` is only an attribute once a URL is set;
-    the URL must be http or https.
-
-    ``body`` and ``is_form_encoded`` matter only to ``sign_request``. Any
-    non-form, non-empty body of a method other than GET or HEAD is covered
-    by ``oauth_body_hash`` (the body hash extension), computed from ``body``
-    (bytes, text as UTF-8, or a binary file, read once);
-    ``sign_request(..., body_hash=...)`` forces it on or off for such a body.
-
-    Parameters are set through the Request (``request[name] = value``,
-    ``update``, ``setdefault``, ``|=``), which turns them into text; dict's
-    own methods called on it (``dict.update(request, ...)``) skip that.
-    """
-
-    version = OAUTH_VERSION
-    # Like ``url``, ``normalized_url`` is only an attribute once a URL is set (1.9).
-    normalized_url: Optional[str]
-    # The URL query and the form body that from_request already copied into
-    # the dict, if any: they are not counted again.
-    _merged_query: Optional[str] = None
-    _merged_body = False
-    # False when from_request was not handed the body: a body hash check says so.
-    _body_given = True
-
-    def __init__(
-        self,
-        method: str = HTTP_METHOD,
-        url: Optional[Text] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        body: Body = b"",
-        is_form_encoded: bool = False,
-    ) -> None:
-        if url is not None:
-            self.url = url
-        self.method = method
-        if parameters is not None:
-            self.update(parameters)
-        self.body = body
-        self.is_form_encoded = is_form_encoded
-
-    @setter
-    def url(self, value: Optional[Text]) -> None:
-        if value is None:
-            self.__dict__["url"] = None
-            self.normalized_url = None
-            return
-        url = value if type(value) is str else _text(value, "url")
-        normalized_url = base_string_uri(url)
-        if not normalized_url.startswith(("http://", "https://")):
-            raise InvalidRequest(f"The URL {_redacted(url)!r} is not http or https: a Request is an HTTP request.")
-        self.normalized_url = normalized_url
-        self.__dict__["url"] = url
-
-    @setter
-    def method(self, value: Text) -> None:
-        self.__dict__["method"] = (value if type(value) is str else _text(value, "method")).upper()
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if type(key) is str and type(value) is str:
-            dict.__setitem__(self, key, value)
-            return
-        key = _text(key, "parameter name")
-        if value is None:
-            self.pop(key, None)
-            return
-        if isinstance(value, int):
-            # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
-            dict.__setitem__(self, key, value)
-        else:
-            dict.__setitem__(self, key, _param_value(value, key))
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for key, value in dict(*args, **kwargs).items():
-            self[key] = value
-
-    def __ior__(self, other: Any) -> Request:  # type: ignore[override,misc]
-        self.update(other)  # dict's own |= would store values without coercing them
-        return self
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        if key not in self:
-            self[key] = default
-        return self.get(key)
-
-    def __repr__(self) -> str:
-        """The dict's repr, ``oauth_signature`` masked: a PLAINTEXT signature is the secrets themselves."""
-        return repr({k: _MASK if k in _SECRET_PARAMETERS else v for k, v in self.items()})
-
-    def get_parameter(self, parameter: str) -> Any:
-        """The value of ``parameter``; raises :class:`Error` when it is absent."""
-        value = self.get(parameter)
-        if value is None:
-            raise Error(f"Parameter not found: {parameter}")
-        return value
-
-    def get_nonoauth_parameters(self) -> Dict[str, Any]:
-        """The parameters whose names do not start with ``oauth_``."""
-        return {k: v for k, v in self.items() if not k.startswith("oauth_")}
-
-    def _query_pairs(self) -> List[Pair]:
-        """The URL's query parameters that the dict does not already hold."""
-        url = self.__dict__.get("url")
-        query = split_url(url)[1] if url else ""
-        if not query or query == self._merged_query:
-            return []
-        return parse_form(query, source="URL query")
-
-    def _body_pairs(self) -> List[Pair]:
-        """The pairs of a form-encoded body [§3.4.1.3.1], read from the body as it is now; none for any other."""
-        body = self.body
-        if not self.is_form_encoded or self._merged_body or not body:
-            return []
-        return parse_form(body_bytes(body), source="form body")
-
-    def _signed_pairs(self) -> List[Pair]:
-        """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
-        pairs = self._own_pairs()
-        pairs.extend(self._added_pairs(pairs))
-        return pairs
-
-    def _own_pairs(self) -> List[Pair]:
-        """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
-        pairs: List[Pair] = []
-        for name, value in self.items():
-            if name == "oauth_signature":
-                _one_value(name, value)  # refuses a signature sent twice
-            elif type(value) is str:
-                pairs.append((name, value))
-            else:
-                pairs.extend(_pairs_of({name: _one_value(name, value) if name.startswith("oauth_") else value}))
-        return pairs
-
-    def _added_pairs(self, own: List[Pair]) -> List[Pair]:
-        """The pairs of the form body and the URL's query that ``own``, the dict's pairs, leaves out."""
-        added: List[Pair] = []
-        body = self._body_pairs()
-        if body:
-            # 1.9's Client passed the body's pairs as parameters too: each counts once.
-            added.extend([p for p in _without(body, own) if p[0] != "oauth_signature"])
-        query = self._query_pairs()
-        if query:
-            added.extend([p for p in query if p[0] != "oauth_signature"])
-        return added
-
-    def get_normalized_parameters(self) -> str:
-        """The normalized parameter string of the signature base string [§3.4.1.3.2]."""
-        return normalize_parameters(self._signed_pairs())
-
-    def to_header(self, realm: str = "") -> Dict[str, str]:
-        """The ``Authorization`` header carrying the ``oauth_`` parameters [§3.5.1].
-
-        ``realm`` is optional, and quoted so that it cannot add parameters.
-        """
-        return {"Authorization": authorization_header(self._protocol_pairs(), realm)}
-
-    def _protocol_pairs(self) -> List[Pair]:
-        """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
-        pairs: List[Pair] = []
-        for name, value in self.items():
-            if not name.startswith("oauth_"):
-                continue
-            if type(value) is str:
-                pairs.append((name, value))
-            else:
-                pairs.extend(_pairs_of({name: value}))
-        return pairs
-
-    def to_postdata(self) -> str:
-        """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
-        return encode_form(_pairs_of(dict(sorted(self.items(), key=lambda item: item[0]))))
-
-    def to_url(self) -> str:
-        """The URL with every parameter added to its query [§3.5.3].
-
-        The existing query is kept as it is, blank and repeated values included.
-        """
-        url = self.__dict__.get("url")
-        if not url:
-            raise InvalidRequest("The request has no URL; set request.url first.")
-        query = split_url(url)[1]
-        pairs: Iterable[Pair] = _pairs_of(self)
-        if query and query == self._merged_query:
-            pairs = _without(pairs, parse_form(query, source="URL query"))
-        return _append_query(url, encode_form(pairs), query)
-
-    def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
-        """Whether signing adds ``oauth_body_hash`` (body hash extension §4.1.1).
-
-        Never for form-encoded bodies; by default only for a non-empty body of a
-        method other than GET or HEAD.
-        """
-        if self.is_form_encoded:
-            return False
-        if body_hash is not None:
-            return body_hash
-        return self.method not in ("GET", "HEAD") and bool(body_bytes(self.body))
-
-    def _read_body(self) -> None:
-        """Read a file-like body once: from now on ``body`` holds its bytes (the file is rewound if it can be)."""
-        if hasattr(self.body, "read"):
-            self.body = body_bytes(self.body)
-
-    def sign_request(
-        self,
-        signature_method: SignatureMethod,
-        consumer: Consumer,
-        token: Optional[Token],
-        *,
-        body_hash: Optional[bool] = None,
-    ) -> None:
-        """Add ``oauth_signature`` (and the parameters it needs) to the request [§3.4].
-
-        ``body_hash`` adds ``oauth_body_hash`` when true, leaves it out when
-        false; by default it is added for a non-form body of a method other than
-        GET or HEAD. A file-like body is read once, and ``body`` holds its
-        bytes afterwards; a form-encoded body's pairs are signed.
-        """
-        _consumer_and_token(consumer, token)
-        if not isinstance(signature_method, SignatureMethod):
-            raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
-        self._read_body()
-        if self._wants_body_hash(body_hash):
-            self["oauth_body_hash"] = signature_method.body_hash(self.body)
-        if "oauth_consumer_key" not in self:
-            self["oauth_consumer_key"] = consumer.key
-        if token and "oauth_token" not in self:
-            self["oauth_token"] = token.key
-        self["oauth_signature_method"] = signature_method.name
-        if _uses_base_string(signature_method, _SIGNING_HOOKS):
-            # The base string straight to the pure signer, as the Server verifies.
-            signature = signature_method.sign_base_string(explain(self).base_string, consumer, token)
-        else:
-            signature = signature_method.sign(self, consumer, token)
-        if type(signature) is not str:  # bytes from a method written for 1.9
-            signature = _text(signature, "signature")
-        dict.__setitem__(self, "oauth_signature", signature)
-
-    @classmethod
-    def make_timestamp(cls) -> str:
-        """The current time as ``oauth_timestamp`` text [§3.3]."""
-        return str(int(time.time()))
-
-    @classmethod
-    def make_nonce(cls) -> str:
-        """A fresh ``oauth_nonce``: 96 random bits as 24 hex digits [§3.3]."""
-        return os.urandom(12).hex()  # secrets.token_hex(12), one call sooner
-
-    @classmethod
-    def from_request(
-        cls,
-        http_method: str,
-        http_url: str,
-        headers: Optional[Mapping[str, str]] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        query_string: Optional[Text] = None,
-        *,
-        body: Body = None,
-        max_parameters: Optional[int] = MAX_PARAMETERS,
-    ) -> Request:
-        """Rebuild a received request from what the web framework has [§3.4.1.3.1].
-
-        Parameters come from the OAuth ``Authorization`` header (without
-        ``realm``), the URL's query, ``query_string``, ``body`` when the
-        Content-Type in ``headers`` is ``application/x-www-form-urlencoded``,
-        and ``parameters``; pairs of ``query_string`` that repeat the URL's
-        query, and of ``parameters`` that repeat the query or the body, count
-        once. Nothing passed in is
-        mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
-
-        A request of more than ``max_parameters`` parameters, all places
-        together (1000 by default; None: no limit), raises
-        :class:`InvalidRequest`; a query or body over the limit is refused
-        before it is decoded.
-        """
-        limit = _parameter_limit(max_parameters)
-        url = http_url if type(http_url) is str else _text(http_url, "url")
-        url_query = split_url(url)[1]
-        if not _form_fields_within(url_query, limit):
-            raise _too_many_parameters(limit)
-        url_pairs = parse_form(url_query, source="URL query")
-        pairs = list(url_pairs)
-
-        header = _header_map(headers)
-        authorization = header.get("authorization")
-        if authorization is not None:
-            if type(authorization) is not str:
-                authorization = _text(authorization, "Authorization header")
-            parsed = _parse_oauth_header(authorization)
-            if parsed is not None:
-                pairs.extend(parsed[0])
-        if query_string:
-            query = _text(query_string, "query string").lstrip("?")
-            # Its pairs that repeat the URL's (as many as those at most) do not count.
-            if not _form_fields_within(query, _left(limit, pairs, len(url_pairs))):
-                raise _too_many_parameters(limit)
-            pairs.extend(_without(parse_form(query, source="query string"), url_pairs))
-        is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
-        body_pairs: List[Pair] = []
-        if is_form and body:
-            form = _text(body_bytes(body), "form body")
-            if not _form_fields_within(form, _left(limit, pairs)):
-                raise _too_many_parameters(limit)
-            body_pairs = parse_form(form, source="form body")
-        pairs.extend(body_pairs)
-        if parameters:
-            parameters = dict(parameters)
-            # Frameworks hand over the query and form parameters already parsed
-            # (Flask's request.values, Django's QueryDict): count those once.
-            pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
-        if limit is not None and len(pairs) > limit:
-            raise _too_many_parameters(limit)
-        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
-        request._body_given = body is not None
-        size = len(request)
-        dict.update(request, pairs)  # already text: no need to coerce each value again
-        if len(request) < size + len(pairs):  # a name repeats: keep all its values
-            dict.update(request, _collect_repeated(pairs))
-        request._merged_query = url_query
-        request._merged_body = True
-        return request
-
-    @classmethod
-    def from_wsgi(
-        cls,
-        environ: Dict[str, Any],
-        *,
-        trust_forwarded: Union[bool, int] = False,
-        base_url: Optional[Text] = None,
-        max_parameters: Optional[int] = MAX_PARAMETERS,
-    ) -> Request:
-        """Rebuild a received request from a WSGI environ (PEP 3333).
-
-        The body is read once and put back as ``wsgi.input`` for the
-        application. The scheme and Host must be ``http``/``https`` and a
-        ``host[:port]`` (RFC 3986), else :class:`InvalidRequest`.
-        ``base_url``, the public origin (``https://api.example``), is used
-        instead of them. Behind ``trust_forwarded`` proxies (True is one),
-        the scheme and host come from the value the outermost trusted proxy
-        added to ``X-Forwarded-Proto`` and ``X-Forwarded-Host``, counted
-        from the right; with fewer values, the header is ignored.
-        ``max_parameters`` is :meth:`from_request`'s.
-        """
-        hops = _trusted_hops(trust_forwarded, base_url)
-        scheme = environ.get("wsgi.url_scheme", "http")
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
-        forwarded = (environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_HOST"))
-        # The request target as sent, where the server keeps it (gunicorn,
-        # uWSGI); else PEP 3333's path, percent-decoded as latin-1 text, which
-        # is encoded again (a literal "%" included).
-        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
-        if raw_uri.startswith("/"):
-            path = raw_uri.split("?", 1)[0]
-        else:
-            raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
-            path = quote(raw_path, safe=_PATH_SAFE)
-        url = _received_url(scheme, host, path, environ.get("QUERY_STRING", ""), forwarded, hops, base_url)
-
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise InvalidRequest("The Content-Length header is not a number.") from None
-        stream = environ.get("wsgi.input")
-        body = stream.read(length) if stream is not None and length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-
-        # The headers from_request reads, looked up rather than found among all the environ's keys
-        # (CGI's CONTENT_TYPE over a client's Content_Type, which a server may pass on as HTTP_CONTENT_TYPE).
-        names = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_TYPE", "CONTENT_TYPE")
-        headers: Dict[str, str] = {name: environ[name] for name in names if name in environ}
-        return cls.from_request(
-            environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body, max_parameters=max_parameters
-        )
-
-    @classmethod
-    def from_asgi(
-        cls,
-        scope: Mapping[str, Any],
-        body: bytes,
-        *,
-        trust_forwarded: Union[bool, int] = False,
-        base_url: Optional[Text] = None,
-        max_parameters: Optional[int] = MAX_PARAMETERS,
-    ) -> Request:
-        """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
-
-        The application reads the body (``await request.body()`` in
-        Starlette) and hands it over. The URL is the one the client signed:
-        the ``Host`` header (else ``scope["server"]``), ``raw_path`` as sent
-        (else ``path``, encoded again) and ``query_string``. ``base_url`` and
-        ``trust_forwarded`` are as for :meth:`from_wsgi`. A malformed scope,
-        scheme or Host raises :class:`InvalidRequest`.
-        ``max_parameters`` is :meth:`from_request`'s.
-        """
-        if not isinstance(scope, Mapping):
-            raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
-        hops = _trusted_hops(trust_forwarded, base_url)
-        headers = _asgi_headers(scope.get("headers") or ())
-        scheme = _text(scope.get("scheme") or "http", "ASGI scheme")
-        host = headers.get("host", "")
-        if not host and base_url is None:
-            server = scope.get("server")
-            if not (isinstance(server, (tuple, list)) and len(server) == 2):
-                raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
-            host = f"{server[0]}:{server[1]}"
-        forwarded = (headers.get("x-forwarded-proto"), headers.get("x-forwarded-host"))
-        raw_path = scope.get("raw_path")
-        if raw_path:
-            # As sent: percent-encoded ASCII; a raw non-ASCII byte is kept as its escape.
-            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe=_PATH_SAFE + "%")
-        else:
-            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe=_PATH_SAFE)
-        query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
-        url = _received_url(scheme, host, path, query, forwarded, hops, base_url)
-        method = _text(scope.get("method") or "GET", "ASGI method")
-        return cls.from_request(
-            method, url, headers=headers, body=_bytes_of(body, "body"), max_parameters=max_parameters
-        )
-
-    @classmethod
-    def from_consumer_and_token(
-        cls,
-        consumer: Consumer,
-        token: Optional[Token] = None,
-        http_method: str = HTTP_METHOD,
-        http_url: Optional[Text] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        body: Body = b"",
-        is_form_encoded: bool = False,
-    ) -> Request:
-        """A new request from a consumer (and token), with a fresh nonce and timestamp."""
-        _consumer_and_token(consumer, token)
-        params = _client_parameters(consumer, token, cls.make_timestamp(), cls.make_nonce(), parameters, cls.version)
-        return cls(http_method, http_url, params, body=body, is_form_encoded=is_form_encoded)
-
-    @classmethod
-    def from_token_and_callback(
-        cls,
-        token: Token,
-        callback: Optional[str] = None,
-        http_method: str = HTTP_METHOD,
-        http_url: Optional[Text] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-    ) -> Request:
-        """A request carrying ``oauth_token`` and, if given, ``oauth_callback``."""
-        _credentials(token, "token")
-        params: Dict[str, Any] = dict(parameters or {})
-        params["oauth_token"] = token.key
-        if callback:
-            params["oauth_callback"] = callback
-        return cls(http_method, http_url, params)
-
-
-def _client_parameters(
-    consumer: Consumer,
-    token: Optional[Token],
-    timestamp: str,
-    nonce: str,
-    parameters: Optional[Mapping[str, Any]],
-    version: str = OAUTH_VERSION,
-) -> Dict[str, Any]:
-    """The protocol parameters a client signs [§3.1]: ``parameters`` over the defaults, the token's last."""
-    params: Dict[str, Any] = {
-        "oauth_consumer_key": consumer.key,
-        "oauth_timestamp": timestamp,
-        "oauth_nonce": nonce,
-        "oauth_version": version,
-        **(parameters or {}),
-    }
-    if token is not None:
-        params["oauth_token"] = token.key
-        if token.verifier:
-            params["oauth_verifier"] = token.verifier
-    return params
-
-
-# ------------------------------------------------------------- signature base string
 
 
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
@@ -1793,7 +1048,7 @@ def _base_uri_of(request: Request) -> str:
     return normalized_url
 
 
-# ---------------------------------------------------------------- signature methods
+# --------------------------------------------- 5. signature methods (§3.4.2-3.4.4)
 
 
 def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
@@ -2153,7 +1408,159 @@ class SignatureMethod_RSA_SHA512(_RSA):
     hash_name = "SHA512"
 
 
-# ------------------------------------------------------------ signing for the wire
+# ---------------------------------------------------------- 6. transmission (§3.5)
+
+
+def authorization_header(pairs: Sequence[Pair], realm: Optional[str] = None) -> str:
+    """``OAuth realm="...", name="value", ...``: the Authorization header value [§3.5.1].
+
+    Each name and value percent-encoded; ``realm``, when given, quoted so
+    that it cannot add parameters, and not encoded.
+    """
+    parts = [f'{name}="{value}"' for name, value in _encoded_pairs(pairs)]
+    if realm:
+        parts.insert(0, "realm=" + _quoted_string(realm))
+    return "OAuth " + ", ".join(parts) if parts else "OAuth"
+
+
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
+_AUTH_PARAM_ITEM = re.compile(_AUTH_PARAM, re.DOTALL)
+# The whole list, checked in one match; linear, as no two adjacent quantifiers share a character.
+_AUTH_LIST = re.compile(rf"[ \t,]*(?:{_AUTH_PARAM}(?:[ \t]*,[ \t,]*{_AUTH_PARAM})*)?", re.DOTALL)
+_OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
+_BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def clear_caches() -> None:
+    """Kept for compatibility: the module keeps no memo, so there is nothing to empty."""
+
+
+def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
+    """Parse ``OAuth k="v", ...`` into decoded pairs and the realm [§3.5.1].
+
+    The scheme is case-insensitive; quoted strings may hold commas and escaped
+    quotes. Only the parameter named exactly ``realm`` is set apart. Raises
+    :class:`InvalidRequest` on anything that is not such a list.
+    """
+    parsed = _parse_oauth_header(_text(value, "Authorization header"))
+    if parsed is None:
+        raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
+    return parsed
+
+
+def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
+    """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
+    scheme = _OAUTH_SCHEME.match(value)
+    if not scheme:
+        return None
+    items = _auth_items(value[scheme.end():].rstrip(" \t,"))
+    realms = [raw for name, raw in items if name == "realm"]
+    # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
+    pairs = [(name, _header_value(raw, name)) for name, raw in items if name != "realm"]
+    return pairs, realms[-1] if realms else None
+
+
+def _auth_items(body: str) -> List[Pair]:
+    """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
+
+    The body is checked whole; its params are then the ones findall meets, one after the other.
+    """
+    if not _AUTH_LIST.fullmatch(body):
+        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
+    items = []
+    for name, quoted, bare in _AUTH_PARAM_ITEM.findall(body):
+        raw = bare or quoted
+        if "\\" in raw:
+            raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
+        items.append((name, raw))
+    return items
+
+
+def _header_value(raw: str, name: str) -> str:
+    """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
+    try:
+        return _unquote(raw)
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
+
+
+def media_type(content_type: Optional[Text]) -> str:
+    """The media type of a Content-Type value, lower-cased and without parameters (``""`` for none)."""
+    if not content_type:
+        return ""
+    return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
+
+
+_REPEATED_CONTENT_TYPE = ("The request has more than one Content-Type: whether its body is a signed form "
+                          "would depend on which one the application reads; send one.")
+# A quoted-string (RFC 9110 §5.6.4), in which a comma is a parameter's text, and the run up to the next one.
+_QUOTED_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_UNQUOTED_RUN = re.compile(r'[^",]*')
+
+
+def _has_list_comma(value: str) -> bool:
+    """Whether a header value holds a comma outside quoted strings (or an unclosed quote): a list.
+    Each run and quoted string is matched once, from where the last ended, so the time is linear."""
+    at = 0
+    while True:
+        at = _UNQUOTED_RUN.match(value, at).end()  # type: ignore[union-attr]  # matches the empty string
+        if at == len(value):
+            return False
+        if value[at] == ",":
+            return True
+        quoted = _QUOTED_STRING.match(value, at)
+        if quoted is None:
+            return True
+        at = quoted.end()
+
+
+def _received_media_type(content_type: object) -> str:
+    """The media type of a received Content-Type, which must be one value: a list of them, or
+    values joined by commas, would let the body be a form to the application and not to oauth2,
+    which then signs none of its fields."""
+    if content_type is None:
+        return ""
+    if isinstance(content_type, (list, tuple)):
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    text = _text(content_type, "Content-Type")
+    if "," in text and _has_list_comma(text):
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    return media_type(text)
+
+
+# The lengths of the names of the headers oauth2 reads, Authorization and
+# Content-Type, in every form (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``, ...):
+# a framework hands over twenty headers, and the others need not be normalized.
+_READ_HEADER_LENGTHS = {len("authorization"), len("content-type"), len("http_authorization"), len("http_content_type")}
+
+
+def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """Headers by lower-case name, WSGI/CGI names (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``) too;
+    only those whose names may be Authorization's or Content-Type's, the two oauth2 reads."""
+    if not headers:
+        return {}
+    items = getattr(headers, "items", None)
+    if items is None:
+        raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
+    found = {}
+    for key, value in items():
+        if not isinstance(key, str):
+            raise TypeError(f"header names must be str, not {type(key).__name__}")
+        if len(key) not in _READ_HEADER_LENGTHS:
+            continue
+        name = key.lower()
+        if name.startswith("http_"):
+            name = name[5:]
+        found[name.replace("_", "-")] = value
+    return found
+
+
+def _bytes_of(value: object, what: str) -> bytes:
+    """``value`` if it is bytes; an ASGI server hands over bytes, anything else is a malformed scope."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidRequest(f"The {what} must be bytes, not {type(value).__name__}.")
+    return bytes(value)
 
 
 class Signed(NamedTuple):
@@ -2182,6 +1589,52 @@ def check_placement(placement: str) -> None:
     """Raise ValueError for a placement that is not one of RFC 5849 §3.5's three (for a shell's settings)."""
     if placement not in _PLACEMENTS:
         raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+
+
+def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
+    """``uri`` with ``added`` after its query (or after ``replaced_query``, its kept part)."""
+    scheme, netloc, path, query, fragment = urlsplit(uri)
+    if replaced_query is not None:
+        query = replaced_query
+    query = "&".join(q for q in (query, added) if q)
+    return str(urlunsplit((scheme, netloc, path, query, fragment)))
+
+
+
+
+def _strip_oauth_query(uri: str) -> str:
+    """``uri`` without ``oauth_`` query parameters, which a redirect may echo back."""
+    scheme, netloc, path, query, fragment = urlsplit(uri)
+    if "oauth_" not in query:
+        return uri
+    kept = "&".join(p for p in query.split("&") if not unquote(p.split("=", 1)[0]).startswith("oauth_"))
+    return urlunsplit((scheme, netloc, path, kept, fragment))
+
+
+# --------------------------------------------------- 7. sign, verify, redirect_hop
+
+
+def _client_parameters(
+    consumer: Consumer,
+    token: Optional[Token],
+    timestamp: str,
+    nonce: str,
+    parameters: Optional[Mapping[str, Any]],
+    version: str = OAUTH_VERSION,
+) -> Dict[str, Any]:
+    """The protocol parameters a client signs [§3.1]: ``parameters`` over the defaults, the token's last."""
+    params: Dict[str, Any] = {
+        "oauth_consumer_key": consumer.key,
+        "oauth_timestamp": timestamp,
+        "oauth_nonce": nonce,
+        "oauth_version": version,
+        **(parameters or {}),
+    }
+    if token is not None:
+        params["oauth_token"] = token.key
+        if token.verifier:
+            params["oauth_verifier"] = token.verifier
+    return params
 
 
 def sign(
@@ -2251,16 +1704,135 @@ def sign(
     return Signed(uri, wire_headers, form, request)
 
 
-def authorization_header(pairs: Sequence[Pair], realm: Optional[str] = None) -> str:
-    """``OAuth realm="...", name="value", ...``: the Authorization header value [§3.5.1].
+_SIGN_REDIRECTS = ("same-origin", "all")
 
-    Each name and value percent-encoded; ``realm``, when given, quoted so
-    that it cannot add parameters, and not encoded.
+
+def signs_redirect(
+    first_url: Text,
+    hop_url: Text,
+    *,
+    sign_redirects: str = "same-origin",
+    signature_method: Optional[SignatureMethod] = None,
+) -> bool:
+    """Whether a redirect hop to ``hop_url``, of a request first sent to ``first_url``, is signed.
+
+    A signed hop is a fresh request, its nonce unused, for whatever URL the
+    ``Location`` names: whoever receives it can replay it to the provider
+    with the user's token. So by default (``sign_redirects="same-origin"``)
+    a hop is signed only for the origin of the first request: the same
+    scheme, host and port (a default port written or not), or an upgrade
+    from http to https on the same host, both ports the default ones. Any
+    other hop goes without an OAuth parameter. ``sign_redirects="all"``
+    signs hops to every origin, trusting every ``Location``, except with a
+    PLAINTEXT ``signature_method``: that signature is the secrets
+    themselves, and never goes to another origin. A URL without a host, or
+    with an unreadable port, matches no origin. Raises ValueError for any
+    other ``sign_redirects``. A pure function of its arguments: ``Client``,
+    ``oauth2.requests`` and ``oauth2.httpx`` all decide by it.
     """
-    parts = [f'{name}="{value}"' for name, value in _encoded_pairs(pairs)]
-    if realm:
-        parts.insert(0, "realm=" + _quoted_string(realm))
-    return "OAuth " + ", ".join(parts) if parts else "OAuth"
+    check_sign_redirects(sign_redirects)
+    first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
+    if first is None or hop is None:
+        return False
+    if hop == first or (first[0] == "http" and first[2] == 80 and hop == ("https", first[1], 443)):
+        return True
+    return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
+
+
+class Hop(NamedTuple):
+    """What to send for one redirect hop of a signed request; see :func:`redirect_hop`."""
+
+    url: str  #: the Location, less the ``oauth_`` query parameters it echoes back when they went in the query
+    method: str
+    body: Body  #: the caller's body again, or None: the hop has none
+    signed: bool  #: whether to sign the hop (with ``sign(..., placement=placement)``); else it goes bare
+    placement: str  #: where the OAuth parameters of a signed hop go
+    drop_headers: Tuple[str, ...]  #: the (lower-case) headers of the redirected request the hop must not carry
+
+
+# What a redirect makes of the method [RFC 9110 §15.4]: per status, the methods it turns into GET.
+_TO_GET = {301: ("POST",), 302: None, 303: None}  # None: every method but HEAD
+
+
+def redirect_hop(
+    first_url: Text,
+    hop_url: Text,
+    status: Optional[int],
+    method: str,
+    body: Body,
+    *,
+    hop_method: Optional[str] = None,
+    placement: str = "header",
+    sign_redirects: str = "same-origin",
+    signature_method: Optional[SignatureMethod] = None,
+) -> Hop:
+    """What to send for a redirect hop: the redirect rules, in one place, for every shell.
+
+    ``first_url`` is the URL of the chain's first request, whose origin
+    decides which hops are signed; ``method`` and ``body`` are the redirected
+    request as the caller built it, unsigned (a file as the bytes read from
+    it); ``hop_url`` is the ``Location``, ``status`` the redirect's status.
+    ``placement``, ``sign_redirects`` and ``signature_method`` are the
+    signer's settings. A pure function of its arguments.
+
+    * Method and body [RFC 9110 §15.4]: 307 and 308 keep both; 303, and 302
+      as browsers, requests and httpx read it, make any method but HEAD a
+      GET; 301 makes a POST a GET. Only a 307 or 308 hop resends the
+      caller's body; any other has none, nor Content-Type and Content-Length.
+      An HTTP library that does not tell the shell the status (httplib2, an
+      httpx request hook) passes ``status=None`` and ``hop_method``, the
+      method it chose: the body then goes with the method, resent when the
+      method is kept.
+    * Signing: as :func:`signs_redirect` says (the first request's origin, or
+      an http-to-https upgrade; every origin with ``sign_redirects="all"``,
+      never a PLAINTEXT signature to another). A hop not signed goes without
+      any OAuth parameter. Either way the redirected request's
+      ``Authorization`` is dropped: its nonce is spent.
+    * Placement: where the first request put the OAuth parameters, but a hop
+      without a body carries those placed in the body in its query
+      [§3.5.2]; with ``"query"``, the ``oauth_`` parameters the ``Location``
+      echoes back are removed first, so that none is sent twice.
+    """
+    method = _text(method, "method").upper()
+    if status is None:
+        new_method = _text(hop_method or method, "method").upper()
+        keeps_body = new_method == method
+    else:
+        to_get = _TO_GET.get(status, ())
+        new_method = "GET" if method != "HEAD" and (to_get is None or method in to_get) else method
+        keeps_body = status in (307, 308)
+    url = _text(hop_url, "hop URL")
+    if placement == "query":
+        url = _strip_oauth_query(url)
+    if not keeps_body and placement == "body":
+        placement = "query"  # a hop without a body cannot carry them [§3.5.2]
+    return Hop(
+        url=url,
+        method=new_method,
+        body=body if keeps_body else None,
+        signed=signs_redirect(first_url, url, sign_redirects=sign_redirects, signature_method=signature_method),
+        placement=placement,
+        drop_headers=("authorization",) if keeps_body else ("authorization", "content-type", "content-length"),
+    )
+
+
+def check_sign_redirects(sign_redirects: str) -> None:
+    """Raise ValueError for a ``sign_redirects`` other than ``"same-origin"`` and ``"all"`` (for a shell's settings)."""
+    if sign_redirects not in _SIGN_REDIRECTS:
+        raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
+
+
+def _origin(url: str) -> Optional[Tuple[str, str, Optional[int]]]:
+    """Scheme, host and port of ``url``, the default port made explicit; None without a readable host and port."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS.get(scheme)
 
 
 def build_xoauth_string(
@@ -2280,7 +1852,7 @@ def build_xoauth2_string(user: str, access_token: str) -> str:
     return f"user={user}\x01auth=Bearer {access_token}\x01\x01"
 
 
-# --------------------------------------------------------------------------- server
+# ----------------------------------------------------------------------- 8. server
 
 
 class NonceStore:
@@ -2969,135 +2541,594 @@ class Server:
             raise BodyHashMismatch("oauth_body_hash does not match the request body.")
 
 
-# --------------------------------------------------------------------------- client
-
-_SIGN_REDIRECTS = ("same-origin", "all")
+# ------------------------------------------ 9. 1.9 compatibility: the Request dict
 
 
-def signs_redirect(
-    first_url: Text,
-    hop_url: Text,
-    *,
-    sign_redirects: str = "same-origin",
-    signature_method: Optional[SignatureMethod] = None,
-) -> bool:
-    """Whether a redirect hop to ``hop_url``, of a request first sent to ``first_url``, is signed.
-
-    A signed hop is a fresh request, its nonce unused, for whatever URL the
-    ``Location`` names: whoever receives it can replay it to the provider
-    with the user's token. So by default (``sign_redirects="same-origin"``)
-    a hop is signed only for the origin of the first request: the same
-    scheme, host and port (a default port written or not), or an upgrade
-    from http to https on the same host, both ports the default ones. Any
-    other hop goes without an OAuth parameter. ``sign_redirects="all"``
-    signs hops to every origin, trusting every ``Location``, except with a
-    PLAINTEXT ``signature_method``: that signature is the secrets
-    themselves, and never goes to another origin. A URL without a host, or
-    with an unreadable port, matches no origin. Raises ValueError for any
-    other ``sign_redirects``. A pure function of its arguments: ``Client``,
-    ``oauth2.requests`` and ``oauth2.httpx`` all decide by it.
-    """
-    check_sign_redirects(sign_redirects)
-    first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
-    if first is None or hop is None:
-        return False
-    if hop == first or (first[0] == "http" and first[2] == 80 and hop == ("https", first[1], 443)):
-        return True
-    return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
+# What a path segment may hold unescaped: a decoded path is encoded again with these kept.
+_PATH_SAFE = "/;=:@!$&'()*+,~-._"
 
 
-class Hop(NamedTuple):
-    """What to send for one redirect hop of a signed request; see :func:`redirect_hop`."""
-
-    url: str  #: the Location, less the ``oauth_`` query parameters it echoes back when they went in the query
-    method: str
-    body: Body  #: the caller's body again, or None: the hop has none
-    signed: bool  #: whether to sign the hop (with ``sign(..., placement=placement)``); else it goes bare
-    placement: str  #: where the OAuth parameters of a signed hop go
-    drop_headers: Tuple[str, ...]  #: the (lower-case) headers of the redirected request the hop must not carry
+# RFC 3986 §3.2.2-3.2.3: host [":" port], the host a reg-name (IPv4 is one
+# syntactically) or a bracketed IP-literal; no "/", "?", "#", "@",
+# backslash, whitespace or control character, which would move the path or query.
+_AUTHORITY = re.compile(r"(?:\[([0-9A-Za-z:._~!$&'()*+,;=-]+)\]"
+                        r"|(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
+# An origin: scheme "://" authority, optionally "/"; the authority is checked by _AUTHORITY.
+_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)/?")
 
 
-# What a redirect makes of the method [RFC 9110 §15.4]: per status, the methods it turns into GET.
-_TO_GET = {301: ("POST",), 302: None, 303: None}  # None: every method but HEAD
+def _is_authority(authority: str) -> bool:
+    """Whether ``authority`` is ``host[:port]`` as RFC 3986 §3.2.2-3.2.3 spells it, without userinfo."""
+    match = _AUTHORITY.fullmatch(authority)
+    return match is not None and (match.group(1) is None or _is_ip_literal(match.group(1)))
 
 
-def redirect_hop(
-    first_url: Text,
-    hop_url: Text,
-    status: Optional[int],
-    method: str,
-    body: Body,
-    *,
-    hop_method: Optional[str] = None,
-    placement: str = "header",
-    sign_redirects: str = "same-origin",
-    signature_method: Optional[SignatureMethod] = None,
-) -> Hop:
-    """What to send for a redirect hop: the redirect rules, in one place, for every shell.
+def _received_scheme(scheme: str, what: str) -> str:
+    """``scheme`` lower-cased if it is http or https, the only schemes a signed URL may have [§3.4.1.2]."""
+    lowered = scheme.lower()
+    if lowered not in ("http", "https"):
+        raise InvalidRequest(f"The {what} {scheme[:20]!r} is not http or https.")
+    return lowered
 
-    ``first_url`` is the URL of the chain's first request, whose origin
-    decides which hops are signed; ``method`` and ``body`` are the redirected
-    request as the caller built it, unsigned (a file as the bytes read from
-    it); ``hop_url`` is the ``Location``, ``status`` the redirect's status.
-    ``placement``, ``sign_redirects`` and ``signature_method`` are the
-    signer's settings. A pure function of its arguments.
 
-    * Method and body [RFC 9110 §15.4]: 307 and 308 keep both; 303, and 302
-      as browsers, requests and httpx read it, make any method but HEAD a
-      GET; 301 makes a POST a GET. A hop that keeps the method resends the
-      caller's body; one that changes it has none, nor Content-Type and
-      Content-Length. An HTTP library that does not tell the shell the status
-      (httplib2, an httpx request hook) passes ``status=None`` and
-      ``hop_method``, the method it chose.
-    * Signing: as :func:`signs_redirect` says (the first request's origin, or
-      an http-to-https upgrade; every origin with ``sign_redirects="all"``,
-      never a PLAINTEXT signature to another). A hop not signed goes without
-      any OAuth parameter. Either way the redirected request's
-      ``Authorization`` is dropped: its nonce is spent.
-    * Placement: where the first request put the OAuth parameters, but a hop
-      without a body carries those placed in the body in its query
-      [§3.5.2]; with ``"query"``, the ``oauth_`` parameters the ``Location``
-      echoes back are removed first, so that none is sent twice.
-    """
-    method = _text(method, "method").upper()
-    if status is None:
-        new_method = _text(hop_method or method, "method").upper()
+def _received_authority(authority: str, what: str) -> str:
+    """``authority`` if it is ``host[:port]``: a Host header that holds a path, query or fragment
+    would make the URL verified differ from the one served (a captured request replayed elsewhere)."""
+    if not _is_authority(authority):
+        # Userinfo may be a password: the value is then not echoed.
+        shown = "holding userinfo (user@)" if "@" in authority else repr(authority[:80])
+        raise InvalidRequest(f"The {what} {shown} is not a host[:port] (RFC 3986 §3.2.2).")
+    return authority
+
+
+def _pinned_origin(base_url: Text) -> str:
+    """``base_url`` as ``scheme://host[:port]``; a ValueError unless it is an http(s) origin."""
+    url = _text(base_url, "base_url")
+    match = _ORIGIN.fullmatch(url)
+    if match is None:
+        raise ValueError("base_url must be an origin, scheme://host[:port] with at most a trailing '/': "
+                         "no path, query or fragment")
+    scheme, authority = match.groups()
+    if scheme.lower() not in ("http", "https"):
+        raise ValueError(f"base_url's scheme {scheme!r} is not http or https")
+    if "@" in authority:
+        raise ValueError("base_url must not hold userinfo (user:password@)")  # not echoed: it may be a secret
+    if not _is_authority(authority):
+        raise ValueError(f"base_url's host[:port] {authority!r} is not valid (RFC 3986 §3.2.2)")
+    return f"{scheme.lower()}://{authority}"
+
+
+def _trusted_hops(trust_forwarded: Union[bool, int], base_url: Optional[Text]) -> int:
+    """How many proxies' X-Forwarded-* values to trust: True is one, False none."""
+    if not isinstance(trust_forwarded, int):
+        raise TypeError(f"trust_forwarded must be a bool or an int, not {type(trust_forwarded).__name__}")
+    if trust_forwarded < 0:
+        raise ValueError("trust_forwarded must be a number of proxies, 0 or more")
+    if trust_forwarded and base_url is not None:
+        # A pinned origin is the answer X-Forwarded-* would give: trusting both leaves unclear which wins.
+        raise ValueError("base_url pins the public origin, so X-Forwarded-* is not read: "
+                         "pass either base_url or trust_forwarded, not both")
+    return int(trust_forwarded)
+
+
+def _forwarded_value(header: Optional[str], hops: int) -> Optional[str]:
+    """The value the ``hops``-th proxy from this server added to an X-Forwarded-* header, as
+    Werkzeug's ProxyFix reads it: each proxy appends, so values further left are the client's own.
+    None when fewer proxies than ``hops`` added one."""
+    if not (hops and header):
+        return None
+    values = header.split(",")
+    return values[-hops].strip() if len(values) >= hops else None
+
+
+def _received_url(
+    scheme: str,
+    host: str,
+    path: str,
+    query: str,
+    forwarded: Tuple[Optional[str], Optional[str]],
+    hops: int,
+    base_url: Optional[Text],
+) -> str:
+    """The URL a client signed, from what a server received: ``base_url``'s origin when given,
+    else the scheme and Host, which ``hops`` trusted proxies' (X-Forwarded-Proto, X-Forwarded-Host)
+    replace. The scheme must be http or https and the host a ``host[:port]``."""
+    if base_url is not None:
+        origin = _pinned_origin(base_url)
     else:
-        to_get = _TO_GET.get(status, ())
-        new_method = "GET" if method != "HEAD" and (to_get is None or method in to_get) else method
-    keeps_body = new_method == method
-    url = _text(hop_url, "hop URL")
-    if placement == "query":
-        url = _strip_oauth_query(url)
-    if not keeps_body and placement == "body":
-        placement = "query"  # a hop without a body cannot carry them [§3.5.2]
-    return Hop(
-        url=url,
-        method=new_method,
-        body=body if keeps_body else None,
-        signed=signs_redirect(first_url, url, sign_redirects=sign_redirects, signature_method=signature_method),
-        placement=placement,
-        drop_headers=("authorization",) if keeps_body else ("authorization", "content-type", "content-length"),
-    )
+        proto = _forwarded_value(forwarded[0], hops)
+        forwarded_host = _forwarded_value(forwarded[1], hops)
+        scheme = _received_scheme(*((proto, "X-Forwarded-Proto") if proto is not None else (scheme, "URL scheme")))
+        host = _received_authority(*((forwarded_host, "X-Forwarded-Host") if forwarded_host is not None
+                                     else (host, "Host header")))
+        origin = f"{scheme}://{host}"
+    return f"{origin}{path}" + (f"?{query}" if query else "")
 
 
-def check_sign_redirects(sign_redirects: str) -> None:
-    """Raise ValueError for a ``sign_redirects`` other than ``"same-origin"`` and ``"all"`` (for a shell's settings)."""
-    if sign_redirects not in _SIGN_REDIRECTS:
-        raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
+# The headers oauth2 reads from an ASGI scope; the others are not decoded.
+_ASGI_HEADERS = (b"host", b"authorization", b"content-type", b"x-forwarded-proto", b"x-forwarded-host")
 
 
-def _origin(url: str) -> Optional[Tuple[str, str, Optional[int]]]:
-    """Scheme, host and port of ``url``, the default port made explicit; None without a readable host and port."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if not parts.hostname:
-        return None
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS.get(scheme)
+def _asgi_headers(items: object) -> Dict[str, str]:
+    """The headers of an ASGI scope that oauth2 reads, by lower-case name, a repeated one joined
+    with ", " as HTTP does; a second Content-Type is refused (RFC 9110 §8.3 allows one)."""
+    if not isinstance(items, (list, tuple)):
+        raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
+    values: Dict[bytes, List[bytes]] = {}
+    for item in items:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2
+                and all(isinstance(part, (bytes, bytearray)) for part in item)):
+            raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
+        name = bytes(item[0]).lower()
+        if name in _ASGI_HEADERS:
+            values.setdefault(name, []).append(bytes(item[1]))
+    if len(values.get(b"content-type", ())) > 1:
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    # ASGI header bytes are latin-1 text, as WSGI's are.
+    return {name.decode("latin-1"): b", ".join(parts).decode("latin-1") for name, parts in values.items()}
+
+
+class Request(Dict[str, Any]):
+    """An OAuth request: a dict of its parameters, with its method, URL and body.
+
+    Every parameter is signed once [§3.4.1.3.1]: the dict's, the URL's query
+    (read from ``url`` when signing) and, when ``is_form_encoded`` is true,
+    the pairs of the form-encoded ``body`` that the dict does not already
+    hold. Values are text, or lists of text for repeated names; an int is
+    kept as given and signed as its digits, and ``None`` removes a
+    parameter. As in 1.9, ``url`` is only an attribute once a URL is set;
+    the URL must be http or https.
+
+    ``body`` and ``is_form_encoded`` matter only to ``sign_request``. Any
+    non-form, non-empty body of a method other than GET or HEAD is covered
+    by ``oauth_body_hash`` (the body hash extension), computed from ``body``
+    (bytes, text as UTF-8, or a binary file, read once);
+    ``sign_request(..., body_hash=...)`` forces it on or off for such a body.
+
+    Parameters are set through the Request (``request[name] = value``,
+    ``update``, ``setdefault``, ``|=``), which turns them into text; dict's
+    own methods called on it (``dict.update(request, ...)``) skip that.
+    """
+
+    version = OAUTH_VERSION
+    # Like ``url``, ``normalized_url`` is only an attribute once a URL is set (1.9).
+    normalized_url: Optional[str]
+    # The URL query and the form body that from_request already copied into
+    # the dict, if any: they are not counted again.
+    _merged_query: Optional[str] = None
+    _merged_body = False
+    # False when from_request was not handed the body: a body hash check says so.
+    _body_given = True
+
+    def __init__(
+        self,
+        method: str = HTTP_METHOD,
+        url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        body: Body = b"",
+        is_form_encoded: bool = False,
+    ) -> None:
+        if url is not None:
+            self.url = url
+        self.method = method
+        if parameters is not None:
+            self.update(parameters)
+        self.body = body
+        self.is_form_encoded = is_form_encoded
+
+    @setter
+    def url(self, value: Optional[Text]) -> None:
+        if value is None:
+            self.__dict__["url"] = None
+            self.normalized_url = None
+            return
+        url = value if type(value) is str else _text(value, "url")
+        normalized_url = base_string_uri(url)
+        if not normalized_url.startswith(("http://", "https://")):
+            raise InvalidRequest(f"The URL {_redacted(url)!r} is not http or https: a Request is an HTTP request.")
+        self.normalized_url = normalized_url
+        self.__dict__["url"] = url
+
+    @setter
+    def method(self, value: Text) -> None:
+        self.__dict__["method"] = (value if type(value) is str else _text(value, "method")).upper()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if type(key) is str and type(value) is str:
+            dict.__setitem__(self, key, value)
+            return
+        key = _text(key, "parameter name")
+        if value is None:
+            self.pop(key, None)
+            return
+        if isinstance(value, int):
+            # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
+            dict.__setitem__(self, key, value)
+        else:
+            dict.__setitem__(self, key, _param_value(value, key))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> Request:  # type: ignore[override,misc]
+        self.update(other)  # dict's own |= would store values without coercing them
+        return self
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self.get(key)
+
+    def __repr__(self) -> str:
+        """The dict's repr, ``oauth_signature`` masked: a PLAINTEXT signature is the secrets themselves."""
+        return repr({k: _MASK if k in _SECRET_PARAMETERS else v for k, v in self.items()})
+
+    def get_parameter(self, parameter: str) -> Any:
+        """The value of ``parameter``; raises :class:`Error` when it is absent."""
+        value = self.get(parameter)
+        if value is None:
+            raise Error(f"Parameter not found: {parameter}")
+        return value
+
+    def get_nonoauth_parameters(self) -> Dict[str, Any]:
+        """The parameters whose names do not start with ``oauth_``."""
+        return {k: v for k, v in self.items() if not k.startswith("oauth_")}
+
+    def _query_pairs(self) -> List[Pair]:
+        """The URL's query parameters that the dict does not already hold."""
+        url = self.__dict__.get("url")
+        query = split_url(url)[1] if url else ""
+        if not query or query == self._merged_query:
+            return []
+        return parse_form(query, source="URL query")
+
+    def _body_pairs(self) -> List[Pair]:
+        """The pairs of a form-encoded body [§3.4.1.3.1], read from the body as it is now; none for any other."""
+        body = self.body
+        if not self.is_form_encoded or self._merged_body or not body:
+            return []
+        return parse_form(body_bytes(body), source="form body")
+
+    def _signed_pairs(self) -> List[Pair]:
+        """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
+        pairs = self._own_pairs()
+        pairs.extend(self._added_pairs(pairs))
+        return pairs
+
+    def _own_pairs(self) -> List[Pair]:
+        """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
+        pairs: List[Pair] = []
+        for name, value in self.items():
+            if name == "oauth_signature":
+                _one_value(name, value)  # refuses a signature sent twice
+            elif type(value) is str:
+                pairs.append((name, value))
+            else:
+                pairs.extend(_pairs_of({name: _one_value(name, value) if name.startswith("oauth_") else value}))
+        return pairs
+
+    def _added_pairs(self, own: List[Pair]) -> List[Pair]:
+        """The pairs of the form body and the URL's query that ``own``, the dict's pairs, leaves out."""
+        added: List[Pair] = []
+        body = self._body_pairs()
+        if body:
+            # 1.9's Client passed the body's pairs as parameters too: each counts once.
+            added.extend([p for p in _without(body, own) if p[0] != "oauth_signature"])
+        query = self._query_pairs()
+        if query:
+            added.extend([p for p in query if p[0] != "oauth_signature"])
+        return added
+
+    def get_normalized_parameters(self) -> str:
+        """The normalized parameter string of the signature base string [§3.4.1.3.2]."""
+        return normalize_parameters(self._signed_pairs())
+
+    def to_header(self, realm: str = "") -> Dict[str, str]:
+        """The ``Authorization`` header carrying the ``oauth_`` parameters [§3.5.1].
+
+        ``realm`` is optional, and quoted so that it cannot add parameters.
+        """
+        return {"Authorization": authorization_header(self._protocol_pairs(), realm)}
+
+    def _protocol_pairs(self) -> List[Pair]:
+        """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
+        pairs: List[Pair] = []
+        for name, value in self.items():
+            if not name.startswith("oauth_"):
+                continue
+            if type(value) is str:
+                pairs.append((name, value))
+            else:
+                pairs.extend(_pairs_of({name: value}))
+        return pairs
+
+    def to_postdata(self) -> str:
+        """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
+        return encode_form(_pairs_of(dict(sorted(self.items(), key=lambda item: item[0]))))
+
+    def to_url(self) -> str:
+        """The URL with every parameter added to its query [§3.5.3].
+
+        The existing query is kept as it is, blank and repeated values included.
+        """
+        url = self.__dict__.get("url")
+        if not url:
+            raise InvalidRequest("The request has no URL; set request.url first.")
+        query = split_url(url)[1]
+        pairs: Iterable[Pair] = _pairs_of(self)
+        if query and query == self._merged_query:
+            pairs = _without(pairs, parse_form(query, source="URL query"))
+        return _append_query(url, encode_form(pairs), query)
+
+    def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
+        """Whether signing adds ``oauth_body_hash`` (body hash extension §4.1.1).
+
+        Never for form-encoded bodies; by default only for a non-empty body of a
+        method other than GET or HEAD.
+        """
+        if self.is_form_encoded:
+            return False
+        if body_hash is not None:
+            return body_hash
+        return self.method not in ("GET", "HEAD") and bool(body_bytes(self.body))
+
+    def _read_body(self) -> None:
+        """Read a file-like body once: from now on ``body`` holds its bytes (the file is rewound if it can be)."""
+        if hasattr(self.body, "read"):
+            self.body = body_bytes(self.body)
+
+    def sign_request(
+        self,
+        signature_method: SignatureMethod,
+        consumer: Consumer,
+        token: Optional[Token],
+        *,
+        body_hash: Optional[bool] = None,
+    ) -> None:
+        """Add ``oauth_signature`` (and the parameters it needs) to the request [§3.4].
+
+        ``body_hash`` adds ``oauth_body_hash`` when true, leaves it out when
+        false; by default it is added for a non-form body of a method other than
+        GET or HEAD. A file-like body is read once, and ``body`` holds its
+        bytes afterwards; a form-encoded body's pairs are signed.
+        """
+        _consumer_and_token(consumer, token)
+        if not isinstance(signature_method, SignatureMethod):
+            raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
+        self._read_body()
+        if self._wants_body_hash(body_hash):
+            self["oauth_body_hash"] = signature_method.body_hash(self.body)
+        if "oauth_consumer_key" not in self:
+            self["oauth_consumer_key"] = consumer.key
+        if token and "oauth_token" not in self:
+            self["oauth_token"] = token.key
+        self["oauth_signature_method"] = signature_method.name
+        if _uses_base_string(signature_method, _SIGNING_HOOKS):
+            # The base string straight to the pure signer, as the Server verifies.
+            signature = signature_method.sign_base_string(explain(self).base_string, consumer, token)
+        else:
+            signature = signature_method.sign(self, consumer, token)
+        if type(signature) is not str:  # bytes from a method written for 1.9
+            signature = _text(signature, "signature")
+        dict.__setitem__(self, "oauth_signature", signature)
+
+    @classmethod
+    def make_timestamp(cls) -> str:
+        """The current time as ``oauth_timestamp`` text [§3.3]."""
+        return str(int(time.time()))
+
+    @classmethod
+    def make_nonce(cls) -> str:
+        """A fresh ``oauth_nonce``: 96 random bits as 24 hex digits [§3.3]."""
+        return os.urandom(12).hex()  # secrets.token_hex(12), one call sooner
+
+    @classmethod
+    def from_request(
+        cls,
+        http_method: str,
+        http_url: str,
+        headers: Optional[Mapping[str, str]] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        query_string: Optional[Text] = None,
+        *,
+        body: Body = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
+    ) -> Request:
+        """Rebuild a received request from what the web framework has [§3.4.1.3.1].
+
+        Parameters come from the OAuth ``Authorization`` header (without
+        ``realm``), the URL's query, ``query_string``, ``body`` when the
+        Content-Type in ``headers`` is ``application/x-www-form-urlencoded``,
+        and ``parameters``; pairs of ``query_string`` that repeat the URL's
+        query, and of ``parameters`` that repeat the query or the body, count
+        once. Nothing passed in is
+        mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
+
+        A request of more than ``max_parameters`` parameters, all places
+        together (1000 by default; None: no limit), raises
+        :class:`InvalidRequest`; a query or body over the limit is refused
+        before it is decoded.
+        """
+        limit = _parameter_limit(max_parameters)
+        url = http_url if type(http_url) is str else _text(http_url, "url")
+        url_query = split_url(url)[1]
+        if not _form_fields_within(url_query, limit):
+            raise _too_many_parameters(limit)
+        url_pairs = parse_form(url_query, source="URL query")
+        pairs = list(url_pairs)
+
+        header = _header_map(headers)
+        authorization = header.get("authorization")
+        if authorization is not None:
+            if type(authorization) is not str:
+                authorization = _text(authorization, "Authorization header")
+            parsed = _parse_oauth_header(authorization)
+            if parsed is not None:
+                pairs.extend(parsed[0])
+        if query_string:
+            query = _text(query_string, "query string").lstrip("?")
+            # Its pairs that repeat the URL's (as many as those at most) do not count.
+            if not _form_fields_within(query, _left(limit, pairs, len(url_pairs))):
+                raise _too_many_parameters(limit)
+            pairs.extend(_without(parse_form(query, source="query string"), url_pairs))
+        is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
+        body_pairs: List[Pair] = []
+        if is_form and body:
+            form = _text(body_bytes(body), "form body")
+            if not _form_fields_within(form, _left(limit, pairs)):
+                raise _too_many_parameters(limit)
+            body_pairs = parse_form(form, source="form body")
+        pairs.extend(body_pairs)
+        if parameters:
+            parameters = dict(parameters)
+            # Frameworks hand over the query and form parameters already parsed
+            # (Flask's request.values, Django's QueryDict): count those once.
+            pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
+        if limit is not None and len(pairs) > limit:
+            raise _too_many_parameters(limit)
+        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
+        request._body_given = body is not None
+        size = len(request)
+        dict.update(request, pairs)  # already text: no need to coerce each value again
+        if len(request) < size + len(pairs):  # a name repeats: keep all its values
+            dict.update(request, _collect_repeated(pairs))
+        request._merged_query = url_query
+        request._merged_body = True
+        return request
+
+    @classmethod
+    def from_wsgi(
+        cls,
+        environ: Dict[str, Any],
+        *,
+        trust_forwarded: Union[bool, int] = False,
+        base_url: Optional[Text] = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
+    ) -> Request:
+        """Rebuild a received request from a WSGI environ (PEP 3333).
+
+        The body is read once and put back as ``wsgi.input`` for the
+        application. The scheme and Host must be ``http``/``https`` and a
+        ``host[:port]`` (RFC 3986), else :class:`InvalidRequest`.
+        ``base_url``, the public origin (``https://api.example``), is used
+        instead of them. Behind ``trust_forwarded`` proxies (True is one),
+        the scheme and host come from the value the outermost trusted proxy
+        added to ``X-Forwarded-Proto`` and ``X-Forwarded-Host``, counted
+        from the right; with fewer values, the header is ignored.
+        ``max_parameters`` is :meth:`from_request`'s.
+        """
+        hops = _trusted_hops(trust_forwarded, base_url)
+        scheme = environ.get("wsgi.url_scheme", "http")
+        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+        forwarded = (environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_HOST"))
+        # The request target as sent, where the server keeps it (gunicorn,
+        # uWSGI); else PEP 3333's path, percent-decoded as latin-1 text, which
+        # is encoded again (a literal "%" included).
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+        if raw_uri.startswith("/"):
+            path = raw_uri.split("?", 1)[0]
+        else:
+            raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+            path = quote(raw_path, safe=_PATH_SAFE)
+        url = _received_url(scheme, host, path, environ.get("QUERY_STRING", ""), forwarded, hops, base_url)
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise InvalidRequest("The Content-Length header is not a number.") from None
+        stream = environ.get("wsgi.input")
+        body = stream.read(length) if stream is not None and length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+
+        # The headers from_request reads, looked up rather than found among all the environ's keys
+        # (CGI's CONTENT_TYPE over a client's Content_Type, which a server may pass on as HTTP_CONTENT_TYPE).
+        names = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_TYPE", "CONTENT_TYPE")
+        headers: Dict[str, str] = {name: environ[name] for name in names if name in environ}
+        return cls.from_request(
+            environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body, max_parameters=max_parameters
+        )
+
+    @classmethod
+    def from_asgi(
+        cls,
+        scope: Mapping[str, Any],
+        body: bytes,
+        *,
+        trust_forwarded: Union[bool, int] = False,
+        base_url: Optional[Text] = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
+    ) -> Request:
+        """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
+
+        The application reads the body (``await request.body()`` in
+        Starlette) and hands it over. The URL is the one the client signed:
+        the ``Host`` header (else ``scope["server"]``), ``raw_path`` as sent
+        (else ``path``, encoded again) and ``query_string``. ``base_url`` and
+        ``trust_forwarded`` are as for :meth:`from_wsgi`. A malformed scope,
+        scheme or Host raises :class:`InvalidRequest`.
+        ``max_parameters`` is :meth:`from_request`'s.
+        """
+        if not isinstance(scope, Mapping):
+            raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
+        hops = _trusted_hops(trust_forwarded, base_url)
+        headers = _asgi_headers(scope.get("headers") or ())
+        scheme = _text(scope.get("scheme") or "http", "ASGI scheme")
+        host = headers.get("host", "")
+        if not host and base_url is None:
+            server = scope.get("server")
+            if not (isinstance(server, (tuple, list)) and len(server) == 2):
+                raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
+            host = f"{server[0]}:{server[1]}"
+        forwarded = (headers.get("x-forwarded-proto"), headers.get("x-forwarded-host"))
+        raw_path = scope.get("raw_path")
+        if raw_path:
+            # As sent: percent-encoded ASCII; a raw non-ASCII byte is kept as its escape.
+            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe=_PATH_SAFE + "%")
+        else:
+            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe=_PATH_SAFE)
+        query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
+        url = _received_url(scheme, host, path, query, forwarded, hops, base_url)
+        method = _text(scope.get("method") or "GET", "ASGI method")
+        return cls.from_request(
+            method, url, headers=headers, body=_bytes_of(body, "body"), max_parameters=max_parameters
+        )
+
+    @classmethod
+    def from_consumer_and_token(
+        cls,
+        consumer: Consumer,
+        token: Optional[Token] = None,
+        http_method: str = HTTP_METHOD,
+        http_url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        body: Body = b"",
+        is_form_encoded: bool = False,
+    ) -> Request:
+        """A new request from a consumer (and token), with a fresh nonce and timestamp."""
+        _consumer_and_token(consumer, token)
+        params = _client_parameters(consumer, token, cls.make_timestamp(), cls.make_nonce(), parameters, cls.version)
+        return cls(http_method, http_url, params, body=body, is_form_encoded=is_form_encoded)
+
+    @classmethod
+    def from_token_and_callback(
+        cls,
+        token: Token,
+        callback: Optional[str] = None,
+        http_method: str = HTTP_METHOD,
+        http_url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+    ) -> Request:
+        """A request carrying ``oauth_token`` and, if given, ``oauth_callback``."""
+        _credentials(token, "token")
+        params: Dict[str, Any] = dict(parameters or {})
+        params["oauth_token"] = token.key
+        if callback:
+            params["oauth_callback"] = callback
+        return cls(http_method, http_url, params)
+
+
+# ----------------------------------------------------------- 10. client (httplib2)
 
 
 class _Call(NamedTuple):
@@ -3381,23 +3412,3 @@ def authorization_url(url: str, token: Optional[Token], parameters: Optional[Map
     if token is None:
         raise Error("There is no request token to authorize: call fetch_request_token first.")
     return _append_query(url, encode_form([("oauth_token", token.key or ""), *(parameters or {}).items()]))
-
-
-def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
-    """``uri`` with ``added`` after its query (or after ``replaced_query``, its kept part)."""
-    scheme, netloc, path, query, fragment = urlsplit(uri)
-    if replaced_query is not None:
-        query = replaced_query
-    query = "&".join(q for q in (query, added) if q)
-    return str(urlunsplit((scheme, netloc, path, query, fragment)))
-
-
-
-
-def _strip_oauth_query(uri: str) -> str:
-    """``uri`` without ``oauth_`` query parameters, which a redirect may echo back."""
-    scheme, netloc, path, query, fragment = urlsplit(uri)
-    if "oauth_" not in query:
-        return uri
-    kept = "&".join(p for p in query.split("&") if not unquote(p.split("=", 1)[0]).startswith("oauth_"))
-    return urlunsplit((scheme, netloc, path, kept, fragment))
