@@ -1734,7 +1734,8 @@ def signs_redirect(
     first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
     if first is None or hop is None:
         return False
-    if hop == first or (first[0] == "http" and first[2] == 80 and hop == ("https", first[1], 443)):
+    # Without a port after the host (or after an IP literal's "]"), both ports are the default ones.
+    if hop == first or (first[0] == "http" and hop == ("https", first[1]) and ":" not in first[1].rpartition("]")[2]):
         return True
     return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
 
@@ -1822,17 +1823,15 @@ def check_sign_redirects(sign_redirects: str) -> None:
         raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
 
 
-def _origin(url: str) -> Optional[Tuple[str, str, Optional[int]]]:
-    """Scheme, host and port of ``url``, the default port made explicit; None without a readable host and port."""
+def _origin(url: str) -> Optional[Tuple[str, str]]:
+    """The scheme and ``host[:port]`` of ``url`` as :func:`split_url` writes them (a default port left
+    out); None for a URL it cannot read."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        base_uri = split_url(url)[0]
+    except InvalidRequest:
         return None
-    if not parts.hostname:
-        return None
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS.get(scheme)
+    scheme, _, rest = base_uri.partition("://")
+    return scheme, rest.partition("/")[0]
 
 
 def build_xoauth_string(
