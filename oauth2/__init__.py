@@ -73,7 +73,7 @@ from typing import (
     Tuple,
     Union,
 )
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 import httplib2
 
@@ -1425,9 +1425,8 @@ def authorization_header(pairs: Sequence[Pair], realm: Optional[str] = None) -> 
 
 _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
-_AUTH_PARAM_ITEM = re.compile(_AUTH_PARAM, re.DOTALL)
-# The whole list, checked in one match; linear, as no two adjacent quantifiers share a character.
-_AUTH_LIST = re.compile(rf"[ \t,]*(?:{_AUTH_PARAM}(?:[ \t]*,[ \t,]*{_AUTH_PARAM})*)?", re.DOTALL)
+# One auth-param and the comma after it, or else the one character where the list goes wrong.
+_AUTH_ITEM = re.compile(rf"[ \t,]*{_AUTH_PARAM}[ \t]*(?:,|\Z)|(.)", re.DOTALL)
 _OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -1457,20 +1456,22 @@ def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]
     items = _auth_items(value[scheme.end():].rstrip(" \t,"))
     realms = [raw for name, raw in items if name == "realm"]
     # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
-    pairs = [(name, _header_value(raw, name)) for name, raw in items if name != "realm"]
+    pairs = [(name, _header_value(raw, name) if "%" in raw else raw) for name, raw in items if name != "realm"]
     return pairs, realms[-1] if realms else None
 
 
 def _auth_items(body: str) -> List[Pair]:
     """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
 
-    The body is checked whole; its params are then the ones findall meets, one after the other.
+    Every character belongs to an item or is the stray one that stops the
+    parse, so the items follow one another and the time is linear.
     """
-    if not _AUTH_LIST.fullmatch(body):
-        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
     items = []
-    for name, quoted, bare in _AUTH_PARAM_ITEM.findall(body):
-        raw = bare or quoted
+    for match in _AUTH_ITEM.finditer(body):
+        name, quoted, bare, stray = match.groups()
+        if stray is not None:
+            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
+        raw = bare or quoted or ""
         if "\\" in raw:
             raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
         items.append((name, raw))
@@ -1480,8 +1481,8 @@ def _auth_items(body: str) -> List[Pair]:
 def _header_value(raw: str, name: str) -> str:
     """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
     try:
-        return _unquote(raw)
-    except UnicodeDecodeError:
+        return unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeError:
         raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
 
 
