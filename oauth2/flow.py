@@ -11,6 +11,7 @@ for the token requests of the flow.
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 from . import (
     Body,
@@ -27,7 +28,7 @@ from . import (
     check_sign_redirects,
     parse_form,
     sign,
-    split_url,
+    to_unicode,
     token_from_response,
 )
 
@@ -171,7 +172,8 @@ class FlowSteps:
         is no request token yet, when the callback carries another token than
         ``self.token`` or no verifier, or says the user denied access.
         """
-        fields = dict(parse_form(split_url(url)[1], source="callback URL"))
+        # urlsplit, not split_url: the callback may come as a path and query only (a framework's full_path).
+        fields = dict(parse_form(urlsplit(to_unicode(url)).query, source="callback URL"))
         if self.token is None:
             raise Error("There is no request token: call fetch_request_token first, or set .token.")
         if "denied" in fields:
