@@ -25,11 +25,14 @@ Errors are ``oauth2.Error`` subclasses with an HTTP ``status`` and an
 ``oauth_problem``. ``help(oauth2.sign)`` and the README say more.
 """
 
-# For readers of the code: the module reads top to bottom in protocol order
-# (errors, encoding, credentials, request and parameters, signature base
-# string, signature methods, server, client). Building the base string,
-# signing and verifying are pure functions of their inputs; only the request
-# factories read the clock and the random source.
+# For readers of the code: the module reads top to bottom in RFC order, as
+# the plain-core design note lays it out: 1. errors, 2. encoding, 3. credentials,
+# 4. the signature base string, 5. signature methods, 6. transmission, 7. sign(),
+# verify and redirect_hop(), 8. the Server, 9. the 1.9 Request dict, 10. the
+# httplib2 Client. Sections 2-7 are pure: pairs in, strings out, no I/O, no
+# clock and no randomness they are not handed. Three speed tricks remain, each
+# with its reason in its docstring and a hypothesis test against the plain
+# version in tests/test_memos.py: _is_unreserved, _BYTE_ENCODED, _PLAIN_URL.
 
 from __future__ import annotations
 
@@ -56,7 +59,6 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
-    Collection,
     Dict,
     Iterable,
     Iterator,
@@ -148,6 +150,18 @@ __all__ = [
     "RedisNonceStore",
     "AsyncRedisNonceStore",
     "clear_caches",
+    "Hop",
+    "redirect_hop",
+    "check_placement",
+    "check_sign_redirects",
+    "token_from_response",
+    "authorization_url",
+    "parse_form",
+    "encode_form",
+    "split_url",
+    "media_type",
+    "body_bytes",
+    "authorization_header",
 ]
 
 
@@ -171,7 +185,7 @@ Pair = Tuple[str, str]
 Body = Union[str, bytes, IO[bytes], None]
 
 
-# --------------------------------------------------------------------------- errors
+# ------------------------------------------------------------------------ 1. errors
 
 
 class Error(RuntimeError):
@@ -378,7 +392,7 @@ def _mask_password(match: re.Match[str]) -> str:
     return f"{match[0][: match.start(1) - match.start()]}{user}:{_MASK}@{host}"
 
 
-# ------------------------------------------------------------------------- encoding
+# ----------------------------------------------------------------- 2. encoding (§3.6)
 
 
 def to_unicode(s: Text) -> str:
@@ -445,62 +459,81 @@ def _text(value: object, what: str) -> str:
 
 # RFC 5849 §3.6: the unreserved characters go as they are, every other byte
 # of the UTF-8 encoding as %XX.
-_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-# Byte b to what it encodes to: a table for codecs.charmap_decode, which
-# writes each byte through it in C rather than byte by byte in Python as quote() does.
-_BYTE_ENCODED = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
-# The same, but NUL kept: a "name\0value" pair whose only NUL is its separator is encoded at once.
-_PAIR_ENCODED = ["\0", *_BYTE_ENCODED[1:]]
-# And encoded twice, as the base string holds the parameters [§3.4.1.1]: "%" written "%25".
-_PAIR_ENCODED_TWICE = [e.replace("%", "%25") for e in _PAIR_ENCODED]
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_UNRESERVED_RUN = re.compile(r"[A-Za-z0-9._~-]*")
 
 
-def _only(text: str, allowed: bytes) -> bool:
-    """Whether ``text`` is made of ``allowed`` ASCII characters only.
+def _is_unreserved(text: str) -> bool:
+    """Whether ``text`` holds unreserved characters only, so that percent-encoding leaves it as it is [§3.6].
 
-    Most names and values (keys, nonces, timestamps, ids, "true") have nothing
-    to encode; bytes.translate deleting the allowed ones tells in a few
-    instructions a character, where a regex character class takes tens.
+    A speed trick, the first of three: most names and values (keys, nonces,
+    timestamps, ids) have nothing to encode, and one regex match tells so in C
+    where encoding would build a new string. True of a concatenation exactly
+    when true of each part, so one call covers many strings without any
+    separator. tests/test_memos.py checks it against the definition.
     """
-    return text.isascii() and not text.encode("ascii").translate(None, allowed)
+    return _UNRESERVED_RUN.fullmatch(text) is not None
 
 
-def _percent_encode(s: str, table: List[str] = _BYTE_ENCODED) -> str:
-    """``s`` percent-encoded as RFC 5849 §3.6 says, without memo: no secret or nonce is kept."""
-    if _only(s, _UNRESERVED):
-        return s
+# Byte b to what it encodes to. A speed trick, the second of three:
+# codecs.charmap_decode writes each byte through this table in one C loop,
+# where quote() walks the bytes in Python (28% of signing 40 parameters).
+# tests/test_memos.py checks _percent_encode against the byte-by-byte definition.
+_BYTE_ENCODED = [chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in range(256)]
+
+
+def _percent_encode(text: str) -> str:
+    """``text`` percent-encoded as RFC 5849 §3.6 says: UTF-8, then all but ALPHA DIGIT ``-._~`` as %XX."""
+    if _is_unreserved(text):
+        return text
     try:
-        raw = s.encode("utf-8")
+        raw = text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidRequest("Text with a lone surrogate cannot be UTF-8 encoded.") from None
-    # Decoding the bytes through the table writes each as itself or as %XX, in one C loop.
     # A table of strings is what charmap_decode takes; older typesheds know only int-valued ones.
-    return codecs.charmap_decode(raw, "strict", table)[0]  # type: ignore[arg-type, unused-ignore]
+    return codecs.charmap_decode(raw, "strict", _BYTE_ENCODED)[0]  # type: ignore[arg-type, unused-ignore]
 
 
-# What names and values hold when their only escapes are base64's.
-_HEADER_TEXTS = _UNRESERVED + b"+/="
-
-
-def _header_parameters(pairs: List[Pair]) -> str:
-    """``name="value", ...`` of an Authorization header, each name and value percent-encoded [§3.5.1].
-
-    A client's parameters (keys, nonces, timestamps, a base64 signature)
-    need at most base64's three escapes: then the whole list is laid out and
-    escaped by a few C calls instead of encoding name by name.
-    """
-    text = '", '.join(map("\2".join, pairs))
-    # Once those characters are deleted, the separators are left (a "\2" for each pair, '", '
-    # between pairs): anything more needs encoding. The separators hold no "+", "/" or "=".
-    if len(text.encode("utf-8", "surrogatepass").translate(None, _HEADER_TEXTS)) == 4 * len(pairs) - 3:
-        text = text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-        return text.replace("\2", '="') + '"'
-    return ", ".join([f'{_percent_encode(name)}="{_percent_encode(value)}"' for name, value in pairs])
+def _encoded_pairs(pairs: Sequence[Pair]) -> Sequence[Pair]:
+    """Each name and value percent-encoded [§3.6]; ``pairs`` themselves when none needs it, as is usual."""
+    if _is_unreserved("".join(itertools.chain.from_iterable(pairs))):
+        return pairs
+    return [pair if _is_unreserved(pair[0] + pair[1]) else (_percent_encode(pair[0]), _percent_encode(pair[1]))
+            for pair in pairs]
 
 
 def escape(s: Union[Text, int]) -> str:
     """Percent-encode ``s`` as RFC 5849 §3.6 says: UTF-8, then all but ALPHA DIGIT ``-._~``."""
     return _percent_encode(s if type(s) is str else _text(s, "value"))
+
+
+def parse_form(form: Text, *, source: str = "form body") -> List[Pair]:
+    """Decode an ``application/x-www-form-urlencoded`` string (a body or a query) into pairs [§3.4.1.3.1].
+
+    Each name and value is decoded exactly once, ``+`` as a space; empty
+    values and names without ``=`` are kept as empty values. Bytes must be
+    UTF-8, and so must the percent-decoded text, else :class:`InvalidRequest`
+    (naming ``source``). Linear in the input.
+    """
+    text = form if type(form) is str else _text(form, source)
+    if "+" in text:
+        text = text.replace("+", " ")  # before decoding, so that an encoded plus (%2B) stays a plus
+    fields = [field.partition("=")[::2] for field in text.split("&") if field]  # (name, value)
+    if "%" not in text:
+        return fields
+    try:
+        return [(_unquote(name), _unquote(value)) for name, value in fields]
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
+
+
+def _unquote(s: str) -> str:
+    return unquote(s, errors="strict") if "%" in s else s
+
+
+def encode_form(pairs: Iterable[Pair]) -> str:
+    """``name=value&...``, each name and value percent-encoded [§3.6]: a form body or a query [§3.5.2, §3.5.3]."""
+    return "&".join([f"{name}={value}" for name, value in _encoded_pairs(list(pairs))])
 
 
 def generate_timestamp() -> int:
@@ -555,7 +588,7 @@ def build_authenticate_header(realm: str = "", problem: Optional[str] = None) ->
     return {"WWW-Authenticate": value}
 
 
-# ---------------------------------------------------------------------- credentials
+# ------------------------------------------------------------------ 3. credentials
 
 
 class Consumer:
@@ -641,7 +674,7 @@ class Token:
                 f"The credentials response holds more than {max_parameters} fields; to accept it, "
                 "pass Token.from_string(..., max_parameters=N) with a larger N, or None for no limit."
             )
-        params = dict(_parse_form(text, "token string"))
+        params = dict(parse_form(text, source="token string"))
         if "oauth_token" not in params:
             raise InvalidRequest("'oauth_token' not found in the credentials response.")
         if "oauth_token_secret" not in params:
@@ -694,32 +727,21 @@ class Token:
 _TOKEN_FIELDS = ("key", "secret", "callback", "callback_confirmed", "verifier")
 
 
-# ------------------------------------------------------------ request and parameters
+def _credentials(obj: Any, what: str) -> None:
+    """Raise TypeError unless ``obj`` has a key and a secret (a Consumer, a Token or a look-alike)."""
+    if type(obj) not in (Consumer, Token) and not (hasattr(obj, "key") and hasattr(obj, "secret")):
+        raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
 
 
-def _parse_form(s: str, source: str) -> Tuple[Pair, ...]:
-    """Decode an ``application/x-www-form-urlencoded`` string exactly once [§3.4.1.3.1].
-
-    Empty values and names without ``=`` are kept as empty values.
-    """
-    if "+" in s:
-        s = s.replace("+", " ")  # before decoding, so that an encoded plus (%2B) stays a plus
-    fields = [field.partition("=")[::2] for field in s.split("&") if field]  # (name, value)
-    if "%" not in s:
-        return tuple(fields)
-    try:
-        return tuple([(_unquote(name), _unquote(value)) for name, value in fields])
-    except UnicodeDecodeError:
-        raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
+def _consumer_and_token(consumer: Any, token: Any) -> None:
+    """:func:`_credentials` of a consumer and of a token or None."""
+    if type(consumer) is not Consumer or not (token is None or type(token) is Token):
+        _credentials(consumer, "consumer")
+        if token is not None:
+            _credentials(token, "token")
 
 
-def _unquote(s: str) -> str:
-    return unquote(s, errors="strict") if "%" in s else s
-
-
-def _parse_query(query: str) -> Tuple[Pair, ...]:
-    """A URL's query parameters [§3.4.1.3.1]."""
-    return _parse_form(query, "URL query")
+# ----------------------------------------------- 4. signature base string (§3.4.1)
 
 
 def _parameter_limit(max_parameters: Optional[int]) -> Optional[int]:
@@ -738,7 +760,7 @@ def _form_fields_within(s: str, limit: Optional[int]) -> bool:
 
     Counting the "&"s bounds the fields in one pass without copying; only a
     string over that bound is split, to leave out the empty fields that
-    :func:`_parse_form` skips.
+    :func:`parse_form` skips.
     """
     if limit is None or s.count("&") < limit:
         return True
@@ -760,103 +782,6 @@ def _too_many_parameters(limit: Optional[int]) -> InvalidRequest:
     )
 
 
-# What makes urlsplit do more than split at "#" and "?": the tab and newline
-# characters it removes, IP-literal brackets and non-ASCII hosts it validates.
-_URLSPLIT_WORK = b"\t\r\n[]"
-
-
-def _url_query(url: str) -> str:
-    """``urlsplit(url).query``, without building the other four parts for a plain URL."""
-    if "?" not in url:
-        return ""  # urlsplit only removes characters, so none can make a "?"
-    if not url.isascii() or len(url.encode("ascii").translate(None, _URLSPLIT_WORK)) < len(url):
-        return urlsplit(url).query
-    return url.partition("#")[0].partition("?")[2]
-
-
-def _media_type(content_type: Optional[str]) -> str:
-    """The media type of a Content-Type value, lower-cased and without parameters."""
-    if not content_type:
-        return ""
-    return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
-
-
-_REPEATED_CONTENT_TYPE = ("The request has more than one Content-Type: whether its body is a signed form "
-                          "would depend on which one the application reads; send one.")
-# A quoted-string (RFC 9110 §5.6.4), in which a comma is a parameter's text, and the run up to the next one.
-_QUOTED_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_UNQUOTED_RUN = re.compile(r'[^",]*')
-
-
-def _has_list_comma(value: str) -> bool:
-    """Whether a header value holds a comma outside quoted strings (or an unclosed quote): a list.
-    Each run and quoted string is matched once, from where the last ended, so the time is linear."""
-    at = 0
-    while True:
-        at = _UNQUOTED_RUN.match(value, at).end()  # type: ignore[union-attr]  # matches the empty string
-        if at == len(value):
-            return False
-        if value[at] == ",":
-            return True
-        quoted = _QUOTED_STRING.match(value, at)
-        if quoted is None:
-            return True
-        at = quoted.end()
-
-
-def _received_media_type(content_type: object) -> str:
-    """The media type of a received Content-Type, which must be one value: a list of them, or
-    values joined by commas, would let the body be a form to the application and not to oauth2,
-    which then signs none of its fields."""
-    if content_type is None:
-        return ""
-    if isinstance(content_type, (list, tuple)):
-        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
-    text = _text(content_type, "Content-Type")
-    if "," in text and _has_list_comma(text):
-        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
-    return _media_type(text)
-
-
-# The lengths of the names of the headers oauth2 reads, Authorization and
-# Content-Type, in every form (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``, ...):
-# a framework hands over twenty headers, and the others need not be normalized.
-_READ_HEADER_LENGTHS = {len("authorization"), len("content-type"), len("http_authorization"), len("http_content_type")}
-
-
-def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    """Headers by lower-case name, WSGI/CGI names (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``) too;
-    only those whose names may be Authorization's or Content-Type's, the two oauth2 reads."""
-    if not headers:
-        return {}
-    items = getattr(headers, "items", None)
-    if items is None:
-        raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
-    found = {}
-    for key, value in items():
-        if not isinstance(key, str):
-            raise TypeError(f"header names must be str, not {type(key).__name__}")
-        if len(key) not in _READ_HEADER_LENGTHS:
-            continue
-        name = key.lower()
-        if name.startswith("http_"):
-            name = name[5:]
-        found[name.replace("_", "-")] = value
-    return found
-
-
-def _bytes_of(value: object, what: str) -> bytes:
-    """``value`` if it is bytes; an ASGI server hands over bytes, anything else is a malformed scope."""
-    if not isinstance(value, (bytes, bytearray)):
-        raise InvalidRequest(f"The {what} must be bytes, not {type(value).__name__}.")
-    return bytes(value)
-
-
-def _all_str(items: Collection[object]) -> bool:
-    """Whether every item is exactly a ``str`` (the usual case: nothing to coerce), told in C."""
-    return operator.countOf(map(type, items), str) == len(items)
-
-
 def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     """A parameter value as text, or a list of texts for repeated parameters."""
     if isinstance(value, (str, bytes, bytearray, int)):
@@ -864,20 +789,6 @@ def _param_value(value: Any, name: str) -> Union[str, List[str]]:
     if isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise TypeError(f"parameter {name!r} must be text, an int or a list of them, not {type(value).__name__}")
     return [_text(v, f"parameter {name!r}") for v in value if v is not None]
-
-
-def _credentials(obj: Any, what: str) -> None:
-    """Raise TypeError unless ``obj`` has a key and a secret (a Consumer, a Token or a look-alike)."""
-    if type(obj) not in (Consumer, Token) and not (hasattr(obj, "key") and hasattr(obj, "secret")):
-        raise TypeError(f"{what} must have a key and a secret, not be {type(obj).__name__}")
-
-
-def _consumer_and_token(consumer: Any, token: Any) -> None:
-    """:func:`_credentials` of a consumer and of a token or None."""
-    if type(consumer) is not Consumer or not (token is None or type(token) is Token):
-        _credentials(consumer, "consumer")
-        if token is not None:
-            _credentials(token, "token")
 
 
 def _one_value(name: str, value: Any) -> Optional[str]:
@@ -953,12 +864,8 @@ def _collect_repeated(pairs: Iterable[Pair]) -> Dict[str, Any]:
     return collected
 
 
-def _encode_pairs(pairs: Iterable[Pair]) -> str:
-    return "&".join(f"{escape(k)}={escape(v)}" for k, v in pairs)
-
-
-def _body_bytes(body: Body) -> bytes:
-    """A body as bytes: str as UTF-8, a file-like object read (and rewound, if it can be)."""
+def body_bytes(body: Body) -> bytes:
+    """A body as bytes: None as ``b""``, str as UTF-8, a file-like object read (and rewound, if it can be)."""
     if body is None:
         return b""
     if isinstance(body, (bytes, bytearray)):
@@ -978,812 +885,61 @@ def _body_bytes(body: Body) -> bytes:
 
 
 # RFC 7235 auth-params: token BWS "=" BWS ( token / quoted-string ), comma separated.
-_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
-_AUTH_ITEM = re.compile(rf"[ \t,]*{_AUTH_PARAM}[ \t]*(?:,|\Z)", re.DOTALL)
-_OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
-_BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-# What clients send: name="value" pairs, no escapes, no space around "=".
-# Checked whole in one linear match (no two adjacent quantifiers share a
-# character), then split by findall.
-_PLAIN_ITEM = rf'{_TCHARS}="[^"\\]*"'
-_PLAIN_AUTH_LIST = re.compile(rf"[ \t,]*{_PLAIN_ITEM}(?:[ \t]*,[ \t,]*{_PLAIN_ITEM})*")
-_PLAIN_AUTH_NAME = re.compile(rf'({_TCHARS})="[^"\\]*"')
-
-# A client lays out its Authorization headers the same way each time: the
-# same names in the same order, only the quoted values change. The names of
-# each layout (the header with its quoted values cut out) are remembered, so
-# that parsing a known layout is splitting at the quotes. The only memo of
-# the module. Safe because a layout holds names and separators, never a
-# value: no secret, nonce, timestamp or signature is kept, and fresh ones do
-# not add entries. Bounded: 256 layouts of at most 1024 characters, str keys.
-_HEADER_LAYOUTS: Dict[str, Tuple[str, ...]] = {}
-
-
-def clear_caches() -> None:
-    """Empty every memo of the module (for tests); none of them ever holds a secret."""
-    _HEADER_LAYOUTS.clear()
-
-
-def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
-    """Parse ``OAuth k="v", ...`` into decoded pairs and the realm [§3.5.1].
-
-    The scheme is case-insensitive; quoted strings may hold commas and escaped
-    quotes. Only the parameter named exactly ``realm`` is set apart. Raises
-    :class:`InvalidRequest` on anything that is not such a list.
-    """
-    parsed = _parse_oauth_header(_text(value, "Authorization header"))
-    if parsed is None:
-        raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
-    return parsed
-
-
-def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
-    """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
-    if value.startswith("OAuth "):  # as clients write it
-        body = value[6:]
-    else:
-        scheme = _OAUTH_SCHEME.match(value)
-        if not scheme:
-            return None
-        body = value[scheme.end():]
-    body = body.rstrip(" \t,")
-    parts = body.split('"')
-    # Plain pairs have no escapes and an even number of quotes around the values.
-    plain = len(parts) % 2 == 1 and "\\" not in body
-    names = _plain_layout_names(body, '"'.join(parts[::2])) if plain else None
-    if names is None:
-        items = _auth_items(body)
-        names, raw_values = tuple(name for name, _ in items), [raw for _, raw in items]
-    else:
-        raw_values = parts[1::2]
-    if "realm" not in names:
-        return _decoded(zip(names, raw_values)), None
-    realm = [raw for name, raw in zip(names, raw_values) if name == "realm"][-1]
-    # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
-    return _decoded((name, raw) for name, raw in zip(names, raw_values) if name != "realm"), realm
-
-
-def _decoded(items: Iterable[Pair]) -> List[Pair]:
-    """Header parameters with their values percent-decoded [§3.5.1]."""
-    return [(name, _percent_decode(raw, name) if "%" in raw else raw) for name, raw in items]
-
-
-def _plain_layout_names(body: str, layout: str) -> Optional[Tuple[str, ...]]:
-    """The names of a header body of plain ``name="value"`` pairs, by its layout; None if not plain."""
-    names = _HEADER_LAYOUTS.get(layout)
-    if names is None and _PLAIN_AUTH_LIST.fullmatch(body):
-        names = tuple(_PLAIN_AUTH_NAME.findall(body))
-        if len(layout) <= 1024:
-            if len(_HEADER_LAYOUTS) >= 256:
-                _HEADER_LAYOUTS.clear()
-            _HEADER_LAYOUTS[layout] = names
-    return names
-
-
-def _auth_items(body: str) -> List[Pair]:
-    """The auth-params of a header body, quoted strings unescaped, not yet percent-decoded."""
-    items = []
-    pos, end = 0, len(body)
-    while pos < end:
-        match = _AUTH_ITEM.match(body, pos)
-        if not match:
-            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
-        pos = match.end()
-        name, quoted, bare = match.groups(default="")
-        raw = bare or quoted
-        if "\\" in raw:
-            raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
-        items.append((name, raw))
-    return items
-
-
-def _percent_decode(raw: str, name: str) -> str:
-    """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
-    # Signatures are base64: when their three escapes are all there is,
-    # str.replace decodes them at C speed.
-    decoded = raw.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
-    if "%" not in decoded:
-        return decoded
-    try:
-        return unquote_to_bytes(raw).decode("utf-8")
-    except UnicodeError:
-        raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
-
-
-# What a path segment may hold unescaped: a decoded path is encoded again with these kept.
-_PATH_SAFE = "/;=:@!$&'()*+,~-._"
-
-
-# RFC 3986 §3.2.2-3.2.3: host [":" port], the host a reg-name (IPv4 is one
-# syntactically) or a bracketed IP-literal; no "/", "?", "#", "@",
-# backslash, whitespace or control character, which would move the path or query.
-_AUTHORITY = re.compile(r"(?:\[([0-9A-Za-z:._~!$&'()*+,;=-]+)\]"
-                        r"|(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
-# An origin: scheme "://" authority, optionally "/"; the authority is checked by _AUTHORITY.
-_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)/?")
-
-
-def _is_authority(authority: str) -> bool:
-    """Whether ``authority`` is ``host[:port]`` as RFC 3986 §3.2.2-3.2.3 spells it, without userinfo."""
-    match = _AUTHORITY.fullmatch(authority)
-    return match is not None and (match.group(1) is None or _is_ip_literal(match.group(1)))
-
-
-def _received_scheme(scheme: str, what: str) -> str:
-    """``scheme`` lower-cased if it is http or https, the only schemes a signed URL may have [§3.4.1.2]."""
-    lowered = scheme.lower()
-    if lowered not in ("http", "https"):
-        raise InvalidRequest(f"The {what} {scheme[:20]!r} is not http or https.")
-    return lowered
-
-
-def _received_authority(authority: str, what: str) -> str:
-    """``authority`` if it is ``host[:port]``: a Host header that holds a path, query or fragment
-    would make the URL verified differ from the one served (a captured request replayed elsewhere)."""
-    if not _is_authority(authority):
-        # Userinfo may be a password: the value is then not echoed.
-        shown = "holding userinfo (user@)" if "@" in authority else repr(authority[:80])
-        raise InvalidRequest(f"The {what} {shown} is not a host[:port] (RFC 3986 §3.2.2).")
-    return authority
-
-
-def _pinned_origin(base_url: Text) -> str:
-    """``base_url`` as ``scheme://host[:port]``; a ValueError unless it is an http(s) origin."""
-    url = _text(base_url, "base_url")
-    match = _ORIGIN.fullmatch(url)
-    if match is None:
-        raise ValueError("base_url must be an origin, scheme://host[:port] with at most a trailing '/': "
-                         "no path, query or fragment")
-    scheme, authority = match.groups()
-    if scheme.lower() not in ("http", "https"):
-        raise ValueError(f"base_url's scheme {scheme!r} is not http or https")
-    if "@" in authority:
-        raise ValueError("base_url must not hold userinfo (user:password@)")  # not echoed: it may be a secret
-    if not _is_authority(authority):
-        raise ValueError(f"base_url's host[:port] {authority!r} is not valid (RFC 3986 §3.2.2)")
-    return f"{scheme.lower()}://{authority}"
-
-
-def _trusted_hops(trust_forwarded: Union[bool, int], base_url: Optional[Text]) -> int:
-    """How many proxies' X-Forwarded-* values to trust: True is one, False none."""
-    if not isinstance(trust_forwarded, int):
-        raise TypeError(f"trust_forwarded must be a bool or an int, not {type(trust_forwarded).__name__}")
-    if trust_forwarded < 0:
-        raise ValueError("trust_forwarded must be a number of proxies, 0 or more")
-    if trust_forwarded and base_url is not None:
-        # A pinned origin is the answer X-Forwarded-* would give: trusting both leaves unclear which wins.
-        raise ValueError("base_url pins the public origin, so X-Forwarded-* is not read: "
-                         "pass either base_url or trust_forwarded, not both")
-    return int(trust_forwarded)
-
-
-def _forwarded_value(header: Optional[str], hops: int) -> Optional[str]:
-    """The value the ``hops``-th proxy from this server added to an X-Forwarded-* header, as
-    Werkzeug's ProxyFix reads it: each proxy appends, so values further left are the client's own.
-    None when fewer proxies than ``hops`` added one."""
-    if not (hops and header):
-        return None
-    values = header.split(",")
-    return values[-hops].strip() if len(values) >= hops else None
-
-
-def _received_url(
-    scheme: str,
-    host: str,
-    path: str,
-    query: str,
-    forwarded: Tuple[Optional[str], Optional[str]],
-    hops: int,
-    base_url: Optional[Text],
-) -> str:
-    """The URL a client signed, from what a server received: ``base_url``'s origin when given,
-    else the scheme and Host, which ``hops`` trusted proxies' (X-Forwarded-Proto, X-Forwarded-Host)
-    replace. The scheme must be http or https and the host a ``host[:port]``."""
-    if base_url is not None:
-        origin = _pinned_origin(base_url)
-    else:
-        proto = _forwarded_value(forwarded[0], hops)
-        forwarded_host = _forwarded_value(forwarded[1], hops)
-        scheme = _received_scheme(*((proto, "X-Forwarded-Proto") if proto is not None else (scheme, "URL scheme")))
-        host = _received_authority(*((forwarded_host, "X-Forwarded-Host") if forwarded_host is not None
-                                     else (host, "Host header")))
-        origin = f"{scheme}://{host}"
-    return f"{origin}{path}" + (f"?{query}" if query else "")
-
-
-# The headers oauth2 reads from an ASGI scope; the others are not decoded.
-_ASGI_HEADERS = (b"host", b"authorization", b"content-type", b"x-forwarded-proto", b"x-forwarded-host")
-
-
-def _asgi_headers(items: object) -> Dict[str, str]:
-    """The headers of an ASGI scope that oauth2 reads, by lower-case name, a repeated one joined
-    with ", " as HTTP does; a second Content-Type is refused (RFC 9110 §8.3 allows one)."""
-    if not isinstance(items, (list, tuple)):
-        raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
-    values: Dict[bytes, List[bytes]] = {}
-    for item in items:
-        if not (isinstance(item, (tuple, list)) and len(item) == 2
-                and all(isinstance(part, (bytes, bytearray)) for part in item)):
-            raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
-        name = bytes(item[0]).lower()
-        if name in _ASGI_HEADERS:
-            values.setdefault(name, []).append(bytes(item[1]))
-    if len(values.get(b"content-type", ())) > 1:
-        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
-    # ASGI header bytes are latin-1 text, as WSGI's are.
-    return {name.decode("latin-1"): b", ".join(parts).decode("latin-1") for name, parts in values.items()}
-
-
-class Request(Dict[str, Any]):
-    """An OAuth request: a dict of its parameters, with its method, URL and body.
-
-    Every parameter is signed once [§3.4.1.3.1]: the dict's, the URL's query
-    (read from ``url`` when signing) and, when ``is_form_encoded`` is true,
-    the pairs of the form-encoded ``body`` that the dict does not already
-    hold. Values are text, or lists of text for repeated names; an int is
-    kept as given and signed as its digits, and ``None`` removes a
-    parameter. As in 1.9, ``url`` is only an attribute once a URL is set;
-    the URL must be http or https.
-
-    ``body`` and ``is_form_encoded`` matter only to ``sign_request``. Any
-    non-form, non-empty body of a method other than GET or HEAD is covered
-    by ``oauth_body_hash`` (the body hash extension), computed from ``body``
-    (bytes, text as UTF-8, or a binary file, read once);
-    ``sign_request(..., body_hash=...)`` forces it on or off for such a body.
-
-    Parameters are set through the Request (``request[name] = value``,
-    ``update``, ``setdefault``, ``|=``), which turns them into text; dict's
-    own methods called on it (``dict.update(request, ...)``) skip that.
-    """
-
-    version = OAUTH_VERSION
-    # Like ``url``, ``normalized_url`` is only an attribute once a URL is set (1.9).
-    normalized_url: Optional[str]
-    # The URL query and the form body that from_request already copied into
-    # the dict, if any: they are not counted again.
-    _merged_query: Optional[str] = None
-    _merged_body = False
-    # False when from_request was not handed the body: a body hash check says so.
-    _body_given = True
-    # True when every name and value is a plain str, as __init__ and
-    # __setitem__ find out when they store them, so that signing need not look
-    # at each again. False for a dict filled without them (pickle protocols 0
-    # and 1 restore one so), and once any other value is stored: then each is
-    # looked at.
-    _all_text = False
-
-    def __init__(
-        self,
-        method: str = HTTP_METHOD,
-        url: Optional[Text] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        body: Body = b"",
-        is_form_encoded: bool = False,
-    ) -> None:
-        if not self:  # a subclass may have stored parameters, checked by __setitem__, before calling this
-            self._all_text = True
-        if url is not None:
-            self.url = url
-        self.method = method
-        if parameters is not None:
-            if type(parameters) is dict and _all_str(parameters) and _all_str(parameters.values()):
-                dict.update(self, parameters)  # already text: nothing to coerce
-            else:
-                self.update(parameters)
-        self.body = body
-        self.is_form_encoded = is_form_encoded
-
-    @setter
-    def url(self, value: Optional[Text]) -> None:
-        if value is None:
-            self.__dict__["url"] = None
-            self.normalized_url = None
-            return
-        url = value if type(value) is str else _text(value, "url")
-        normalized_url = base_string_uri(url)
-        if not normalized_url.startswith(("http://", "https://")):
-            raise InvalidRequest(f"The URL {_redacted(url)!r} is not http or https: a Request is an HTTP request.")
-        self.normalized_url = normalized_url
-        self.__dict__["url"] = url
-
-    @setter
-    def method(self, value: Text) -> None:
-        self.__dict__["method"] = (value if type(value) is str else _text(value, "method")).upper()
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if type(key) is str and type(value) is str:
-            dict.__setitem__(self, key, value)
-            return
-        key = _text(key, "parameter name")
-        if value is None:
-            self.pop(key, None)
-            return
-        self._all_text = False
-        if isinstance(value, int):
-            # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
-            dict.__setitem__(self, key, value)
-        else:
-            dict.__setitem__(self, key, _param_value(value, key))
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for key, value in dict(*args, **kwargs).items():
-            self[key] = value
-
-    def __ior__(self, other: Any) -> Request:  # type: ignore[override,misc]
-        self.update(other)  # dict's own |= would store values without coercing them
-        return self
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        if key not in self:
-            self[key] = default
-        return self.get(key)
-
-    def __repr__(self) -> str:
-        """The dict's repr, ``oauth_signature`` masked: a PLAINTEXT signature is the secrets themselves."""
-        return repr({k: _MASK if k in _SECRET_PARAMETERS else v for k, v in self.items()})
-
-    def get_parameter(self, parameter: str) -> Any:
-        """The value of ``parameter``; raises :class:`Error` when it is absent."""
-        value = self.get(parameter)
-        if value is None:
-            raise Error(f"Parameter not found: {parameter}")
-        return value
-
-    def get_nonoauth_parameters(self) -> Dict[str, Any]:
-        """The parameters whose names do not start with ``oauth_``."""
-        return {k: v for k, v in self.items() if not k.startswith("oauth_")}
-
-    def _query_pairs(self) -> Sequence[Pair]:
-        """The URL's query parameters that the dict does not already hold."""
-        url = self.__dict__.get("url")
-        if not url:
-            return []
-        cached = self.__dict__.get("_query_cache")
-        if cached is None or cached[0] is not url:
-            query = _url_query(url)
-            cached = (url, _parse_query(query) if query and query != self._merged_query else ())
-            self.__dict__["_query_cache"] = cached
-        return cached[1]
-
-    def _merge_query(self, query: str) -> None:
-        """Record that the URL's query ``query`` is in the dict already, as from_request puts it."""
-        self._merged_query = query
-        self.__dict__["_query_cache"] = (self.__dict__.get("url"), ())
-
-    def _body_pairs(self) -> Sequence[Pair]:
-        """The pairs of a form-encoded body [§3.4.1.3.1]; none for any other body.
-
-        Parsed once for the body the request holds: signing, ``explain`` and
-        the placement of the OAuth parameters all read them.
-        """
-        body = self.body
-        if not self.is_form_encoded or self._merged_body or not body:
-            return ()
-        cached = self.__dict__.get("_body_cache")
-        if cached is None or cached[0] is not body:
-            cached = (body, _parse_form(_text(_body_bytes(body), "form body"), "form body"))
-            if not hasattr(body, "read"):  # a file may change between reads
-                self.__dict__["_body_cache"] = cached
-        return cached[1]
-
-    def _signed_pairs(self) -> List[Pair]:
-        """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
-        pairs = self._own_pairs()
-        pairs.extend(self._added_pairs(pairs))
-        return pairs
-
-    def _own_pairs(self) -> List[Pair]:
-        """The dict's pairs, without ``oauth_signature``."""
-        if not (self._all_text or _all_str(self.values())):
-            return self._expanded_pairs()  # a list of repeated values, an int
-        pairs = list(self.items())
-        if "oauth_signature" in self:
-            pairs.remove(("oauth_signature", self["oauth_signature"]))
-        return pairs
-
-    def _added_pairs(self, own: List[Pair]) -> List[Pair]:
-        """The pairs of the form body and the URL's query that ``own``, the dict's pairs, leaves out."""
-        added: List[Pair] = []
-        body = self._body_pairs()
-        if body:
-            # 1.9's Client passed the body's pairs as parameters too: each counts once.
-            added.extend([p for p in _without(body, own) if p[0] != "oauth_signature"])
-        query = self._query_pairs()
-        if query:
-            added.extend([p for p in query if p[0] != "oauth_signature"])
-        return added
-
-    def _expanded_pairs(self) -> List[Pair]:
-        """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
-        pairs: List[Pair] = []
-        for name, value in self.items():
-            if name.startswith("oauth_"):
-                value = _one_value(name, value)
-                if value is not None and name != "oauth_signature":
-                    pairs.append((name, value))
-            elif type(value) is str:
-                pairs.append((name, value))
-            else:
-                pairs.extend(_pairs_of({name: value}))
-        return pairs
-
-    def get_normalized_parameters(self) -> str:
-        """The normalized parameter string of the signature base string [§3.4.1.3.2]."""
-        return normalize_parameters(self._signed_pairs())
-
-    def to_header(self, realm: str = "") -> Dict[str, str]:
-        """The ``Authorization`` header carrying the ``oauth_`` parameters [§3.5.1].
-
-        ``realm`` is optional, and quoted so that it cannot add parameters.
-        """
-        pairs = self._protocol_pairs()
-        parts = [_header_parameters(pairs)] if pairs else []
-        if realm:
-            parts.insert(0, "realm=" + _quoted_string(realm))
-        return {"Authorization": "OAuth " + ", ".join(parts) if parts else "OAuth"}
-
-    def _protocol_pairs(self) -> List[Pair]:
-        """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
-        pairs = [item for item in self.items() if item[0].startswith("oauth_")]
-        if not (self._all_text or _all_str(self.values())):  # an int, a list
-            pairs = list(_pairs_of(dict(pairs)))
-        return pairs
-
-    def to_postdata(self) -> str:
-        """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
-        return _encode_pairs(_pairs_of(dict(sorted(self.items(), key=lambda item: item[0]))))
-
-    def to_url(self) -> str:
-        """The URL with every parameter added to its query [§3.5.3].
-
-        The existing query is kept as it is, blank and repeated values included.
-        """
-        url = self.__dict__.get("url")
-        if not url:
-            raise InvalidRequest("The request has no URL; set request.url first.")
-        query = _url_query(url)
-        pairs: Iterable[Pair] = _pairs_of(self)
-        if query and query == self._merged_query:
-            pairs = _without(pairs, _parse_query(query))
-        return _append_query(url, _encode_pairs(pairs), query)
-
-    def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
-        """Whether signing adds ``oauth_body_hash`` (body hash extension §4.1.1).
-
-        Never for form-encoded bodies; by default only for a non-empty body of a
-        method other than GET or HEAD.
-        """
-        if self.is_form_encoded:
-            return False
-        if body_hash is not None:
-            return body_hash
-        return self.method not in ("GET", "HEAD") and bool(_body_bytes(self.body))
-
-    def _read_body(self) -> None:
-        """Read a file-like body once: from now on ``body`` holds its bytes (the file is rewound if it can be)."""
-        if hasattr(self.body, "read"):
-            self.body = _body_bytes(self.body)
-
-    def sign_request(
-        self,
-        signature_method: SignatureMethod,
-        consumer: Consumer,
-        token: Optional[Token],
-        *,
-        body_hash: Optional[bool] = None,
-    ) -> None:
-        """Add ``oauth_signature`` (and the parameters it needs) to the request [§3.4].
-
-        ``body_hash`` adds ``oauth_body_hash`` when true, leaves it out when
-        false; by default it is added for a non-form body of a method other than
-        GET or HEAD. A file-like body is read once, and ``body`` holds its
-        bytes afterwards; a form-encoded body's pairs are signed.
-        """
-        _consumer_and_token(consumer, token)
-        if not isinstance(signature_method, SignatureMethod):
-            raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
-        self._read_body()
-        if self._wants_body_hash(body_hash):
-            self["oauth_body_hash"] = signature_method.body_hash(self.body)
-        if "oauth_consumer_key" not in self:
-            self["oauth_consumer_key"] = consumer.key
-        if token and "oauth_token" not in self:
-            self["oauth_token"] = token.key
-        self["oauth_signature_method"] = signature_method.name
-        if _uses_base_string(signature_method, _SIGNING_HOOKS):
-            # The base string straight to the pure signer, as the Server verifies.
-            signature = signature_method.sign_base_string(_base_string_of(self, self._signed_pairs()), consumer, token)
-        else:
-            signature = signature_method.sign(self, consumer, token)
-        if type(signature) is not str:  # bytes from a method written for 1.9
-            signature = _text(signature, "signature")
-        dict.__setitem__(self, "oauth_signature", signature)
-
-    @classmethod
-    def make_timestamp(cls) -> str:
-        """The current time as ``oauth_timestamp`` text [§3.3]."""
-        return str(int(time.time()))
-
-    @classmethod
-    def make_nonce(cls) -> str:
-        """A fresh ``oauth_nonce``: 96 random bits as 24 hex digits [§3.3]."""
-        return os.urandom(12).hex()  # secrets.token_hex(12), one call sooner
-
-    @classmethod
-    def from_request(
-        cls,
-        http_method: str,
-        http_url: str,
-        headers: Optional[Mapping[str, str]] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        query_string: Optional[Text] = None,
-        *,
-        body: Body = None,
-        max_parameters: Optional[int] = MAX_PARAMETERS,
-    ) -> Request:
-        """Rebuild a received request from what the web framework has [§3.4.1.3.1].
-
-        Parameters come from the OAuth ``Authorization`` header (without
-        ``realm``), the URL's query, ``query_string``, ``body`` when the
-        Content-Type in ``headers`` is ``application/x-www-form-urlencoded``,
-        and ``parameters``; pairs of ``query_string`` that repeat the URL's
-        query, and of ``parameters`` that repeat the query or the body, count
-        once. Nothing passed in is
-        mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
-
-        A request of more than ``max_parameters`` parameters, all places
-        together (1000 by default; None: no limit), raises
-        :class:`InvalidRequest`; a query or body over the limit is refused
-        before it is decoded.
-        """
-        limit = _parameter_limit(max_parameters)
-        url = http_url if type(http_url) is str else _text(http_url, "url")
-        try:
-            url_query = _url_query(url)
-        except ValueError as exc:
-            raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
-        if not _form_fields_within(url_query, limit):
-            raise _too_many_parameters(limit)
-        url_pairs = _parse_query(url_query)
-        pairs = list(url_pairs)
-
-        header = _header_map(headers)
-        authorization = header.get("authorization")
-        if authorization is not None:
-            if type(authorization) is not str:
-                authorization = _text(authorization, "Authorization header")
-            parsed = _parse_oauth_header(authorization)
-            if parsed is not None:
-                pairs.extend(parsed[0])
-        if query_string:
-            query = _text(query_string, "query string").lstrip("?")
-            # Its pairs that repeat the URL's (as many as those at most) do not count.
-            if not _form_fields_within(query, _left(limit, pairs, len(url_pairs))):
-                raise _too_many_parameters(limit)
-            pairs.extend(_without(_parse_form(query, "query string"), url_pairs))
-        is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
-        body_pairs: Tuple[Pair, ...] = ()
-        if is_form and body:
-            form = _text(_body_bytes(body), "form body")
-            if not _form_fields_within(form, _left(limit, pairs)):
-                raise _too_many_parameters(limit)
-            body_pairs = _parse_form(form, "form body")
-        pairs.extend(body_pairs)
-        if parameters:
-            parameters = dict(parameters)
-            # Frameworks hand over the query and form parameters already parsed
-            # (Flask's request.values, Django's QueryDict): count those once.
-            pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
-        if limit is not None and len(pairs) > limit:
-            raise _too_many_parameters(limit)
-        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
-        request._body_given = body is not None
-        size = len(request)
-        dict.update(request, pairs)  # already text: no need to coerce each value again
-        if len(request) < size + len(pairs):  # a name repeats: keep all its values
-            dict.update(request, _collect_repeated(pairs))
-            request._all_text = False
-        request._merge_query(url_query)
-        request._merged_body = True
-        return request
-
-    @classmethod
-    def from_wsgi(
-        cls,
-        environ: Dict[str, Any],
-        *,
-        trust_forwarded: Union[bool, int] = False,
-        base_url: Optional[Text] = None,
-        max_parameters: Optional[int] = MAX_PARAMETERS,
-    ) -> Request:
-        """Rebuild a received request from a WSGI environ (PEP 3333).
-
-        The body is read once and put back as ``wsgi.input`` for the
-        application. The scheme and Host must be ``http``/``https`` and a
-        ``host[:port]`` (RFC 3986), else :class:`InvalidRequest`.
-        ``base_url``, the public origin (``https://api.example``), is used
-        instead of them. Behind ``trust_forwarded`` proxies (True is one),
-        the scheme and host come from the value the outermost trusted proxy
-        added to ``X-Forwarded-Proto`` and ``X-Forwarded-Host``, counted
-        from the right; with fewer values, the header is ignored.
-        ``max_parameters`` is :meth:`from_request`'s.
-        """
-        hops = _trusted_hops(trust_forwarded, base_url)
-        scheme = environ.get("wsgi.url_scheme", "http")
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
-        forwarded = (environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_HOST"))
-        # The request target as sent, where the server keeps it (gunicorn,
-        # uWSGI); else PEP 3333's path, percent-decoded as latin-1 text, which
-        # is encoded again (a literal "%" included).
-        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
-        if raw_uri.startswith("/"):
-            path = raw_uri.split("?", 1)[0]
-        else:
-            raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
-            path = quote(raw_path, safe=_PATH_SAFE)
-        url = _received_url(scheme, host, path, environ.get("QUERY_STRING", ""), forwarded, hops, base_url)
-
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise InvalidRequest("The Content-Length header is not a number.") from None
-        stream = environ.get("wsgi.input")
-        body = stream.read(length) if stream is not None and length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-
-        # The headers from_request reads, looked up rather than found among all the environ's keys
-        # (CGI's CONTENT_TYPE over a client's Content_Type, which a server may pass on as HTTP_CONTENT_TYPE).
-        names = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_TYPE", "CONTENT_TYPE")
-        headers: Dict[str, str] = {name: environ[name] for name in names if name in environ}
-        return cls.from_request(
-            environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body, max_parameters=max_parameters
-        )
-
-    @classmethod
-    def from_asgi(
-        cls,
-        scope: Mapping[str, Any],
-        body: bytes,
-        *,
-        trust_forwarded: Union[bool, int] = False,
-        base_url: Optional[Text] = None,
-        max_parameters: Optional[int] = MAX_PARAMETERS,
-    ) -> Request:
-        """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
-
-        The application reads the body (``await request.body()`` in
-        Starlette) and hands it over. The URL is the one the client signed:
-        the ``Host`` header (else ``scope["server"]``), ``raw_path`` as sent
-        (else ``path``, encoded again) and ``query_string``. ``base_url`` and
-        ``trust_forwarded`` are as for :meth:`from_wsgi`. A malformed scope,
-        scheme or Host raises :class:`InvalidRequest`.
-        ``max_parameters`` is :meth:`from_request`'s.
-        """
-        if not isinstance(scope, Mapping):
-            raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
-        hops = _trusted_hops(trust_forwarded, base_url)
-        headers = _asgi_headers(scope.get("headers") or ())
-        scheme = _text(scope.get("scheme") or "http", "ASGI scheme")
-        host = headers.get("host", "")
-        if not host and base_url is None:
-            server = scope.get("server")
-            if not (isinstance(server, (tuple, list)) and len(server) == 2):
-                raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
-            host = f"{server[0]}:{server[1]}"
-        forwarded = (headers.get("x-forwarded-proto"), headers.get("x-forwarded-host"))
-        raw_path = scope.get("raw_path")
-        if raw_path:
-            # As sent: percent-encoded ASCII; a raw non-ASCII byte is kept as its escape.
-            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe=_PATH_SAFE + "%")
-        else:
-            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe=_PATH_SAFE)
-        query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
-        url = _received_url(scheme, host, path, query, forwarded, hops, base_url)
-        method = _text(scope.get("method") or "GET", "ASGI method")
-        return cls.from_request(
-            method, url, headers=headers, body=_bytes_of(body, "body"), max_parameters=max_parameters
-        )
-
-    @classmethod
-    def from_consumer_and_token(
-        cls,
-        consumer: Consumer,
-        token: Optional[Token] = None,
-        http_method: str = HTTP_METHOD,
-        http_url: Optional[Text] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        body: Body = b"",
-        is_form_encoded: bool = False,
-    ) -> Request:
-        """A new request from a consumer (and token), with a fresh nonce and timestamp."""
-        _consumer_and_token(consumer, token)
-        params = _client_parameters(consumer, token, cls.make_timestamp(), cls.make_nonce(), parameters, cls.version)
-        return cls(http_method, http_url, params, body=body, is_form_encoded=is_form_encoded)
-
-    @classmethod
-    def from_token_and_callback(
-        cls,
-        token: Token,
-        callback: Optional[str] = None,
-        http_method: str = HTTP_METHOD,
-        http_url: Optional[Text] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-    ) -> Request:
-        """A request carrying ``oauth_token`` and, if given, ``oauth_callback``."""
-        _credentials(token, "token")
-        params: Dict[str, Any] = dict(parameters or {})
-        params["oauth_token"] = token.key
-        if callback:
-            params["oauth_callback"] = callback
-        return cls(http_method, http_url, params)
-
-
-def _client_parameters(
-    consumer: Consumer,
-    token: Optional[Token],
-    timestamp: str,
-    nonce: str,
-    parameters: Optional[Mapping[str, Any]],
-    version: str = OAUTH_VERSION,
-) -> Dict[str, Any]:
-    """The protocol parameters a client signs [§3.1]: ``parameters`` over the defaults, the token's last."""
-    params: Dict[str, Any] = {
-        "oauth_consumer_key": consumer.key,
-        "oauth_timestamp": timestamp,
-        "oauth_nonce": nonce,
-        "oauth_version": version,
-        **(parameters or {}),
-    }
-    if token is not None:
-        params["oauth_token"] = token.key
-        if token.verifier:
-            params["oauth_verifier"] = token.verifier
-    return params
-
-
-# ------------------------------------------------------------- signature base string
 
 
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
-# scheme://host[:port][/path] up to the query or fragment, where urlsplit and
-# the rules below have nothing to decode, validate or escape: an ASCII
-# registered name, a port of digits, and a path of characters quote() keeps.
+# scheme://host[:port][/path][?query][#fragment] as clients write it, where
+# urlsplit and the rules below have nothing to decode, validate or escape: an
+# ASCII registered name, a port of digits, a path of characters quote()
+# keeps, no tab or newline (which urlsplit removes).
 _PLAIN_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?"
-                        r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(?=[?#]|\Z)")
+                        r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(?:\?([^#\t\r\n]*))?(?:#[^\t\r\n]*)?")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def split_url(url: Text) -> Tuple[str, str]:
+    """``(base string URI, query)`` of ``url`` [§3.4.1.2, §3.4.1.3.1]: the one URL split.
+
+    The base string URI has the scheme and host lower-cased, the default port
+    (80 for http, 443 for https) dropped and an empty path made ``/``;
+    userinfo, query and fragment left out. Characters a URI cannot hold
+    (spaces, non-ASCII) are percent-encoded as they are on the wire, an
+    internationalized host written as IDNA. The query is as sent, not
+    decoded. Raises :class:`InvalidRequest` for a URL that is not absolute or
+    not valid.
+
+    A speed trick, the third of three: a URL as clients write it is split by
+    one regex match rather than by urlsplit and the checks after it;
+    tests/test_memos.py checks that both give the same answer.
+    """
+    text = url if type(url) is str else _text(url, "url")
+    match = _PLAIN_URL.fullmatch(text)
+    if match is not None:
+        scheme, host, port, path, query = match.groups()
+        if port is None or 0 < int(port) <= 65535:  # else an error, which the full parse reports
+            return _base_uri(scheme.lower(), host.lower(), int(port) if port else None, path or "/"), query or ""
+    return _split_parsed(text, None)
 
 
 def base_string_uri(url: Text, host: Optional[str] = None) -> str:
-    """The base string URI of ``url`` [§3.4.1.2].
+    """The base string URI of ``url`` [§3.4.1.2] (see :func:`split_url`).
 
-    Scheme and host lower-cased, the default port (80 for http, 443 for https)
-    dropped, an empty path made ``/``; userinfo, query and fragment left out.
-    Characters a URI cannot hold (spaces, non-ASCII) are percent-encoded as
-    they are on the wire. ``host``, the Host header's ``name[:port]``,
-    replaces the URL's host and port when given.
+    ``host``, the Host header's ``name[:port]``, replaces the URL's host and port when given.
     """
-    url = url if type(url) is str else _text(url, "url")
-    plain = _plain_base_string_uri(url) if host is None else None
-    return plain if plain is not None else _parsed_base_string_uri(url, host)
+    if host is None:
+        return split_url(url)[0]
+    return _split_parsed(url if type(url) is str else _text(url, "url"), host)[0]
 
 
-def _plain_base_string_uri(url: str) -> Optional[str]:
-    """:func:`base_string_uri` of a URL as clients write it, in one regex match; None for any other URL."""
-    match = _PLAIN_URL.match(url)
-    if match is None:
-        return None
-    scheme, host, port, path = match.groups()
-    scheme = scheme.lower()
-    if port is not None:
-        number = int(port)
-        if not 0 < number <= 65535:
-            return None  # an error, which the full parse reports
-        port = "" if (scheme, number) in (("http", 80), ("https", 443)) else f":{number}"
-    return f"{scheme}://{host.lower()}{port or ''}{path or '/'}"
+def _base_uri(scheme: str, host: str, port: Optional[int], path: str) -> str:
+    """``scheme://host[:port]/path``, the default port left out [§3.4.1.2]."""
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{path}"
 
 
-def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
-    """:func:`base_string_uri` through urlsplit: userinfo, IP literals, IDNA, escapes, validation."""
+def _split_parsed(url: str, host: Optional[str]) -> Tuple[str, str]:
+    """:func:`split_url` through urlsplit: userinfo, IP literals, IDNA, escapes, validation."""
     try:
         parts = urlsplit(url)
         authority = urlsplit(f"//{host}") if host is not None else parts
@@ -1791,28 +947,26 @@ def _parsed_base_string_uri(url: str, host: Optional[str]) -> str:
         hostname, port = authority.hostname, authority.port
     except ValueError as exc:
         raise InvalidRequest(f"The URL {_redacted(url)!r} is not valid: {_redacted(str(exc))}.") from None
-    scheme, host = parts.scheme.lower(), hostname
-    if not scheme or not host:
+    scheme, name = parts.scheme.lower(), hostname
+    if not scheme or not name:
         raise InvalidRequest(f"The URL {_redacted(url)!r} is not absolute: it needs a scheme and a host.")
     if port == 0:
         raise InvalidRequest(f"The URL {_redacted(url)!r} has port 0.")
-    if not host.isascii():
+    if not name.isascii():
         # An internationalized host goes on the wire (and in Host) as IDNA, as httplib2 sends it.
         try:
-            host = host.encode("idna").decode("ascii")
+            name = name.encode("idna").decode("ascii")
         except UnicodeError:
             raise InvalidRequest(
                 f"The host of {_redacted(url)!r} is not a valid internationalized domain name."
             ) from None
     if authority.netloc.rpartition("@")[2].startswith("["):
-        host = f"[{host}]"
-    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
-        host = f"{host}:{port}"
+        name = f"[{name}]"
     try:
         path = quote(parts.path, safe=_URI_SAFE) or "/"
     except UnicodeEncodeError:
         raise InvalidRequest(f"The URL {_redacted(url)!r} holds a lone surrogate.") from None
-    return f"{scheme}://{host}{path}"
+    return _base_uri(scheme, name, port, path), parts.query
 
 
 _IPV_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+")
@@ -1854,85 +1008,16 @@ def normalize_parameters(pairs: Iterable[Pair]) -> str:
     pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     if operator.countOf(map(len, pairs), 2) != len(pairs):
         raise ValueError("normalize_parameters needs (name, value) pairs")
-    return "&".join(_sorted_parameters(pairs)).replace("\0", "=")
-
-
-def _encoded_parameters(pairs: Sequence[Pair]) -> str:
-    """The normalized parameters encoded once more, as the base string holds them [§3.4.1.1].
-
-    Made from the pairs directly: each "%" of their escapes is written as
-    "%25" when they are encoded, and the separators go in encoded.
-    """
-    return "%26".join(_sorted_parameters(pairs, twice=True)).replace("\0", "%3D")
-
-
-def _sorted_parameters(pairs: Sequence[Pair], *, twice: bool = False) -> List[str]:
-    """Each pair as its encoded name, a NUL and its encoded value, sorted [§3.4.1.3.2].
-
-    ``twice`` writes each escape's "%" as "%25", as encoding them again does;
-    the order is the same, since "%" keeps its place against every other character.
-    """
-    # "name\0value" strings sort as (name, value) pairs do, since NUL sorts
-    # first and is never in an encoded string; strings compare faster.
-    joined = list(map("\0".join, pairs))
-    if joined:
-        # Deleting the unreserved bytes of all pairs at once leaves only the
-        # separators when there is nothing to encode, as is usual; else the
-        # leftovers between the "\1"s tell which pairs to encode (a lone
-        # surrogate is left too, for _percent_encode to refuse).
-        left = "\1".join(joined).encode("utf-8", "surrogatepass").translate(None, _UNRESERVED)
-        if len(left) != 2 * len(joined) - 1:
-            marks = left.split(b"\1")
-            if len(marks) == len(joined):
-                # The pairs whose leftovers are more than their "\0", found in C: a Python loop
-                # then visits only those (most requests have one, a status text or a query).
-                dirty: Iterable[int] = itertools.compress(itertools.count(), map(b"\0".__ne__, marks))
-            else:  # a value holds "\1": encode every pair
-                dirty = range(len(joined))
-            table = _PAIR_ENCODED_TWICE if twice else _PAIR_ENCODED
-            for i in dirty:
-                if joined[i].count("\0") == 1:  # only the separator: name and value encoded at once
-                    joined[i] = _percent_encode(joined[i], table)
-                else:
-                    name, value = pairs[i]
-                    entry = f"{_percent_encode(name)}\0{_percent_encode(value)}"
-                    joined[i] = entry.replace("%", "%25") if twice else entry
-    joined.sort()
-    return joined
-
-
-# A normalized parameter string holds only these characters, so encoding it
-# again only has to replace three of them.
-_NORMALIZED = re.compile(r"[A-Za-z0-9._~%&=-]*")
+    return "&".join(map("=".join, sorted(_encoded_pairs(pairs))))
 
 
 def signature_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
-    """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1]."""
-    if _NORMALIZED.fullmatch(normalized_parameters):
-        return _join_base_string(method, base_uri, normalized_parameters)
-    return _base_string_start(method, base_uri) + escape(normalized_parameters)
+    """``METHOD&encoded-base-string-URI&encoded-parameters`` [§3.4.1.1].
 
-
-def _join_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
-    """The base string, for a parameter string made by :func:`normalize_parameters`."""
-    parameters = normalized_parameters.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
-    return _base_string_start(method, base_uri) + parameters
-
-
-# What a base string URI holds unless its path has more than unreserved characters and escapes.
-_PLAIN_URI = _UNRESERVED + b":/%"
-
-
-def _base_string_start(method: str, base_uri: str) -> str:
-    """``METHOD&encoded-URI&`` [§3.4.1.1]."""
-    if _only(base_uri, _PLAIN_URI):
-        encoded_uri = base_uri.replace("%", "%25").replace(":", "%3A").replace("/", "%2F")
-    else:
-        encoded_uri = _percent_encode(base_uri)
-    method = method.upper()
-    if not (method.isascii() and method.isalpha()):  # as a method name usually is: nothing to encode
-        method = _percent_encode(method)
-    return f"{method}&{encoded_uri}&"
+    The one builder of base strings: signing, verifying, :func:`explain`
+    and ``InvalidSignature.base_string`` all come here.
+    """
+    return f"{_percent_encode(method.upper())}&{_percent_encode(base_uri)}&{_percent_encode(normalized_parameters)}"
 
 
 class SignatureBase(NamedTuple):
@@ -1946,16 +1031,13 @@ class SignatureBase(NamedTuple):
 
 def explain(request: Request) -> SignatureBase:
     """The collected parameters, normalized string, base string URI and base string of ``request``."""
-    pairs = request._signed_pairs()
-    base_uri = _base_uri_of(request)
+    return _base_string_steps(request.method, _base_uri_of(request), request._signed_pairs())
+
+
+def _base_string_steps(method: str, base_uri: str, pairs: List[Pair]) -> SignatureBase:
+    """The signature base string of ``pairs`` sent to ``base_uri`` by ``method``, with its steps [§3.4.1]."""
     normalized = normalize_parameters(pairs)
-    return SignatureBase(pairs, normalized, base_uri, _join_base_string(request.method, base_uri, normalized))
-
-
-def _base_string_of(request: Request, pairs: List[Pair]) -> str:
-    """The signature base string of ``request`` and its signed ``pairs`` [§3.4.1.1], without the steps
-    :func:`explain` keeps."""
-    return _base_string_start(request.method, _base_uri_of(request)) + _encoded_parameters(pairs)
+    return SignatureBase(pairs, normalized, base_uri, signature_base_string(method, base_uri, normalized))
 
 
 def _base_uri_of(request: Request) -> str:
@@ -1966,23 +1048,12 @@ def _base_uri_of(request: Request) -> str:
     return normalized_url
 
 
-# ---------------------------------------------------------------- signature methods
+# --------------------------------------------- 5. signature methods (§3.4.2-3.4.4)
 
 
 def _signing_key(consumer: Consumer, token: Optional[Token]) -> str:
-    """``consumer-secret&token-secret``, each percent-encoded [§3.4.2, §3.4.4].
-
-    Never remembered, as a memo must not hold a secret.
-    """
-    consumer_secret: Text = consumer.secret or ""
-    token_secret: Text = token.secret or "" if token else ""
-    if (
-        type(consumer_secret) is str
-        and type(token_secret) is str
-        and _only(consumer_secret + token_secret, _UNRESERVED)  # as most secrets are: nothing to encode
-    ):
-        return f"{consumer_secret}&{token_secret}"
-    return f"{escape(consumer_secret)}&{escape(token_secret)}"
+    """``consumer-secret&token-secret``, each percent-encoded [§3.4.2, §3.4.4]; never remembered."""
+    return f"{escape(consumer.secret or '')}&{escape(token.secret or '' if token else '')}"
 
 
 def _same(a: Text, b: Text) -> bool:
@@ -2035,34 +1106,7 @@ class SignatureMethod:
 
     def body_hash(self, body: Body) -> str:
         """``oauth_body_hash`` of ``body``: base64 of its hash (body hash extension §3.1)."""
-        return base64.b64encode(type(self).body_hash_algorithm(_body_bytes(body)).digest()).decode("ascii")
-
-
-# RFC 2104's inner and outer pads as byte translation tables: key.translate(_IPAD) is key XOR 0x36.
-_IPAD = bytes(b ^ 0x36 for b in range(256))
-_OPAD = bytes(b ^ 0x5C for b in range(256))
-# The block sizes of the hashes that _hmac computes HMAC from; any other goes to hmac.digest.
-_BLOCK_SIZES: Dict[Callable[..., _Hash], int] = {hashlib.sha1: 64, hashlib.sha256: 64, hashlib.sha512: 128}
-
-
-def _hmac(key: bytes, message: bytes, digestmod: Callable[..., _Hash]) -> bytes:
-    """HMAC(key, message) (RFC 2104 §2), from plain calls of the hash.
-
-    OpenSSL 3's one-shot HMAC, behind hmac.digest, looks the MAC algorithm up
-    on every call, which takes longer than hashing a base string; three plain
-    hash calls do not, and give the same bytes (the way hmac.HMAC computes
-    HMAC without OpenSSL). Nothing outlives the call: no keyed state is kept.
-    """
-    try:
-        block_size = _BLOCK_SIZES.get(digestmod)
-    except TypeError:  # an unhashable callable
-        block_size = None
-    if block_size is None:
-        return hmac.digest(key, message, digestmod)
-    if len(key) > block_size:
-        key = digestmod(key).digest()
-    key = key.ljust(block_size, b"\0")
-    return digestmod(key.translate(_OPAD) + digestmod(key.translate(_IPAD) + message).digest()).digest()
+        return base64.b64encode(type(self).body_hash_algorithm(body_bytes(body)).digest()).decode("ascii")
 
 
 class _HMAC(SignatureMethod):
@@ -2079,12 +1123,8 @@ class _HMAC(SignatureMethod):
         return self._mac(_signing_key(consumer, token).encode("ascii"), base_string.encode("utf-8"))
 
     def _mac(self, key: bytes, raw: bytes) -> str:
-        """base64(HMAC(key, raw)) (RFC 2104).
-
-        Keying is recomputed on every call: keeping keyed hash states between
-        calls would keep the secrets (their HMAC equivalent) in a memo.
-        """
-        return binascii.b2a_base64(_hmac(key, raw, type(self).digestmod), newline=False).decode("ascii")
+        """base64(HMAC(key, raw)) (RFC 2104), through the standard library; no keyed state is kept."""
+        return binascii.b2a_base64(hmac.digest(key, raw, type(self).digestmod), newline=False).decode("ascii")
 
 
 class SignatureMethod_HMAC_SHA1(_HMAC):
@@ -2368,7 +1408,160 @@ class SignatureMethod_RSA_SHA512(_RSA):
     hash_name = "SHA512"
 
 
-# ------------------------------------------------------------ signing for the wire
+# ---------------------------------------------------------- 6. transmission (§3.5)
+
+
+def authorization_header(pairs: Sequence[Pair], realm: Optional[str] = None) -> str:
+    """``OAuth realm="...", name="value", ...``: the Authorization header value [§3.5.1].
+
+    Each name and value percent-encoded; ``realm``, when given, quoted so
+    that it cannot add parameters, and not encoded.
+    """
+    parts = [f'{name}="{value}"' for name, value in _encoded_pairs(pairs)]
+    if realm:
+        parts.insert(0, "realm=" + _quoted_string(realm))
+    return "OAuth " + ", ".join(parts) if parts else "OAuth"
+
+
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_AUTH_PARAM = rf"""({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|({_TCHARS}))"""
+# One auth-param and the comma after it, or else the one character where the list goes wrong.
+_AUTH_ITEM = re.compile(rf"[ \t,]*{_AUTH_PARAM}[ \t]*(?:,|\Z)|(.)", re.DOTALL)
+_OAUTH_SCHEME = re.compile(r"[ \t]*OAuth(?:[ \t]|\Z)", re.IGNORECASE)
+_BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def clear_caches() -> None:
+    """Kept for compatibility: the module keeps no memo, so there is nothing to empty."""
+
+
+def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
+    """Parse ``OAuth k="v", ...`` into decoded pairs and the realm [§3.5.1].
+
+    The scheme is case-insensitive; quoted strings may hold commas and escaped
+    quotes. Only the parameter named exactly ``realm`` is set apart. Raises
+    :class:`InvalidRequest` on anything that is not such a list.
+    """
+    parsed = _parse_oauth_header(_text(value, "Authorization header"))
+    if parsed is None:
+        raise InvalidRequest("The Authorization header does not use the OAuth scheme.")
+    return parsed
+
+
+def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
+    """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
+    scheme = _OAUTH_SCHEME.match(value)
+    if not scheme:
+        return None
+    items = _auth_items(value[scheme.end():].rstrip(" \t,"))
+    realms = [raw for name, raw in items if name == "realm"]
+    # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
+    pairs = [(name, _header_value(raw, name) if "%" in raw else raw) for name, raw in items if name != "realm"]
+    return pairs, realms[-1] if realms else None
+
+
+def _auth_items(body: str) -> List[Pair]:
+    """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
+
+    Every character belongs to an item or is the stray one that stops the
+    parse, so the items follow one another and the time is linear.
+    """
+    items = []
+    for match in _AUTH_ITEM.finditer(body):
+        name, quoted, bare, stray = match.groups()
+        if stray is not None:
+            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
+        raw = bare or quoted or ""
+        if "\\" in raw:
+            raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
+        items.append((name, raw))
+    return items
+
+
+def _header_value(raw: str, name: str) -> str:
+    """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
+    try:
+        return unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeError:
+        raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
+
+
+def media_type(content_type: Optional[Text]) -> str:
+    """The media type of a Content-Type value, lower-cased and without parameters (``""`` for none)."""
+    if not content_type:
+        return ""
+    return _text(content_type, "Content-Type").split(";", 1)[0].strip().lower()
+
+
+_REPEATED_CONTENT_TYPE = ("The request has more than one Content-Type: whether its body is a signed form "
+                          "would depend on which one the application reads; send one.")
+# A quoted-string (RFC 9110 §5.6.4), in which a comma is a parameter's text, and the run up to the next one.
+_QUOTED_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_UNQUOTED_RUN = re.compile(r'[^",]*')
+
+
+def _has_list_comma(value: str) -> bool:
+    """Whether a header value holds a comma outside quoted strings (or an unclosed quote): a list.
+    Each run and quoted string is matched once, from where the last ended, so the time is linear."""
+    at = 0
+    while True:
+        at = _UNQUOTED_RUN.match(value, at).end()  # type: ignore[union-attr]  # matches the empty string
+        if at == len(value):
+            return False
+        if value[at] == ",":
+            return True
+        quoted = _QUOTED_STRING.match(value, at)
+        if quoted is None:
+            return True
+        at = quoted.end()
+
+
+def _received_media_type(content_type: object) -> str:
+    """The media type of a received Content-Type, which must be one value: a list of them, or
+    values joined by commas, would let the body be a form to the application and not to oauth2,
+    which then signs none of its fields."""
+    if content_type is None:
+        return ""
+    if isinstance(content_type, (list, tuple)):
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    text = _text(content_type, "Content-Type")
+    if "," in text and _has_list_comma(text):
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    return media_type(text)
+
+
+# The lengths of the names of the headers oauth2 reads, Authorization and
+# Content-Type, in every form (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``, ...):
+# a framework hands over twenty headers, and the others need not be normalized.
+_READ_HEADER_LENGTHS = {len("authorization"), len("content-type"), len("http_authorization"), len("http_content_type")}
+
+
+def _header_map(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """Headers by lower-case name, WSGI/CGI names (``HTTP_AUTHORIZATION``, ``CONTENT_TYPE``) too;
+    only those whose names may be Authorization's or Content-Type's, the two oauth2 reads."""
+    if not headers:
+        return {}
+    items = getattr(headers, "items", None)
+    if items is None:
+        raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
+    found = {}
+    for key, value in items():
+        if not isinstance(key, str):
+            raise TypeError(f"header names must be str, not {type(key).__name__}")
+        if len(key) not in _READ_HEADER_LENGTHS:
+            continue
+        name = key.lower()
+        if name.startswith("http_"):
+            name = name[5:]
+        found[name.replace("_", "-")] = value
+    return found
+
+
+def _bytes_of(value: object, what: str) -> bytes:
+    """``value`` if it is bytes; an ASGI server hands over bytes, anything else is a malformed scope."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidRequest(f"The {what} must be bytes, not {type(value).__name__}.")
+    return bytes(value)
 
 
 class Signed(NamedTuple):
@@ -2393,10 +1586,56 @@ class Signed(NamedTuple):
 _PLACEMENTS = ("header", "query", "body")
 
 
-def _check_placement(placement: str) -> None:
-    """Refuse a placement that is not one of RFC 5849 §3.5's three."""
+def check_placement(placement: str) -> None:
+    """Raise ValueError for a placement that is not one of RFC 5849 §3.5's three (for a shell's settings)."""
     if placement not in _PLACEMENTS:
         raise ValueError(f"placement must be one of {', '.join(_PLACEMENTS)}, not {placement!r}")
+
+
+def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
+    """``uri`` with ``added`` after its query (or after ``replaced_query``, its kept part)."""
+    scheme, netloc, path, query, fragment = urlsplit(uri)
+    if replaced_query is not None:
+        query = replaced_query
+    query = "&".join(q for q in (query, added) if q)
+    return str(urlunsplit((scheme, netloc, path, query, fragment)))
+
+
+
+
+def _strip_oauth_query(uri: str) -> str:
+    """``uri`` without ``oauth_`` query parameters, which a redirect may echo back."""
+    scheme, netloc, path, query, fragment = urlsplit(uri)
+    if "oauth_" not in query:
+        return uri
+    kept = "&".join(p for p in query.split("&") if not unquote(p.split("=", 1)[0]).startswith("oauth_"))
+    return urlunsplit((scheme, netloc, path, kept, fragment))
+
+
+# --------------------------------------------------- 7. sign, verify, redirect_hop
+
+
+def _client_parameters(
+    consumer: Consumer,
+    token: Optional[Token],
+    timestamp: str,
+    nonce: str,
+    parameters: Optional[Mapping[str, Any]],
+    version: str = OAUTH_VERSION,
+) -> Dict[str, Any]:
+    """The protocol parameters a client signs [§3.1]: ``parameters`` over the defaults, the token's last."""
+    params: Dict[str, Any] = {
+        "oauth_consumer_key": consumer.key,
+        "oauth_timestamp": timestamp,
+        "oauth_nonce": nonce,
+        "oauth_version": version,
+        **(parameters or {}),
+    }
+    if token is not None:
+        params["oauth_token"] = token.key
+        if token.verifier:
+            params["oauth_verifier"] = token.verifier
+    return params
 
 
 def sign(
@@ -2435,12 +1674,12 @@ def sign(
     its bytes. ``nonce`` and ``timestamp`` default to fresh ones; HMAC-SHA1
     signs unless ``signature_method`` says otherwise.
     """
-    _check_placement(placement)
+    check_placement(placement)
     _consumer_and_token(consumer, token)
     # Body placement makes the body longer than the caller's Content-Length says.
     dropped = ("authorization", "content-length") if placement == "body" else ("authorization",)
     wire_headers = {k: v for k, v in (headers or {}).items() if k.lower() not in dropped}
-    is_form = _media_type(_header_map(wire_headers).get("content-type")) == FORM_CONTENT_TYPE
+    is_form = media_type(_header_map(wire_headers).get("content-type")) == FORM_CONTENT_TYPE
     if placement == "body" and not is_form:
         raise Error("placement='body' needs a form-encoded body (RFC 5849 §3.5.2); use 'header' or 'query'.")
 
@@ -2459,11 +1698,141 @@ def sign(
     if placement == "header":
         wire_headers.update(request.to_header(realm=realm or ""))
         return Signed(uri, wire_headers, wire_body, request)
-    oauth = _encode_pairs(_without(request._protocol_pairs(), in_body))
+    oauth = encode_form(_without(request._protocol_pairs(), in_body))
     if placement == "query":
         return Signed(_append_query(uri, oauth), wire_headers, wire_body, request)
-    form = b"&".join(part for part in (_body_bytes(request.body), oauth.encode("ascii")) if part)
+    form = b"&".join(part for part in (body_bytes(request.body), oauth.encode("ascii")) if part)
     return Signed(uri, wire_headers, form, request)
+
+
+_SIGN_REDIRECTS = ("same-origin", "all")
+
+
+def signs_redirect(
+    first_url: Text,
+    hop_url: Text,
+    *,
+    sign_redirects: str = "same-origin",
+    signature_method: Optional[SignatureMethod] = None,
+) -> bool:
+    """Whether a redirect hop to ``hop_url``, of a request first sent to ``first_url``, is signed.
+
+    A signed hop is a fresh request, its nonce unused, for whatever URL the
+    ``Location`` names: whoever receives it can replay it to the provider
+    with the user's token. So by default (``sign_redirects="same-origin"``)
+    a hop is signed only for the origin of the first request: the same
+    scheme, host and port (a default port written or not), or an upgrade
+    from http to https on the same host, both ports the default ones. Any
+    other hop goes without an OAuth parameter. ``sign_redirects="all"``
+    signs hops to every origin, trusting every ``Location``, except with a
+    PLAINTEXT ``signature_method``: that signature is the secrets
+    themselves, and never goes to another origin. A URL without a host, or
+    with an unreadable port, matches no origin. Raises ValueError for any
+    other ``sign_redirects``. A pure function of its arguments: ``Client``,
+    ``oauth2.requests`` and ``oauth2.httpx`` all decide by it.
+    """
+    check_sign_redirects(sign_redirects)
+    first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
+    if first is None or hop is None:
+        return False
+    # Without a port after the host (or after an IP literal's "]"), both ports are the default ones.
+    if hop == first or (first[0] == "http" and hop == ("https", first[1]) and ":" not in first[1].rpartition("]")[2]):
+        return True
+    return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
+
+
+class Hop(NamedTuple):
+    """What to send for one redirect hop of a signed request; see :func:`redirect_hop`."""
+
+    url: str  #: the Location, less the ``oauth_`` query parameters it echoes back when they went in the query
+    method: str
+    body: Body  #: the caller's body again, or None: the hop has none
+    signed: bool  #: whether to sign the hop (with ``sign(..., placement=placement)``); else it goes bare
+    placement: str  #: where the OAuth parameters of a signed hop go
+    drop_headers: Tuple[str, ...]  #: the (lower-case) headers of the redirected request the hop must not carry
+
+
+# What a redirect makes of the method [RFC 9110 §15.4]: per status, the methods it turns into GET.
+_TO_GET = {301: ("POST",), 302: None, 303: None}  # None: every method but HEAD
+
+
+def redirect_hop(
+    first_url: Text,
+    hop_url: Text,
+    status: Optional[int],
+    method: str,
+    body: Body,
+    *,
+    hop_method: Optional[str] = None,
+    placement: str = "header",
+    sign_redirects: str = "same-origin",
+    signature_method: Optional[SignatureMethod] = None,
+) -> Hop:
+    """What to send for a redirect hop: the redirect rules, in one place, for every shell.
+
+    ``first_url`` is the URL of the chain's first request, whose origin
+    decides which hops are signed; ``method`` and ``body`` are the redirected
+    request as the caller built it, unsigned (a file as the bytes read from
+    it); ``hop_url`` is the ``Location``, ``status`` the redirect's status.
+    ``placement``, ``sign_redirects`` and ``signature_method`` are the
+    signer's settings. A pure function of its arguments.
+
+    * Method and body [RFC 9110 §15.4]: 307 and 308 keep both; 303, and 302
+      as browsers, requests and httpx read it, make any method but HEAD a
+      GET; 301 makes a POST a GET. Only a 307 or 308 hop resends the
+      caller's body; any other has none, nor Content-Type and Content-Length.
+      An HTTP library that does not tell the shell the status (httplib2, an
+      httpx request hook) passes ``status=None`` and ``hop_method``, the
+      method it chose: the body then goes with the method, resent when the
+      method is kept.
+    * Signing: as :func:`signs_redirect` says (the first request's origin, or
+      an http-to-https upgrade; every origin with ``sign_redirects="all"``,
+      never a PLAINTEXT signature to another). A hop not signed goes without
+      any OAuth parameter. Either way the redirected request's
+      ``Authorization`` is dropped: its nonce is spent.
+    * Placement: where the first request put the OAuth parameters, but a hop
+      without a body carries those placed in the body in its query
+      [§3.5.2]; with ``"query"``, the ``oauth_`` parameters the ``Location``
+      echoes back are removed first, so that none is sent twice.
+    """
+    method = _text(method, "method").upper()
+    if status is None:
+        new_method = _text(hop_method or method, "method").upper()
+        keeps_body = new_method == method
+    else:
+        to_get = _TO_GET.get(status, ())
+        new_method = "GET" if method != "HEAD" and (to_get is None or method in to_get) else method
+        keeps_body = status in (307, 308)
+    url = _text(hop_url, "hop URL")
+    if placement == "query":
+        url = _strip_oauth_query(url)
+    if not keeps_body and placement == "body":
+        placement = "query"  # a hop without a body cannot carry them [§3.5.2]
+    return Hop(
+        url=url,
+        method=new_method,
+        body=body if keeps_body else None,
+        signed=signs_redirect(first_url, url, sign_redirects=sign_redirects, signature_method=signature_method),
+        placement=placement,
+        drop_headers=("authorization",) if keeps_body else ("authorization", "content-type", "content-length"),
+    )
+
+
+def check_sign_redirects(sign_redirects: str) -> None:
+    """Raise ValueError for a ``sign_redirects`` other than ``"same-origin"`` and ``"all"`` (for a shell's settings)."""
+    if sign_redirects not in _SIGN_REDIRECTS:
+        raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
+
+
+def _origin(url: str) -> Optional[Tuple[str, str]]:
+    """The scheme and ``host[:port]`` of ``url`` as :func:`split_url` writes them (a default port left
+    out); None for a URL it cannot read."""
+    try:
+        base_uri = split_url(url)[0]
+    except InvalidRequest:
+        return None
+    scheme, _, rest = base_uri.partition("://")
+    return scheme, rest.partition("/")[0]
 
 
 def build_xoauth_string(
@@ -2483,7 +1852,7 @@ def build_xoauth2_string(user: str, access_token: str) -> str:
     return f"user={user}\x01auth=Bearer {access_token}\x01\x01"
 
 
-# --------------------------------------------------------------------------- server
+# ----------------------------------------------------------------------- 8. server
 
 
 class NonceStore:
@@ -3008,13 +2377,13 @@ class Server:
         self._check_secrets(method, consumer, token)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
         self._check_nonce(params["oauth_nonce"])
+        base_string = _base_string_steps(request.method, _base_uri_of(request), own + added).base_string
         if _uses_base_string(method, _CHECKING_HOOKS):
-            base_string = _base_string_of(request, own + added if added else own)
             valid = method.check_base_string(base_string, consumer, token, params["oauth_signature"])
         else:
             valid = method.check(request, consumer, token, params["oauth_signature"])
         if not valid:
-            raise InvalidSignature(base_string=explain(request).base_string)
+            raise InvalidSignature(base_string=base_string)
         self._check_body_hash(request, method, params["oauth_body_hash"])
         added_values: Dict[str, List[str]] = {}
         for name, value in added:
@@ -3077,10 +2446,9 @@ class Server:
                 params[name] = value
             elif not name.startswith("oauth_"):
                 others[name] = value
-        if not request._all_text:
-            for name, value in params.items():
-                if value is not None and type(value) is not str:  # a list, as parse_qs gives
-                    params[name] = _one_value(name, value)
+        for name, value in params.items():
+            if value is not None and type(value) is not str:  # a list, as parse_qs gives
+                params[name] = _one_value(name, value)
         for name, value in request._query_pairs():
             if name.startswith("oauth_"):
                 if name in request or params.get(name) is not None:
@@ -3186,7 +2554,7 @@ class Server:
                     "oauth_body_hash is required but cannot be checked: the request body was not given; "
                     "pass it as Request.from_request(..., body=raw_body) (from_wsgi reads it for you)."
                 )
-            if _body_bytes(request.body):
+            if body_bytes(request.body):
                 raise MissingParameter("oauth_body_hash")
             return
         if request.is_form_encoded:
@@ -3200,61 +2568,594 @@ class Server:
             raise BodyHashMismatch("oauth_body_hash does not match the request body.")
 
 
-# --------------------------------------------------------------------------- client
-
-_SIGN_REDIRECTS = ("same-origin", "all")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+# ------------------------------------------ 9. 1.9 compatibility: the Request dict
 
 
-def signs_redirect(
-    first_url: Text,
-    hop_url: Text,
-    *,
-    sign_redirects: str = "same-origin",
-    signature_method: Optional[SignatureMethod] = None,
-) -> bool:
-    """Whether a redirect hop to ``hop_url``, of a request first sent to ``first_url``, is signed.
+# What a path segment may hold unescaped: a decoded path is encoded again with these kept.
+_PATH_SAFE = "/;=:@!$&'()*+,~-._"
 
-    A signed hop is a fresh request, its nonce unused, for whatever URL the
-    ``Location`` names: whoever receives it can replay it to the provider
-    with the user's token. So by default (``sign_redirects="same-origin"``)
-    a hop is signed only for the origin of the first request: the same
-    scheme, host and port (a default port written or not), or an upgrade
-    from http to https on the same host, both ports the default ones. Any
-    other hop goes without an OAuth parameter. ``sign_redirects="all"``
-    signs hops to every origin, trusting every ``Location``, except with a
-    PLAINTEXT ``signature_method``: that signature is the secrets
-    themselves, and never goes to another origin. A URL without a host, or
-    with an unreadable port, matches no origin. Raises ValueError for any
-    other ``sign_redirects``. A pure function of its arguments: ``Client``,
-    ``oauth2.requests`` and ``oauth2.httpx`` all decide by it.
+
+# RFC 3986 §3.2.2-3.2.3: host [":" port], the host a reg-name (IPv4 is one
+# syntactically) or a bracketed IP-literal; no "/", "?", "#", "@",
+# backslash, whitespace or control character, which would move the path or query.
+_AUTHORITY = re.compile(r"(?:\[([0-9A-Za-z:._~!$&'()*+,;=-]+)\]"
+                        r"|(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
+# An origin: scheme "://" authority, optionally "/"; the authority is checked by _AUTHORITY.
+_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)/?")
+
+
+def _is_authority(authority: str) -> bool:
+    """Whether ``authority`` is ``host[:port]`` as RFC 3986 §3.2.2-3.2.3 spells it, without userinfo."""
+    match = _AUTHORITY.fullmatch(authority)
+    return match is not None and (match.group(1) is None or _is_ip_literal(match.group(1)))
+
+
+def _received_scheme(scheme: str, what: str) -> str:
+    """``scheme`` lower-cased if it is http or https, the only schemes a signed URL may have [§3.4.1.2]."""
+    lowered = scheme.lower()
+    if lowered not in ("http", "https"):
+        raise InvalidRequest(f"The {what} {scheme[:20]!r} is not http or https.")
+    return lowered
+
+
+def _received_authority(authority: str, what: str) -> str:
+    """``authority`` if it is ``host[:port]``: a Host header that holds a path, query or fragment
+    would make the URL verified differ from the one served (a captured request replayed elsewhere)."""
+    if not _is_authority(authority):
+        # Userinfo may be a password: the value is then not echoed.
+        shown = "holding userinfo (user@)" if "@" in authority else repr(authority[:80])
+        raise InvalidRequest(f"The {what} {shown} is not a host[:port] (RFC 3986 §3.2.2).")
+    return authority
+
+
+def _pinned_origin(base_url: Text) -> str:
+    """``base_url`` as ``scheme://host[:port]``; a ValueError unless it is an http(s) origin."""
+    url = _text(base_url, "base_url")
+    match = _ORIGIN.fullmatch(url)
+    if match is None:
+        raise ValueError("base_url must be an origin, scheme://host[:port] with at most a trailing '/': "
+                         "no path, query or fragment")
+    scheme, authority = match.groups()
+    if scheme.lower() not in ("http", "https"):
+        raise ValueError(f"base_url's scheme {scheme!r} is not http or https")
+    if "@" in authority:
+        raise ValueError("base_url must not hold userinfo (user:password@)")  # not echoed: it may be a secret
+    if not _is_authority(authority):
+        raise ValueError(f"base_url's host[:port] {authority!r} is not valid (RFC 3986 §3.2.2)")
+    return f"{scheme.lower()}://{authority}"
+
+
+def _trusted_hops(trust_forwarded: Union[bool, int], base_url: Optional[Text]) -> int:
+    """How many proxies' X-Forwarded-* values to trust: True is one, False none."""
+    if not isinstance(trust_forwarded, int):
+        raise TypeError(f"trust_forwarded must be a bool or an int, not {type(trust_forwarded).__name__}")
+    if trust_forwarded < 0:
+        raise ValueError("trust_forwarded must be a number of proxies, 0 or more")
+    if trust_forwarded and base_url is not None:
+        # A pinned origin is the answer X-Forwarded-* would give: trusting both leaves unclear which wins.
+        raise ValueError("base_url pins the public origin, so X-Forwarded-* is not read: "
+                         "pass either base_url or trust_forwarded, not both")
+    return int(trust_forwarded)
+
+
+def _forwarded_value(header: Optional[str], hops: int) -> Optional[str]:
+    """The value the ``hops``-th proxy from this server added to an X-Forwarded-* header, as
+    Werkzeug's ProxyFix reads it: each proxy appends, so values further left are the client's own.
+    None when fewer proxies than ``hops`` added one."""
+    if not (hops and header):
+        return None
+    values = header.split(",")
+    return values[-hops].strip() if len(values) >= hops else None
+
+
+def _received_url(
+    scheme: str,
+    host: str,
+    path: str,
+    query: str,
+    forwarded: Tuple[Optional[str], Optional[str]],
+    hops: int,
+    base_url: Optional[Text],
+) -> str:
+    """The URL a client signed, from what a server received: ``base_url``'s origin when given,
+    else the scheme and Host, which ``hops`` trusted proxies' (X-Forwarded-Proto, X-Forwarded-Host)
+    replace. The scheme must be http or https and the host a ``host[:port]``."""
+    if base_url is not None:
+        origin = _pinned_origin(base_url)
+    else:
+        proto = _forwarded_value(forwarded[0], hops)
+        forwarded_host = _forwarded_value(forwarded[1], hops)
+        scheme = _received_scheme(*((proto, "X-Forwarded-Proto") if proto is not None else (scheme, "URL scheme")))
+        host = _received_authority(*((forwarded_host, "X-Forwarded-Host") if forwarded_host is not None
+                                     else (host, "Host header")))
+        origin = f"{scheme}://{host}"
+    return f"{origin}{path}" + (f"?{query}" if query else "")
+
+
+# The headers oauth2 reads from an ASGI scope; the others are not decoded.
+_ASGI_HEADERS = (b"host", b"authorization", b"content-type", b"x-forwarded-proto", b"x-forwarded-host")
+
+
+def _asgi_headers(items: object) -> Dict[str, str]:
+    """The headers of an ASGI scope that oauth2 reads, by lower-case name, a repeated one joined
+    with ", " as HTTP does; a second Content-Type is refused (RFC 9110 §8.3 allows one)."""
+    if not isinstance(items, (list, tuple)):
+        raise InvalidRequest("The ASGI scope's headers must be a list of (name, value) byte pairs.")
+    values: Dict[bytes, List[bytes]] = {}
+    for item in items:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2
+                and all(isinstance(part, (bytes, bytearray)) for part in item)):
+            raise InvalidRequest("The ASGI scope's headers must be (name, value) byte pairs.")
+        name = bytes(item[0]).lower()
+        if name in _ASGI_HEADERS:
+            values.setdefault(name, []).append(bytes(item[1]))
+    if len(values.get(b"content-type", ())) > 1:
+        raise InvalidRequest(_REPEATED_CONTENT_TYPE)
+    # ASGI header bytes are latin-1 text, as WSGI's are.
+    return {name.decode("latin-1"): b", ".join(parts).decode("latin-1") for name, parts in values.items()}
+
+
+class Request(Dict[str, Any]):
+    """An OAuth request: a dict of its parameters, with its method, URL and body.
+
+    Every parameter is signed once [§3.4.1.3.1]: the dict's, the URL's query
+    (read from ``url`` when signing) and, when ``is_form_encoded`` is true,
+    the pairs of the form-encoded ``body`` that the dict does not already
+    hold. Values are text, or lists of text for repeated names; an int is
+    kept as given and signed as its digits, and ``None`` removes a
+    parameter. As in 1.9, ``url`` is only an attribute once a URL is set;
+    the URL must be http or https.
+
+    ``body`` and ``is_form_encoded`` matter only to ``sign_request``. Any
+    non-form, non-empty body of a method other than GET or HEAD is covered
+    by ``oauth_body_hash`` (the body hash extension), computed from ``body``
+    (bytes, text as UTF-8, or a binary file, read once);
+    ``sign_request(..., body_hash=...)`` forces it on or off for such a body.
+
+    Parameters are set through the Request (``request[name] = value``,
+    ``update``, ``setdefault``, ``|=``), which turns them into text; dict's
+    own methods called on it (``dict.update(request, ...)``) skip that.
     """
-    _check_sign_redirects(sign_redirects)
-    first, hop = _origin(to_unicode(first_url)), _origin(to_unicode(hop_url))
-    if first is None or hop is None:
-        return False
-    if hop == first or (first[0] == "http" and first[2] == 80 and hop == ("https", first[1], 443)):
-        return True
-    return sign_redirects == "all" and not isinstance(signature_method, SignatureMethod_PLAINTEXT)
+
+    version = OAUTH_VERSION
+    # Like ``url``, ``normalized_url`` is only an attribute once a URL is set (1.9).
+    normalized_url: Optional[str]
+    # The URL query and the form body that from_request already copied into
+    # the dict, if any: they are not counted again.
+    _merged_query: Optional[str] = None
+    _merged_body = False
+    # False when from_request was not handed the body: a body hash check says so.
+    _body_given = True
+
+    def __init__(
+        self,
+        method: str = HTTP_METHOD,
+        url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        body: Body = b"",
+        is_form_encoded: bool = False,
+    ) -> None:
+        if url is not None:
+            self.url = url
+        self.method = method
+        if parameters is not None:
+            self.update(parameters)
+        self.body = body
+        self.is_form_encoded = is_form_encoded
+
+    @setter
+    def url(self, value: Optional[Text]) -> None:
+        if value is None:
+            self.__dict__["url"] = None
+            self.normalized_url = None
+            return
+        url = value if type(value) is str else _text(value, "url")
+        normalized_url = base_string_uri(url)
+        if not normalized_url.startswith(("http://", "https://")):
+            raise InvalidRequest(f"The URL {_redacted(url)!r} is not http or https: a Request is an HTTP request.")
+        self.normalized_url = normalized_url
+        self.__dict__["url"] = url
+
+    @setter
+    def method(self, value: Text) -> None:
+        self.__dict__["method"] = (value if type(value) is str else _text(value, "method")).upper()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if type(key) is str and type(value) is str:
+            dict.__setitem__(self, key, value)
+            return
+        key = _text(key, "parameter name")
+        if value is None:
+            self.pop(key, None)
+            return
+        if isinstance(value, int):
+            # Kept as given, as 1.9 kept it (``request["oauth_timestamp"] -= 60``); signed as text.
+            dict.__setitem__(self, key, value)
+        else:
+            dict.__setitem__(self, key, _param_value(value, key))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> Request:  # type: ignore[override,misc]
+        self.update(other)  # dict's own |= would store values without coercing them
+        return self
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self.get(key)
+
+    def __repr__(self) -> str:
+        """The dict's repr, ``oauth_signature`` masked: a PLAINTEXT signature is the secrets themselves."""
+        return repr({k: _MASK if k in _SECRET_PARAMETERS else v for k, v in self.items()})
+
+    def get_parameter(self, parameter: str) -> Any:
+        """The value of ``parameter``; raises :class:`Error` when it is absent."""
+        value = self.get(parameter)
+        if value is None:
+            raise Error(f"Parameter not found: {parameter}")
+        return value
+
+    def get_nonoauth_parameters(self) -> Dict[str, Any]:
+        """The parameters whose names do not start with ``oauth_``."""
+        return {k: v for k, v in self.items() if not k.startswith("oauth_")}
+
+    def _query_pairs(self) -> List[Pair]:
+        """The URL's query parameters that the dict does not already hold."""
+        url = self.__dict__.get("url")
+        query = split_url(url)[1] if url else ""
+        if not query or query == self._merged_query:
+            return []
+        return parse_form(query, source="URL query")
+
+    def _body_pairs(self) -> List[Pair]:
+        """The pairs of a form-encoded body [§3.4.1.3.1], read from the body as it is now; none for any other."""
+        body = self.body
+        if not self.is_form_encoded or self._merged_body or not body:
+            return []
+        return parse_form(body_bytes(body), source="form body")
+
+    def _signed_pairs(self) -> List[Pair]:
+        """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
+        pairs = self._own_pairs()
+        pairs.extend(self._added_pairs(pairs))
+        return pairs
+
+    def _own_pairs(self) -> List[Pair]:
+        """The pairs of the dict, lists of repeated values expanded, without ``oauth_signature``."""
+        pairs: List[Pair] = []
+        for name, value in self.items():
+            if name == "oauth_signature":
+                _one_value(name, value)  # refuses a signature sent twice
+            elif type(value) is str:
+                pairs.append((name, value))
+            else:
+                pairs.extend(_pairs_of({name: _one_value(name, value) if name.startswith("oauth_") else value}))
+        return pairs
+
+    def _added_pairs(self, own: List[Pair]) -> List[Pair]:
+        """The pairs of the form body and the URL's query that ``own``, the dict's pairs, leaves out."""
+        added: List[Pair] = []
+        body = self._body_pairs()
+        if body:
+            # 1.9's Client passed the body's pairs as parameters too: each counts once.
+            added.extend([p for p in _without(body, own) if p[0] != "oauth_signature"])
+        query = self._query_pairs()
+        if query:
+            added.extend([p for p in query if p[0] != "oauth_signature"])
+        return added
+
+    def get_normalized_parameters(self) -> str:
+        """The normalized parameter string of the signature base string [§3.4.1.3.2]."""
+        return normalize_parameters(self._signed_pairs())
+
+    def to_header(self, realm: str = "") -> Dict[str, str]:
+        """The ``Authorization`` header carrying the ``oauth_`` parameters [§3.5.1].
+
+        ``realm`` is optional, and quoted so that it cannot add parameters.
+        """
+        return {"Authorization": authorization_header(self._protocol_pairs(), realm)}
+
+    def _protocol_pairs(self) -> List[Pair]:
+        """The ``oauth_`` parameters as text, in the dict's order: what goes on the wire [§3.5]."""
+        pairs: List[Pair] = []
+        for name, value in self.items():
+            if not name.startswith("oauth_"):
+                continue
+            if type(value) is str:
+                pairs.append((name, value))
+            else:
+                pairs.extend(_pairs_of({name: value}))
+        return pairs
+
+    def to_postdata(self) -> str:
+        """Every parameter, form-encoded for a request body, sorted by name as in 1.9 [§3.5.2]."""
+        return encode_form(_pairs_of(dict(sorted(self.items(), key=lambda item: item[0]))))
+
+    def to_url(self) -> str:
+        """The URL with every parameter added to its query [§3.5.3].
+
+        The existing query is kept as it is, blank and repeated values included.
+        """
+        url = self.__dict__.get("url")
+        if not url:
+            raise InvalidRequest("The request has no URL; set request.url first.")
+        query = split_url(url)[1]
+        pairs: Iterable[Pair] = _pairs_of(self)
+        if query and query == self._merged_query:
+            pairs = _without(pairs, parse_form(query, source="URL query"))
+        return _append_query(url, encode_form(pairs), query)
+
+    def _wants_body_hash(self, body_hash: Optional[bool]) -> bool:
+        """Whether signing adds ``oauth_body_hash`` (body hash extension §4.1.1).
+
+        Never for form-encoded bodies; by default only for a non-empty body of a
+        method other than GET or HEAD.
+        """
+        if self.is_form_encoded:
+            return False
+        if body_hash is not None:
+            return body_hash
+        return self.method not in ("GET", "HEAD") and bool(body_bytes(self.body))
+
+    def _read_body(self) -> None:
+        """Read a file-like body once: from now on ``body`` holds its bytes (the file is rewound if it can be)."""
+        if hasattr(self.body, "read"):
+            self.body = body_bytes(self.body)
+
+    def sign_request(
+        self,
+        signature_method: SignatureMethod,
+        consumer: Consumer,
+        token: Optional[Token],
+        *,
+        body_hash: Optional[bool] = None,
+    ) -> None:
+        """Add ``oauth_signature`` (and the parameters it needs) to the request [§3.4].
+
+        ``body_hash`` adds ``oauth_body_hash`` when true, leaves it out when
+        false; by default it is added for a non-form body of a method other than
+        GET or HEAD. A file-like body is read once, and ``body`` holds its
+        bytes afterwards; a form-encoded body's pairs are signed.
+        """
+        _consumer_and_token(consumer, token)
+        if not isinstance(signature_method, SignatureMethod):
+            raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
+        self._read_body()
+        if self._wants_body_hash(body_hash):
+            self["oauth_body_hash"] = signature_method.body_hash(self.body)
+        if "oauth_consumer_key" not in self:
+            self["oauth_consumer_key"] = consumer.key
+        if token and "oauth_token" not in self:
+            self["oauth_token"] = token.key
+        self["oauth_signature_method"] = signature_method.name
+        if _uses_base_string(signature_method, _SIGNING_HOOKS):
+            # The base string straight to the pure signer, as the Server verifies.
+            signature = signature_method.sign_base_string(explain(self).base_string, consumer, token)
+        else:
+            signature = signature_method.sign(self, consumer, token)
+        if type(signature) is not str:  # bytes from a method written for 1.9
+            signature = _text(signature, "signature")
+        dict.__setitem__(self, "oauth_signature", signature)
+
+    @classmethod
+    def make_timestamp(cls) -> str:
+        """The current time as ``oauth_timestamp`` text [§3.3]."""
+        return str(int(time.time()))
+
+    @classmethod
+    def make_nonce(cls) -> str:
+        """A fresh ``oauth_nonce``: 96 random bits as 24 hex digits [§3.3]."""
+        return os.urandom(12).hex()  # secrets.token_hex(12), one call sooner
+
+    @classmethod
+    def from_request(
+        cls,
+        http_method: str,
+        http_url: str,
+        headers: Optional[Mapping[str, str]] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        query_string: Optional[Text] = None,
+        *,
+        body: Body = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
+    ) -> Request:
+        """Rebuild a received request from what the web framework has [§3.4.1.3.1].
+
+        Parameters come from the OAuth ``Authorization`` header (without
+        ``realm``), the URL's query, ``query_string``, ``body`` when the
+        Content-Type in ``headers`` is ``application/x-www-form-urlencoded``,
+        and ``parameters``; pairs of ``query_string`` that repeat the URL's
+        query, and of ``parameters`` that repeat the query or the body, count
+        once. Nothing passed in is
+        mutated; a protocol parameter found twice raises :class:`InvalidRequest`.
+
+        A request of more than ``max_parameters`` parameters, all places
+        together (1000 by default; None: no limit), raises
+        :class:`InvalidRequest`; a query or body over the limit is refused
+        before it is decoded.
+        """
+        limit = _parameter_limit(max_parameters)
+        url = http_url if type(http_url) is str else _text(http_url, "url")
+        url_query = split_url(url)[1]
+        if not _form_fields_within(url_query, limit):
+            raise _too_many_parameters(limit)
+        url_pairs = parse_form(url_query, source="URL query")
+        pairs = list(url_pairs)
+
+        header = _header_map(headers)
+        authorization = header.get("authorization")
+        if authorization is not None:
+            if type(authorization) is not str:
+                authorization = _text(authorization, "Authorization header")
+            parsed = _parse_oauth_header(authorization)
+            if parsed is not None:
+                pairs.extend(parsed[0])
+        if query_string:
+            query = _text(query_string, "query string").lstrip("?")
+            # Its pairs that repeat the URL's (as many as those at most) do not count.
+            if not _form_fields_within(query, _left(limit, pairs, len(url_pairs))):
+                raise _too_many_parameters(limit)
+            pairs.extend(_without(parse_form(query, source="query string"), url_pairs))
+        is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
+        body_pairs: List[Pair] = []
+        if is_form and body:
+            form = _text(body_bytes(body), "form body")
+            if not _form_fields_within(form, _left(limit, pairs)):
+                raise _too_many_parameters(limit)
+            body_pairs = parse_form(form, source="form body")
+        pairs.extend(body_pairs)
+        if parameters:
+            parameters = dict(parameters)
+            # Frameworks hand over the query and form parameters already parsed
+            # (Flask's request.values, Django's QueryDict): count those once.
+            pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
+        if limit is not None and len(pairs) > limit:
+            raise _too_many_parameters(limit)
+        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
+        request._body_given = body is not None
+        size = len(request)
+        dict.update(request, pairs)  # already text: no need to coerce each value again
+        if len(request) < size + len(pairs):  # a name repeats: keep all its values
+            dict.update(request, _collect_repeated(pairs))
+        request._merged_query = url_query
+        request._merged_body = True
+        return request
+
+    @classmethod
+    def from_wsgi(
+        cls,
+        environ: Dict[str, Any],
+        *,
+        trust_forwarded: Union[bool, int] = False,
+        base_url: Optional[Text] = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
+    ) -> Request:
+        """Rebuild a received request from a WSGI environ (PEP 3333).
+
+        The body is read once and put back as ``wsgi.input`` for the
+        application. The scheme and Host must be ``http``/``https`` and a
+        ``host[:port]`` (RFC 3986), else :class:`InvalidRequest`.
+        ``base_url``, the public origin (``https://api.example``), is used
+        instead of them. Behind ``trust_forwarded`` proxies (True is one),
+        the scheme and host come from the value the outermost trusted proxy
+        added to ``X-Forwarded-Proto`` and ``X-Forwarded-Host``, counted
+        from the right; with fewer values, the header is ignored.
+        ``max_parameters`` is :meth:`from_request`'s.
+        """
+        hops = _trusted_hops(trust_forwarded, base_url)
+        scheme = environ.get("wsgi.url_scheme", "http")
+        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+        forwarded = (environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_HOST"))
+        # The request target as sent, where the server keeps it (gunicorn,
+        # uWSGI); else PEP 3333's path, percent-decoded as latin-1 text, which
+        # is encoded again (a literal "%" included).
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+        if raw_uri.startswith("/"):
+            path = raw_uri.split("?", 1)[0]
+        else:
+            raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+            path = quote(raw_path, safe=_PATH_SAFE)
+        url = _received_url(scheme, host, path, environ.get("QUERY_STRING", ""), forwarded, hops, base_url)
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise InvalidRequest("The Content-Length header is not a number.") from None
+        stream = environ.get("wsgi.input")
+        body = stream.read(length) if stream is not None and length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+
+        # The headers from_request reads, looked up rather than found among all the environ's keys
+        # (CGI's CONTENT_TYPE over a client's Content_Type, which a server may pass on as HTTP_CONTENT_TYPE).
+        names = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_TYPE", "CONTENT_TYPE")
+        headers: Dict[str, str] = {name: environ[name] for name in names if name in environ}
+        return cls.from_request(
+            environ.get("REQUEST_METHOD", "GET"), url, headers=headers, body=body, max_parameters=max_parameters
+        )
+
+    @classmethod
+    def from_asgi(
+        cls,
+        scope: Mapping[str, Any],
+        body: bytes,
+        *,
+        trust_forwarded: Union[bool, int] = False,
+        base_url: Optional[Text] = None,
+        max_parameters: Optional[int] = MAX_PARAMETERS,
+    ) -> Request:
+        """Rebuild a received request from an ASGI HTTP ``scope`` and its ``body``.
+
+        The application reads the body (``await request.body()`` in
+        Starlette) and hands it over. The URL is the one the client signed:
+        the ``Host`` header (else ``scope["server"]``), ``raw_path`` as sent
+        (else ``path``, encoded again) and ``query_string``. ``base_url`` and
+        ``trust_forwarded`` are as for :meth:`from_wsgi`. A malformed scope,
+        scheme or Host raises :class:`InvalidRequest`.
+        ``max_parameters`` is :meth:`from_request`'s.
+        """
+        if not isinstance(scope, Mapping):
+            raise TypeError(f"scope must be an ASGI scope mapping, not {type(scope).__name__}")
+        hops = _trusted_hops(trust_forwarded, base_url)
+        headers = _asgi_headers(scope.get("headers") or ())
+        scheme = _text(scope.get("scheme") or "http", "ASGI scheme")
+        host = headers.get("host", "")
+        if not host and base_url is None:
+            server = scope.get("server")
+            if not (isinstance(server, (tuple, list)) and len(server) == 2):
+                raise InvalidRequest("The request has no Host header and the ASGI scope no server to name the host.")
+            host = f"{server[0]}:{server[1]}"
+        forwarded = (headers.get("x-forwarded-proto"), headers.get("x-forwarded-host"))
+        raw_path = scope.get("raw_path")
+        if raw_path:
+            # As sent: percent-encoded ASCII; a raw non-ASCII byte is kept as its escape.
+            path = quote(_bytes_of(raw_path, "ASGI raw_path").split(b"?", 1)[0], safe=_PATH_SAFE + "%")
+        else:
+            path = quote(_text(scope.get("path") or "/", "ASGI path").encode("utf-8"), safe=_PATH_SAFE)
+        query = quote(_bytes_of(scope.get("query_string") or b"", "ASGI query_string"), safe="&=+%;/?:@!$'()*,~-._")
+        url = _received_url(scheme, host, path, query, forwarded, hops, base_url)
+        method = _text(scope.get("method") or "GET", "ASGI method")
+        return cls.from_request(
+            method, url, headers=headers, body=_bytes_of(body, "body"), max_parameters=max_parameters
+        )
+
+    @classmethod
+    def from_consumer_and_token(
+        cls,
+        consumer: Consumer,
+        token: Optional[Token] = None,
+        http_method: str = HTTP_METHOD,
+        http_url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        body: Body = b"",
+        is_form_encoded: bool = False,
+    ) -> Request:
+        """A new request from a consumer (and token), with a fresh nonce and timestamp."""
+        _consumer_and_token(consumer, token)
+        params = _client_parameters(consumer, token, cls.make_timestamp(), cls.make_nonce(), parameters, cls.version)
+        return cls(http_method, http_url, params, body=body, is_form_encoded=is_form_encoded)
+
+    @classmethod
+    def from_token_and_callback(
+        cls,
+        token: Token,
+        callback: Optional[str] = None,
+        http_method: str = HTTP_METHOD,
+        http_url: Optional[Text] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+    ) -> Request:
+        """A request carrying ``oauth_token`` and, if given, ``oauth_callback``."""
+        _credentials(token, "token")
+        params: Dict[str, Any] = dict(parameters or {})
+        params["oauth_token"] = token.key
+        if callback:
+            params["oauth_callback"] = callback
+        return cls(http_method, http_url, params)
 
 
-def _check_sign_redirects(sign_redirects: str) -> None:
-    """Refuse a ``sign_redirects`` other than ``"same-origin"`` and ``"all"``."""
-    if sign_redirects not in _SIGN_REDIRECTS:
-        raise ValueError(f"sign_redirects must be one of {', '.join(_SIGN_REDIRECTS)}, not {sign_redirects!r}")
-
-
-def _origin(url: str) -> Optional[Tuple[str, str, Optional[int]]]:
-    """Scheme, host and port of ``url``, the default port made explicit; None without a readable host and port."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if not parts.hostname:
-        return None
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS.get(scheme)
+# ----------------------------------------------------------- 10. client (httplib2)
 
 
 class _Call(NamedTuple):
@@ -3312,8 +3213,8 @@ class Client(httplib2.Http):
             raise ValueError("Invalid consumer.")
         if token is not None and not isinstance(token, Token):
             raise ValueError("Invalid token.")
-        _check_placement(placement)
-        _check_sign_redirects(sign_redirects)
+        check_placement(placement)
+        check_sign_redirects(sign_redirects)
         self.consumer = consumer
         self.token = token
         self.method: SignatureMethod = SignatureMethod_HMAC_SHA1()
@@ -3357,21 +3258,22 @@ class Client(httplib2.Http):
         """
         call = self._in_flight.get(threading.get_ident())
         if call is not None:
-            # httplib2 re-enters request() to follow a redirect: sign that hop
-            # from the caller's request, not from the previous hop's signed one,
-            # and drop the oauth_ parameters the Location may echo back.
-            if call.placement == "query":
-                uri = _strip_oauth_query(uri)
-            hop = self._redirected(call, method, body)
-            if not signs_redirect(call.first_uri, uri, sign_redirects=self.sign_redirects,
-                                  signature_method=self.method):
-                # Neither our signature nor the caller's own Authorization goes to that origin.
-                body, headers = self._with_form_type(hop)
-                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-                return self._send_signed(uri, hop.method, body, headers, redirections, connection_type)
-            return self._send(hop, uri, redirections, connection_type)
+            # httplib2 re-enters request() to follow a redirect, with the method it chose and
+            # without the status: the hop is made from the caller's request, not the signed one.
+            hop = redirect_hop(call.first_uri, uri, None, call.method, call.body, hop_method=method,
+                               placement=call.placement, sign_redirects=self.sign_redirects,
+                               signature_method=self.method)
+            call = call._replace(
+                method=hop.method, body=hop.body if hop.body is not None else b"", placement=hop.placement,
+                headers={k: v for k, v in call.headers.items() if k.lower() not in hop.drop_headers},
+            )
+            self._in_flight[threading.get_ident()] = call  # a further hop is redirected from this one
+            if not hop.signed:
+                body, headers = self._with_form_type(call)
+                return self._send_signed(hop.url, hop.method, body, headers, redirections, connection_type)
+            return self._send(call, hop.url, redirections, connection_type)
         placement = placement or self.placement
-        _check_placement(placement)
+        check_placement(placement)
         extra = dict(parameters or {})
         if callback is not None:
             extra["oauth_callback"] = callback
@@ -3379,13 +3281,13 @@ class Client(httplib2.Http):
         # of the URL asked for; a redirect hop asks for the Location as it is.
         others = [(k, v) for k, v in _pairs_of(extra) if not k.startswith("oauth_")]
         if others:
-            uri = _append_query(uri, _encode_pairs(others))
+            uri = _append_query(uri, encode_form(others))
             extra = {k: v for k, v in extra.items() if k.startswith("oauth_")}
         call = _Call(
             method=_text(method, "method").upper(),
             # httplib2 reads a file to its end when it sends it, and a 307/308
             # hop sends the body again: keep its bytes.
-            body=_body_bytes(body) if hasattr(body, "read") else body,
+            body=body_bytes(body) if hasattr(body, "read") else body,
             headers=dict(headers or {}),
             parameters=extra,
             realm=realm if realm is not None else self.realm,
@@ -3416,14 +3318,14 @@ class Client(httplib2.Http):
         """
         self.token = None
         response, content = self.request(url, method, parameters=parameters, callback=callback)
-        token = _token_response(response.status, content, response.get("www-authenticate"),
+        token = token_from_response(response.status, content, response.get("www-authenticate"),
                                 require_callback_confirmed=require_callback_confirmed)
         self.token = token
         return token
 
     def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
         """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        return _authorization_url(url, token or self.token, parameters)
+        return authorization_url(url, token or self.token, parameters)
 
     def fetch_access_token(
         self,
@@ -3443,7 +3345,7 @@ class Client(httplib2.Http):
         if verifier is not None:
             self.token.set_verifier(verifier)
         response, content = self.request(url, method, parameters=parameters)
-        token = _token_response(response.status, content, response.get("www-authenticate"))
+        token = token_from_response(response.status, content, response.get("www-authenticate"))
         self.token = token
         return token
 
@@ -3459,16 +3361,6 @@ class Client(httplib2.Http):
         signed = sign(method, url, self.consumer, self.token, signature_method=self.method,
                       realm=realm if realm is not None else self.realm)
         return {"X-Auth-Service-Provider": url, "X-Verify-Credentials-Authorization": signed.headers["Authorization"]}
-
-    def _redirected(self, call: _Call, method: str, body: Body) -> _Call:
-        """The call as httplib2 redirects it: a 302/303 becomes a GET without a body."""
-        method = method.upper()
-        if body is None or (method == "GET" and call.method != "GET"):
-            headers = {k: v for k, v in call.headers.items() if k.lower() not in ("content-type", "content-length")}
-            # A GET has no body to carry the OAuth parameters [§3.5.2].
-            placement = "query" if call.placement == "body" else call.placement
-            return call._replace(method=method, body=b"", headers=headers, placement=placement)
-        return call._replace(method=method)
 
     def _send(
         self, call: _Call, uri: str, redirections: int, connection_type: Any
@@ -3515,179 +3407,7 @@ class Client(httplib2.Http):
         return body, headers
 
 
-class _Signer:
-    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`.
-
-    The credentials are a Consumer and a Token, or spelt as requests-oauthlib
-    and Authlib spell them (see :func:`_spelt_credentials`).
-    """
-
-    def __init__(
-        self,
-        consumer: Union[Consumer, Text],
-        token: Union[Token, Text, None] = None,
-        *,
-        signature_method: Optional[SignatureMethod] = None,
-        placement: str = "header",
-        realm: Optional[str] = None,
-        body_hash: Optional[bool] = None,
-        parameters: Optional[Mapping[str, Any]] = None,
-        sign_redirects: str = "same-origin",
-        client_secret: Optional[Text] = None,
-        resource_owner_key: Optional[Text] = None,
-        resource_owner_secret: Optional[Text] = None,
-        **unexpected: Any,
-    ) -> None:
-        if unexpected:
-            # Python would name this private class: name the one the caller used.
-            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(unexpected))!r}")
-        self.consumer, self.token = _spelt_credentials(
-            consumer, token, client_secret, resource_owner_key, resource_owner_secret
-        )
-        _check_placement(placement)
-        if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
-            # requests and httpx send a 307/308 hop the same body, to any origin; a
-            # PLAINTEXT signature is the secrets themselves.
-            raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
-        _check_sign_redirects(sign_redirects)
-        self.signature_method = signature_method
-        self.placement = placement
-        self.realm = realm
-        self.body_hash = body_hash
-        self.parameters = dict(parameters or {})
-        self.sign_redirects = sign_redirects
-
-    def __repr__(self) -> str:
-        method = self.signature_method.name if self.signature_method is not None else SignatureMethod_HMAC_SHA1.name
-        realm = f", realm={self.realm!r}" if self.realm is not None else ""
-        return (f"{type(self).__name__}({self.consumer!r}, {self.token!r}, signature_method={method!r}, "
-                f"placement={self.placement!r}{realm})")
-
-    def _signed(
-        self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
-    ) -> Signed:
-        """:func:`sign` with these settings (``placement`` overriding the usual one for a redirect hop)."""
-        return sign(
-            method, uri, self.consumer, self.token, headers=headers, body=body,
-            signature_method=self.signature_method, placement=placement or self.placement, realm=self.realm,
-            body_hash=self.body_hash, parameters=self.parameters,
-        )
-
-    def _for_flow(self, token: Optional[Token], **parameters: str) -> Any:
-        """The same settings with ``token`` and more protocol parameters, for one three-legged step."""
-        return type(self)(
-            self.consumer, token, signature_method=self.signature_method, placement=self.placement,
-            realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
-            sign_redirects=self.sign_redirects,
-        )
-
-
-def _spelt_credentials(
-    consumer: Union[Consumer, Text],
-    token: Union[Token, Text, None],
-    client_secret: Optional[Text],
-    resource_owner_key: Optional[Text],
-    resource_owner_secret: Optional[Text],
-) -> Tuple[Consumer, Optional[Token]]:
-    """The Consumer and Token, given as objects or spelt as requests-oauthlib does.
-
-    ``("key", "secret")`` or ``("key", client_secret="secret")`` is the
-    consumer; ``resource_owner_key=`` and ``resource_owner_secret=`` the token.
-    A credential given twice is a TypeError, as is a token key in the place of
-    a Token (with a Consumer, the second argument is the Token).
-    """
-    if isinstance(consumer, (str, bytes, bytearray)):
-        if isinstance(token, (str, bytes, bytearray)):
-            if client_secret is not None:
-                raise TypeError("The consumer secret is given twice: as the second argument and as client_secret=.")
-            client_secret, token = token, None
-        if client_secret is None:
-            # An empty secret said aloud, for RSA; never one assumed, which HMAC would sign with.
-            raise TypeError("consumer must be an oauth2.Consumer, or a consumer key with its secret: "
-                            "('key', 'secret') or ('key', client_secret='secret'); client_secret='' for RSA.")
-        consumer = Consumer(consumer, client_secret)
-    elif not isinstance(consumer, Consumer):
-        raise TypeError(f"consumer must be an oauth2.Consumer or a consumer key (str), not {type(consumer).__name__}.")
-    elif client_secret is not None:
-        raise TypeError("client_secret= goes with a consumer key (str): this oauth2.Consumer holds its secret already.")
-    if token is not None and not isinstance(token, Token):
-        raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__} "
-                        "(or give the token's key and secret as resource_owner_key= and resource_owner_secret=).")
-    if resource_owner_key is None and resource_owner_secret is None:
-        return consumer, token
-    if token is not None:
-        raise TypeError("The token is given twice: as an oauth2.Token and as resource_owner_key=.")
-    if resource_owner_key is None:
-        raise TypeError("resource_owner_secret= needs resource_owner_key=, the token's key.")
-    return consumer, Token(resource_owner_key, resource_owner_secret if resource_owner_secret is not None else "")
-
-
-class _FlowSteps:
-    """The three-legged steps that do no I/O [§2], shared by the requests and httpx sessions.
-
-    A session keeps its settings in ``_signer``; each step signs with a copy
-    of them that carries the step's token and parameters.
-    """
-
-    _signer: _Signer
-
-    @property
-    def token(self) -> Optional[Token]:
-        """The token requests are signed with; the flow steps set it."""
-        return self._signer.token
-
-    @token.setter
-    def token(self, token: Optional[Token]) -> None:
-        self._signer.token = token
-
-    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
-        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
-        return _authorization_url(url, token or self.token, parameters)
-
-    def parse_authorization_response(self, url: Text) -> Dict[str, str]:
-        """The ``oauth_token`` and ``oauth_verifier`` of the callback URL the user came back to [§2.2].
-
-        The verifier is kept on ``self.token``, so that ``fetch_access_token(url)``
-        needs no other (as in requests-oauthlib). Raises oauth2.Error when there
-        is no request token yet, when the callback carries another token than
-        ``self.token`` or no verifier, or says the user denied access.
-        """
-        fields = dict(_parse_query(_url_query(_text(url, "callback URL"))))
-        if self.token is None:
-            raise Error("There is no request token: call fetch_request_token first, or set .token.")
-        if "denied" in fields:
-            raise Error("The user denied the authorization: the callback carries 'denied'.")
-        if fields.get("oauth_token") != self.token.key:
-            raise Error("The callback's oauth_token is not this session's request token: "
-                        "it answers another authorization; start the flow again.")
-        if not fields.get("oauth_verifier"):
-            raise Error("The callback carries no oauth_verifier.")
-        self.token.set_verifier(fields["oauth_verifier"])
-        return {"oauth_token": fields["oauth_token"], "oauth_verifier": fields["oauth_verifier"]}
-
-    def _request_token_signer(self, callback: str) -> Any:
-        """The settings to ask for temporary credentials with [§2.1]; the token is forgotten first."""
-        self.token = None
-        return self._signer._for_flow(None, oauth_callback=callback)
-
-    def _access_token_signer(self, verifier: Optional[str]) -> Any:
-        """The settings to exchange the request token and ``verifier`` with [§2.3]."""
-        if self.token is None:
-            raise Error("There is no request token: call fetch_request_token first, or set .token.")
-        if verifier is not None:
-            self.token.set_verifier(verifier)
-        return self._signer._for_flow(self.token)
-
-    def _took(self, response: Any, require_callback_confirmed: bool = False) -> Token:
-        """The token of the provider's answer (a requests or httpx response), which becomes ``self.token``."""
-        self.token = _token_response(
-            response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-            require_callback_confirmed=require_callback_confirmed,
-        )
-        return self.token
-
-
-def _token_response(
+def token_from_response(
     status: int, content: bytes, authenticate: Optional[str] = None, *, require_callback_confirmed: bool = False
 ) -> Token:
     """The token a provider's answer to a token request carries [§2.1, §2.3], for every shell.
@@ -3710,28 +3430,12 @@ def _token_response(
     return token
 
 
-def _authorization_url(url: str, token: Optional[Token], parameters: Mapping[str, str]) -> str:
-    """Where to send the user to authorize the request ``token`` [§2.2], for every shell."""
+def authorization_url(url: str, token: Optional[Token], parameters: Optional[Mapping[str, str]] = None) -> str:
+    """Where to send the user to authorize the request ``token`` [§2.2].
+
+    ``url`` with ``oauth_token`` and ``parameters`` added to its query; every
+    shell's ``authorization_url`` comes here.
+    """
     if token is None:
         raise Error("There is no request token to authorize: call fetch_request_token first.")
-    return _append_query(url, _encode_pairs([("oauth_token", token.key or ""), *parameters.items()]))
-
-
-def _append_query(uri: str, added: str, replaced_query: Optional[str] = None) -> str:
-    """``uri`` with ``added`` after its query (or after ``replaced_query``, its kept part)."""
-    scheme, netloc, path, query, fragment = urlsplit(uri)
-    if replaced_query is not None:
-        query = replaced_query
-    query = "&".join(q for q in (query, added) if q)
-    return str(urlunsplit((scheme, netloc, path, query, fragment)))
-
-
-
-
-def _strip_oauth_query(uri: str) -> str:
-    """``uri`` without ``oauth_`` query parameters, which a redirect may echo back."""
-    scheme, netloc, path, query, fragment = urlsplit(uri)
-    if "oauth_" not in query:
-        return uri
-    kept = "&".join(p for p in query.split("&") if not unquote(p.split("=", 1)[0]).startswith("oauth_"))
-    return urlunsplit((scheme, netloc, path, kept, fragment))
+    return _append_query(url, encode_form([("oauth_token", token.key or ""), *(parameters or {}).items()]))

@@ -210,7 +210,7 @@ def body_text(body: Body, why: str, advice: str = "") -> str:
 def is_form(headers: Dict[str, str]) -> bool:
     """Whether the Content-Type header, if any, says form data (the default for DATA, as in curl)."""
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), oauth2.FORM_CONTENT_TYPE)
-    return oauth2._media_type(content_type) == oauth2.FORM_CONTENT_TYPE
+    return oauth2.media_type(content_type) == oauth2.FORM_CONTENT_TYPE
 
 
 def with_query(url: str, body: Body) -> str:
@@ -965,8 +965,11 @@ def open_store(url: str) -> ProviderStore:
 
 
 def store_failed(exc: Exception) -> oauth2.Error:
-    """A store's failure in one line: SQLite's message names a file; a network store's may name its URL (and
-    password), so only its type is shown."""
+    """A store's failure in one line, for the user.
+
+    SQLite's message names a file; a network store's may name its URL and
+    password, so only its type is shown.
+    """
     if isinstance(exc, sqlite3.Error):
         return oauth2.Error(f"the SQLite store failed: {exc}")
     return oauth2.Error(f"the store failed ({type(exc).__name__}): check that it runs and that --store names it")

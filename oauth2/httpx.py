@@ -17,16 +17,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
         "oauth2.httpx needs the httpx package, this library's 'httpx' extra: pip install httpx."
     ) from exc
 
-from . import (
-    Consumer,
-    Error,
-    Token,
-    _body_bytes,
-    _FlowSteps,
-    _Signer,
-    _strip_oauth_query,
-    signs_redirect,
-)
+from . import Consumer, Error, Token, body_bytes, redirect_hop
+from .flow import FlowSteps, Signer
 
 __all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
 
@@ -39,11 +31,11 @@ class _Flow(NamedTuple):
     auth: OAuth1
     request_id: int  # the request signed last; one with another id is a redirect hop built from it
     first_url: str  # whose origin decides which hops are signed
-    signed_body: bytes  # the body as sent, with OAuth parameters if placed there
-    unsigned_body: bytes  # the caller's body, what a 307/308 hop is signed from
+    method: str  # of the request signed last, as the caller built it
+    unsigned_body: bytes  # the caller's body, what a hop that keeps the method resends
 
 
-class OAuth1(_Signer, httpx.Auth):
+class OAuth1(Signer, httpx.Auth):
     """Signs each ``httpx`` request, sync or async, with :func:`oauth2.sign`.
 
     ``OAuth1(consumer, token=None, *, signature_method=None, placement="header",
@@ -90,24 +82,21 @@ class OAuth1(_Signer, httpx.Auth):
                 "the signature or the body hash. Pass the body as bytes (content=, data=, json=, files=)."
             ) from None
         url = first_url = str(request.url)
-        placement = self.placement
-        if flow is not None:  # a redirect hop
-            first_url = flow.first_url
-            request.headers.pop("Authorization", None)
-            if placement == "query":
-                # The Location may echo the previous hop's OAuth parameters back.
-                url = _strip_oauth_query(url)
-            if body and body == flow.signed_body:  # 307/308 keep the body: sign the caller's
-                body = flow.unsigned_body
-            elif placement == "body" and not body:
-                placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
-        if flow is None or signs_redirect(first_url, url, sign_redirects=self.sign_redirects,
-                                          signature_method=self.signature_method):
+        placement, signs = self.placement, True
+        if flow is not None:  # a redirect hop, for which httpx chose the method but does not tell the status
+            hop = redirect_hop(flow.first_url, url, None, flow.method, flow.unsigned_body, hop_method=request.method,
+                               placement=placement, sign_redirects=self.sign_redirects,
+                               signature_method=self.signature_method)
+            for name in hop.drop_headers:
+                request.headers.pop(name, None)
+            first_url, url, placement, signs = flow.first_url, hop.url, hop.placement, hop.signed
+            body = body_bytes(hop.body)
+        if signs:
             signed = self._signed(request.method, url, dict(request.headers), body, placement)
-            url, headers, signed_body = signed.uri, signed.headers, _body_bytes(signed.body)
+            url, headers, signed_body = signed.uri, signed.headers, body_bytes(signed.body)
         else:  # sent without OAuth parameters; a later hop back to the first origin is signed
             headers, signed_body = dict(request.headers), body
-        request.extensions[_FLOW] = _Flow(self, id(request), first_url, signed_body, body)
+        request.extensions[_FLOW] = _Flow(self, id(request), first_url, request.method, body)
         request.url = httpx.URL(url)
         request.headers = httpx.Headers(headers)
         if signed_body != request.content:
@@ -151,7 +140,7 @@ _SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters"
 
 
 def _signing(
-    session: _FlowSteps, hook: Callable[[httpx.Request], Any], consumer: Union[Consumer, str],
+    session: FlowSteps, hook: Callable[[httpx.Request], Any], consumer: Union[Consumer, str],
     token: Union[Token, str, None], options: Dict[str, Any],
 ) -> Dict[str, Any]:
     """A client's httpx options: ``options`` less OAuth1's, which make its auth, and the hop-signing hook."""
@@ -161,7 +150,7 @@ def _signing(
     return {**options, "auth": session._signer, "event_hooks": {**hooks, "request": [hook, *hooks.get("request", [])]}}
 
 
-class OAuth1Client(_FlowSteps, httpx.Client):
+class OAuth1Client(FlowSteps, httpx.Client):
     """An ``httpx.Client`` signing every request, with the three-legged flow helpers.
 
     ``OAuth1Client(consumer, token=None, **options)``: ``signature_method``,
@@ -189,7 +178,7 @@ class OAuth1Client(_FlowSteps, httpx.Client):
         return self._took(response)
 
 
-class AsyncOAuth1Client(_FlowSteps, httpx.AsyncClient):
+class AsyncOAuth1Client(FlowSteps, httpx.AsyncClient):
     """An ``httpx.AsyncClient`` signing every request, with the three-legged flow helpers (awaitable).
 
     Takes the options of :class:`OAuth1Client`.

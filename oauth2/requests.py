@@ -20,16 +20,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
         "oauth2.requests needs the requests package, this library's 'requests' extra: pip install requests."
     ) from exc
 
-from . import (
-    Body,
-    Consumer,
-    Error,
-    Token,
-    _FlowSteps,
-    _Signer,
-    _strip_oauth_query,
-    signs_redirect,
-)
+from . import Body, Consumer, Error, Token, redirect_hop
+from .flow import FlowSteps, Signer
 
 __all__ = ["OAuth1", "OAuth1Session"]
 
@@ -38,6 +30,7 @@ class _Sent(NamedTuple):
     """What a signed request was before signing, so that a redirect hop is signed from it."""
 
     auth: OAuth1
+    method: str
     body: Union[bytes, str, None]  # a file body as the bytes read from it
     first_url: str  # of the first hop, whose origin decides which hops are signed
 
@@ -47,7 +40,7 @@ class _Sent(NamedTuple):
 _SENT: weakref.WeakKeyDictionary[requests.PreparedRequest, _Sent] = weakref.WeakKeyDictionary()
 
 
-class OAuth1(_Signer, requests.auth.AuthBase):
+class OAuth1(Signer, requests.auth.AuthBase):
     """Signs each ``requests`` request with :func:`oauth2.sign`.
 
     ``OAuth1(consumer, token=None, *, signature_method=None, placement="header",
@@ -88,7 +81,8 @@ class OAuth1(_Signer, requests.auth.AuthBase):
         signed = self._signed(r.method, r.url, headers, cast(Body, body), placement)
         # What a 307/308 hop resends: the caller's body, a file as the bytes read from it, never
         # with the OAuth parameters that body placement appends.
-        _SENT[r] = _Sent(self, body if isinstance(body, (bytes, str, type(None))) else signed.request.body, first_url)
+        _SENT[r] = _Sent(self, r.method, body if isinstance(body, (bytes, str, type(None))) else signed.request.body,
+                         first_url)
         r.url = signed.uri
         r.headers = CaseInsensitiveDict(signed.headers)
         if signed.body is not body:
@@ -117,7 +111,7 @@ def _forget_signature(response: requests.Response, **kwargs: Any) -> requests.Re
     return response
 
 
-class OAuth1Session(_FlowSteps, requests.Session):
+class OAuth1Session(FlowSteps, requests.Session):
     """A ``requests.Session`` that signs every request, each redirect hop afresh.
 
     ``OAuth1Session(consumer, token=None, **options)`` with the options of
@@ -140,26 +134,28 @@ class OAuth1Session(_FlowSteps, requests.Session):
         return self.auth
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        """Sign a redirect hop afresh, from the caller's request, if :func:`oauth2.signs_redirect` says so."""
+        """Make a redirect hop from the caller's request as :func:`oauth2.redirect_hop` says: signed afresh, or bare."""
         prepared_request.headers.pop("Authorization", None)
         sent = _SENT.get(response.request)
         if sent is None:
             super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]  # untyped in types-requests
             return
-        auth, url, placement = sent.auth, prepared_request.url or "", sent.auth.placement
-        if placement == "query":
-            # The Location may echo the previous hop's OAuth parameters back.
-            url = prepared_request.url = _strip_oauth_query(url)
-        # A 307/308 hop already has the caller's body back: _forget_signature, a response hook
-        # every hop copies, gave it back before requests called this.
-        if not signs_redirect(sent.first_url, url, sign_redirects=auth.sign_redirects,
-                              signature_method=auth.signature_method):
+        auth = sent.auth
+        hop = redirect_hop(sent.first_url, prepared_request.url or "", response.status_code, sent.method, sent.body,
+                           placement=auth.placement, sign_redirects=auth.sign_redirects,
+                           signature_method=auth.signature_method)
+        prepared_request.url, prepared_request.method = hop.url, hop.method
+        for name in hop.drop_headers:
+            prepared_request.headers.pop(name, None)
+        body = cast(Union[bytes, str, None], hop.body)  # the caller's body that _Sent holds, or None
+        if body is not None and prepared_request.body is not body:
+            prepared_request.body = body
+            prepared_request.prepare_content_length(body)
+        if not hop.signed:
             # Sent without OAuth parameters; a later hop back to the first origin is signed.
-            _SENT[prepared_request] = sent._replace(body=prepared_request.body)
+            _SENT[prepared_request] = sent._replace(method=hop.method, body=body)
             return
-        if prepared_request.body is None and placement == "body":
-            placement = "query"  # a 302/303 hop is a GET without a body to carry them [§3.5.2]
-        auth._sign(prepared_request, sent.first_url, placement)
+        auth._sign(prepared_request, sent.first_url, hop.placement)
 
     def fetch_request_token(
         self,

@@ -128,3 +128,67 @@ def test_the_shells_sign_through_it() -> None:
     method, url, params = xoauth.split(" ", 2)
     rebuilt = oauth.Request.from_request(method, url, headers={"Authorization": "OAuth " + params})
     assert oauth.Server([HMAC_SHA1]).verify_request(rebuilt, CONSUMER, TOKEN) == {}
+
+
+def test_a_bytearray_body_changed_after_signing_is_signed_as_it_is_now() -> None:
+    """Issue 23: the pairs of a form body were kept by the body's identity, so a bytearray changed in
+    place after signing was signed again with its old pairs."""
+    consumer, token = oauth.Consumer("ck", "cs"), oauth.Token("tk", "ts")
+    body = bytearray(b"status=first")
+    request = oauth.Request.from_consumer_and_token(consumer, token, "POST", "https://api.example/1/update",
+                                                    body=body, is_form_encoded=True)
+    request.sign_request(oauth.SignatureMethod_HMAC_SHA1(), consumer, token)
+    body[:] = b"status=second"
+    request.sign_request(oauth.SignatureMethod_HMAC_SHA1(), consumer, token)
+    assert ("status", "second") in oauth.explain(request).parameters
+    assert ("status", "first") not in oauth.explain(request).parameters
+    headers = {**request.to_header(), "Content-Type": "application/x-www-form-urlencoded"}
+    received = oauth.Request.from_request("POST", request.url, headers, body=bytes(body))
+    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], timestamp_threshold=10**10)
+    assert server.verify_request(received, consumer, token) == {"status": "second"}
+
+
+# redirect_hop: the redirect rules, once (issue 23). A pure function: no server needed to check its table.
+@pytest.mark.parametrize(
+    ("status", "method", "sent"),
+    [(301, "POST", "GET"), (301, "PUT", "PUT"), (302, "POST", "GET"), (302, "PUT", "GET"), (302, "HEAD", "HEAD"),
+     (303, "POST", "GET"), (303, "DELETE", "GET"), (303, "HEAD", "HEAD"), (307, "POST", "POST"), (308, "PUT", "PUT")],
+)
+def test_redirect_hop_method_and_body(status: int, method: str, sent: str) -> None:
+    hop = oauth.redirect_hop("https://api.example/a", "https://api.example/b", status, method, b"a=1")
+    assert hop.method == sent
+    keeps_body = status in (307, 308)
+    assert hop.body == (b"a=1" if keeps_body else None)
+    expected = ("authorization",) if keeps_body else ("authorization", "content-type", "content-length")
+    assert hop.drop_headers == expected
+    assert hop.signed and hop.url == "https://api.example/b"
+
+
+def test_redirect_hop_without_a_status_follows_the_method_the_library_chose() -> None:
+    kept = oauth.redirect_hop("https://e/a", "https://e/b", None, "POST", b"x", hop_method="POST")
+    changed = oauth.redirect_hop("https://e/a", "https://e/b", None, "POST", b"x", hop_method="GET")
+    assert (kept.method, kept.body) == ("POST", b"x")
+    assert (changed.method, changed.body) == ("GET", None)
+
+
+def test_redirect_hop_signs_as_signs_redirect_says() -> None:
+    def signed(hop_url: str, **settings: Any) -> bool:
+        return oauth.redirect_hop("http://api.example/a", hop_url, 302, "GET", None, **settings).signed
+
+    assert signed("http://api.example:80/b") and signed("https://api.example/b")
+    assert not signed("https://evil.example/b")
+    assert signed("https://evil.example/b", sign_redirects="all")
+    plaintext = oauth.SignatureMethod_PLAINTEXT()
+    assert not signed("https://evil.example/b", sign_redirects="all", signature_method=plaintext)
+    with pytest.raises(ValueError):
+        signed("https://api.example/b", sign_redirects="some")
+
+
+def test_redirect_hop_placement_and_echoed_oauth_parameters() -> None:
+    echoed = "https://e/b?a=1&oauth_nonce=n&oauth%5Fsignature=s&b=2"
+    in_query = oauth.redirect_hop("https://e/a", echoed, 302, "GET", None, placement="query")
+    assert in_query.url == "https://e/b?a=1&b=2"
+    in_header = oauth.redirect_hop("https://e/a", echoed, 302, "GET", None)
+    assert in_header.url == echoed
+    assert oauth.redirect_hop("https://e/a", "https://e/b", 303, "POST", b"a=1", placement="body").placement == "query"
+    assert oauth.redirect_hop("https://e/a", "https://e/b", 307, "POST", b"a=1", placement="body").placement == "body"

@@ -280,3 +280,12 @@ def test_from_dict_refuses_anything_else(fields: Any, error: type[Exception], me
     with pytest.raises(error) as raised:
         oauth.Token.from_dict(fields)
     assert str(raised.value).startswith(message)
+
+
+def test_parse_authorization_response_reads_a_callback_given_as_path_and_query() -> None:
+    """A framework's ``request.full_path`` has no scheme or host: the verifier is read from it all the same."""
+    with oauth2.requests.OAuth1Session("key", "secret") as session:
+        session.token = oauth.Token("request-token", "request-secret")
+        fields = session.parse_authorization_response("/callback?oauth_token=request-token&oauth_verifier=v1")
+        assert fields == {"oauth_token": "request-token", "oauth_verifier": "v1"}
+        assert session.token.verifier == "v1"

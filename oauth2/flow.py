@@ -1,0 +1,208 @@
+"""What the shells share: a signer's settings and the three-legged steps that do no I/O [§2].
+
+``oauth2.requests``, ``oauth2.httpx`` and other shells build on these two
+classes, which use only oauth2's public functions: :class:`Signer` holds and
+checks the settings an auth signs with (a thin shell over
+:func:`oauth2.sign`); :class:`FlowSteps` gives a session ``token``,
+``authorization_url`` and ``parse_authorization_response``, and the settings
+for the token requests of the flow.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+from . import (
+    Body,
+    Consumer,
+    Error,
+    SignatureMethod,
+    SignatureMethod_HMAC_SHA1,
+    SignatureMethod_PLAINTEXT,
+    Signed,
+    Text,
+    Token,
+    authorization_url,
+    check_placement,
+    check_sign_redirects,
+    parse_form,
+    sign,
+    to_unicode,
+    token_from_response,
+)
+
+__all__ = ["Signer", "FlowSteps", "spelt_credentials"]
+
+
+class Signer:
+    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`.
+
+    The credentials are a Consumer and a Token, or spelt as requests-oauthlib
+    and Authlib spell them (see :func:`spelt_credentials`).
+    """
+
+    def __init__(
+        self,
+        consumer: Union[Consumer, Text],
+        token: Union[Token, Text, None] = None,
+        *,
+        signature_method: Optional[SignatureMethod] = None,
+        placement: str = "header",
+        realm: Optional[str] = None,
+        body_hash: Optional[bool] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        sign_redirects: str = "same-origin",
+        client_secret: Optional[Text] = None,
+        resource_owner_key: Optional[Text] = None,
+        resource_owner_secret: Optional[Text] = None,
+        **unexpected: Any,
+    ) -> None:
+        if unexpected:
+            # Python would name this private class: name the one the caller used.
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(unexpected))!r}")
+        self.consumer, self.token = spelt_credentials(
+            consumer, token, client_secret, resource_owner_key, resource_owner_secret
+        )
+        check_placement(placement)
+        if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
+            # requests and httpx send a 307/308 hop the same body, to any origin; a
+            # PLAINTEXT signature is the secrets themselves.
+            raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
+        check_sign_redirects(sign_redirects)
+        self.signature_method = signature_method
+        self.placement = placement
+        self.realm = realm
+        self.body_hash = body_hash
+        self.parameters = dict(parameters or {})
+        self.sign_redirects = sign_redirects
+
+    def __repr__(self) -> str:
+        method = self.signature_method.name if self.signature_method is not None else SignatureMethod_HMAC_SHA1.name
+        realm = f", realm={self.realm!r}" if self.realm is not None else ""
+        return (f"{type(self).__name__}({self.consumer!r}, {self.token!r}, signature_method={method!r}, "
+                f"placement={self.placement!r}{realm})")
+
+    def _signed(
+        self, method: str, uri: str, headers: Mapping[str, str], body: Body, placement: Optional[str] = None
+    ) -> Signed:
+        """:func:`sign` with these settings (``placement`` overriding the usual one for a redirect hop)."""
+        return sign(
+            method, uri, self.consumer, self.token, headers=headers, body=body,
+            signature_method=self.signature_method, placement=placement or self.placement, realm=self.realm,
+            body_hash=self.body_hash, parameters=self.parameters,
+        )
+
+    def _for_flow(self, token: Optional[Token], **parameters: str) -> Any:
+        """The same settings with ``token`` and more protocol parameters, for one three-legged step."""
+        return type(self)(
+            self.consumer, token, signature_method=self.signature_method, placement=self.placement,
+            realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
+            sign_redirects=self.sign_redirects,
+        )
+
+
+def spelt_credentials(
+    consumer: Union[Consumer, Text],
+    token: Union[Token, Text, None],
+    client_secret: Optional[Text],
+    resource_owner_key: Optional[Text],
+    resource_owner_secret: Optional[Text],
+) -> Tuple[Consumer, Optional[Token]]:
+    """The Consumer and Token, given as objects or spelt as requests-oauthlib does.
+
+    ``("key", "secret")`` or ``("key", client_secret="secret")`` is the
+    consumer; ``resource_owner_key=`` and ``resource_owner_secret=`` the token.
+    A credential given twice is a TypeError, as is a token key in the place of
+    a Token (with a Consumer, the second argument is the Token).
+    """
+    if isinstance(consumer, (str, bytes, bytearray)):
+        if isinstance(token, (str, bytes, bytearray)):
+            if client_secret is not None:
+                raise TypeError("The consumer secret is given twice: as the second argument and as client_secret=.")
+            client_secret, token = token, None
+        if client_secret is None:
+            # An empty secret said aloud, for RSA; never one assumed, which HMAC would sign with.
+            raise TypeError("consumer must be an oauth2.Consumer, or a consumer key with its secret: "
+                            "('key', 'secret') or ('key', client_secret='secret'); client_secret='' for RSA.")
+        consumer = Consumer(consumer, client_secret)
+    elif not isinstance(consumer, Consumer):
+        raise TypeError(f"consumer must be an oauth2.Consumer or a consumer key (str), not {type(consumer).__name__}.")
+    elif client_secret is not None:
+        raise TypeError("client_secret= goes with a consumer key (str): this oauth2.Consumer holds its secret already.")
+    if token is not None and not isinstance(token, Token):
+        raise TypeError(f"token must be an oauth2.Token or None, not {type(token).__name__} "
+                        "(or give the token's key and secret as resource_owner_key= and resource_owner_secret=).")
+    if resource_owner_key is None and resource_owner_secret is None:
+        return consumer, token
+    if token is not None:
+        raise TypeError("The token is given twice: as an oauth2.Token and as resource_owner_key=.")
+    if resource_owner_key is None:
+        raise TypeError("resource_owner_secret= needs resource_owner_key=, the token's key.")
+    return consumer, Token(resource_owner_key, resource_owner_secret if resource_owner_secret is not None else "")
+
+
+class FlowSteps:
+    """The three-legged steps that do no I/O [§2], shared by the requests and httpx sessions.
+
+    A session keeps its settings in ``_signer``; each step signs with a copy
+    of them that carries the step's token and parameters.
+    """
+
+    _signer: Signer
+
+    @property
+    def token(self) -> Optional[Token]:
+        """The token requests are signed with; the flow steps set it."""
+        return self._signer.token
+
+    @token.setter
+    def token(self, token: Optional[Token]) -> None:
+        self._signer.token = token
+
+    def authorization_url(self, url: str, token: Optional[Token] = None, **parameters: str) -> str:
+        """Where to send the user to authorize ``token`` (default ``self.token``) [§2.2]."""
+        return authorization_url(url, token or self.token, parameters)
+
+    def parse_authorization_response(self, url: Text) -> Dict[str, str]:
+        """The ``oauth_token`` and ``oauth_verifier`` of the callback URL the user came back to [§2.2].
+
+        The verifier is kept on ``self.token``, so that ``fetch_access_token(url)``
+        needs no other (as in requests-oauthlib). Raises oauth2.Error when there
+        is no request token yet, when the callback carries another token than
+        ``self.token`` or no verifier, or says the user denied access.
+        """
+        # urlsplit, not split_url: the callback may come as a path and query only (a framework's full_path).
+        fields = dict(parse_form(urlsplit(to_unicode(url)).query, source="callback URL"))
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set .token.")
+        if "denied" in fields:
+            raise Error("The user denied the authorization: the callback carries 'denied'.")
+        if fields.get("oauth_token") != self.token.key:
+            raise Error("The callback's oauth_token is not this session's request token: "
+                        "it answers another authorization; start the flow again.")
+        if not fields.get("oauth_verifier"):
+            raise Error("The callback carries no oauth_verifier.")
+        self.token.set_verifier(fields["oauth_verifier"])
+        return {"oauth_token": fields["oauth_token"], "oauth_verifier": fields["oauth_verifier"]}
+
+    def _request_token_signer(self, callback: str) -> Any:
+        """The settings to ask for temporary credentials with [§2.1]; the token is forgotten first."""
+        self.token = None
+        return self._signer._for_flow(None, oauth_callback=callback)
+
+    def _access_token_signer(self, verifier: Optional[str]) -> Any:
+        """The settings to exchange the request token and ``verifier`` with [§2.3]."""
+        if self.token is None:
+            raise Error("There is no request token: call fetch_request_token first, or set .token.")
+        if verifier is not None:
+            self.token.set_verifier(verifier)
+        return self._signer._for_flow(self.token)
+
+    def _took(self, response: Any, require_callback_confirmed: bool = False) -> Token:
+        """The token of the provider's answer (a requests or httpx response), which becomes ``self.token``."""
+        self.token = token_from_response(
+            response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+            require_callback_confirmed=require_callback_confirmed,
+        )
+        return self.token
