@@ -4,7 +4,7 @@
 :class:`AsyncRedisStore` the async one (``redis.asyncio``). Both keep every
 record under one key prefix: consumers as JSON strings, temporary and token
 credentials as hashes; temporary credentials expire with their ``expires_at``
-(a TTL). Sets index the consumers and the token credentials (all, and each
+(a TTL). Sets under ``prefix + "index:"`` index the consumers and the token credentials (all, and each
 consumer's), a sorted set each consumer's temporary credentials, so that no
 operation scans the keyspace. Their ``nonces`` are an :class:`oauth2.RedisNonceStore` /
 :class:`oauth2.AsyncRedisNonceStore` on the same client.
@@ -30,10 +30,14 @@ if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'verifie
 redis.call('HSET', KEYS[1], 'user', ARGV[1], 'verifier', ARGV[2])
 return redis.call('HGETALL', KEYS[1])
 """
-# KEYS: the credentials. The hash before its deletion (empty if there was none).
+# KEYS: the credentials. ARGV: the prefix of the consumers' temporary indexes, the credentials' key.
+# The hash before its deletion (empty if there was none); its entry in its consumer's index goes too.
 _TAKE = """
 local fields = redis.call('HGETALL', KEYS[1])
-if #fields > 0 then redis.call('DEL', KEYS[1]) end
+if #fields > 0 then
+  redis.call('ZREM', ARGV[1] .. redis.call('HGET', KEYS[1], 'consumer_key'), ARGV[2])
+  redis.call('DEL', KEYS[1])
+end
 return fields
 """
 # KEYS: the token credentials. 1 if they were there.
@@ -163,19 +167,23 @@ class _Keys:
 
     def consumers(self) -> str:
         """The set of the consumer keys."""
-        return f"{self.prefix}consumers"
+        return f"{self.prefix}index:consumers"
 
     def tokens(self) -> str:
         """The set of the token keys."""
-        return f"{self.prefix}tokens"
+        return f"{self.prefix}index:tokens"
 
     def tokens_of(self, consumer_key: str) -> str:
         """The set of the token keys of one consumer."""
-        return f"{self.prefix}tokens-of:{consumer_key}"
+        return f"{self.prefix}index:tokens-of:{consumer_key}"
 
     def temporary_of(self, consumer_key: str) -> str:
         """The temporary keys of one consumer, scored by their ``expires_at``."""
-        return f"{self.prefix}temporary-of:{consumer_key}"
+        return f"{self.prefix}index:temporary-of:{consumer_key}"
+
+    def take(self, key: str) -> Dict[str, Any]:
+        """The arguments of the ``_TAKE`` script for the temporary credentials ``key``."""
+        return {"keys": [self.temporary(key)], "args": [self.temporary_of(""), key]}
 
     def token_set(self, consumer_key: Optional[str]) -> str:
         return self.tokens() if consumer_key is None else self.tokens_of(consumer_key)
@@ -278,7 +286,7 @@ class RedisStore:
 
     def take_temporary(self, key: str) -> Optional[TemporaryCredentials]:
         """Remove the temporary credentials ``key`` and return them; None if unknown."""
-        return _temporary(self._take(keys=[self._keys.temporary(key)]))
+        return _temporary(self._take(**self._keys.take(key)))
 
     def add_token(self, credentials: TokenCredentials) -> None:
         """Keep new token credentials."""
@@ -388,7 +396,7 @@ class AsyncRedisStore:
 
     async def take_temporary(self, key: str) -> Optional[TemporaryCredentials]:
         """Remove the temporary credentials ``key`` and return them; None if unknown."""
-        return _temporary(await self._loop_client().take(keys=[self._keys.temporary(key)]))
+        return _temporary(await self._loop_client().take(**self._keys.take(key)))
 
     async def add_token(self, credentials: TokenCredentials) -> None:
         """Keep new token credentials."""
