@@ -965,8 +965,11 @@ def open_store(url: str) -> ProviderStore:
 
 
 def store_failed(exc: Exception) -> oauth2.Error:
-    """A store's failure in one line: SQLite's message names a file; a network store's may name its URL (and
-    password), so only its type is shown."""
+    """A store's failure in one line, for the user.
+
+    SQLite's message names a file; a network store's may name its URL and
+    password, so only its type is shown.
+    """
     if isinstance(exc, sqlite3.Error):
         return oauth2.Error(f"the SQLite store failed: {exc}")
     return oauth2.Error(f"the store failed ({type(exc).__name__}): check that it runs and that --store names it")
