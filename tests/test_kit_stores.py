@@ -190,6 +190,7 @@ def test_consumers_are_listed_sorted_and_removed_with_their_credentials(store: A
     mine = TokenCredentials("token-mine", "secret-1", "cé", USER, 1700000000.0)
     revoked = TokenCredentials("token-revoked", "secret-2", "cé", "bob", 1700000001.0)
     theirs = TokenCredentials("token-theirs", "secret-3", "other", USER, 1700000002.0)
+    orphan = TokenCredentials("token-orphan", "secret-4", "never-registered", USER, 1700000003.0)
     pending = dataclasses.replace(temporary("temporary-mine"), consumer_key="cé")
     kept = dataclasses.replace(temporary("temporary-theirs"), consumer_key="other")
 
@@ -198,7 +199,7 @@ def test_consumers_are_listed_sorted_and_removed_with_their_credentials(store: A
         for key in ("other", "cé", "Zed", "a"):
             await call("add_consumer", ConsumerRecord(key, "secret"))
         await call("add_consumer", ConsumerRecord("cé", "replaced"))  # listed once
-        for token in (mine, revoked, theirs):
+        for token in (mine, revoked, theirs, orphan):
             await call("add_token", token)
         await call("revoke_token", revoked.key)
         for credentials in (pending, kept):
@@ -213,23 +214,24 @@ def test_consumers_are_listed_sorted_and_removed_with_their_credentials(store: A
             **before,
             "removed": await call("remove_consumer", "cé"),
             "again": await call("remove_consumer", "cé"),
-            "never": await call("remove_consumer", "never-registered"),
+            "never": await call("remove_consumer", "never-registered"),  # its tokens go all the same
             "after": await call("consumer_keys"),
             "tokens after": await call("token_keys"),
             "mine after": await call("token_keys", "cé"),
             "gone": [await call("get_token", mine.key), await call("get_token", revoked.key),
+                     await call("get_token", orphan.key),
                      await call("get_temporary", pending.key), await call("get_consumer", "cé")],
             "left": [await call("get_token", theirs.key), await call("get_temporary", kept.key)],
         }
 
     seen = run(store, body)
     assert seen["consumers"] == ["Zed", "a", "cé", "other"]  # code point order
-    assert seen["tokens"] == ["token-mine", "token-revoked", "token-theirs"]
+    assert seen["tokens"] == ["token-mine", "token-orphan", "token-revoked", "token-theirs"]
     assert (seen["mine"], seen["unknown"]) == (["token-mine", "token-revoked"], [])
     assert (seen["removed"], seen["again"], seen["never"]) == (True, False, False)
     assert seen["after"] == ["Zed", "a", "other"]
     assert (seen["tokens after"], seen["mine after"]) == (["token-theirs"], [])
-    assert seen["gone"] == [None, None, None, None]
+    assert seen["gone"] == [None, None, None, None, None]
     assert seen["left"] == [theirs, kept]
 
 

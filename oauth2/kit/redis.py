@@ -4,10 +4,12 @@
 :class:`AsyncRedisStore` the async one (``redis.asyncio``). Both keep every
 record under one key prefix: consumers as JSON strings, temporary and token
 credentials as hashes; temporary credentials expire with their ``expires_at``
-(a TTL). Sets under ``prefix + "index:"`` index the consumers and the token credentials (all, and each
-consumer's), a sorted set each consumer's temporary credentials, so that no
-operation scans the keyspace. Their ``nonces`` are an :class:`oauth2.RedisNonceStore` /
-:class:`oauth2.AsyncRedisNonceStore` on the same client.
+(a TTL). Sets under ``prefix + "index:"`` list the consumers and the token
+credentials (all, and each consumer's), a sorted set each consumer's
+temporary credentials, kept in the same transactions as the records, so that
+listing and removing scan no keyspace. Their ``nonces`` are an
+:class:`oauth2.RedisNonceStore` / :class:`oauth2.AsyncRedisNonceStore` on the
+same client.
 """
 
 from __future__ import annotations
