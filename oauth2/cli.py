@@ -1056,7 +1056,7 @@ def cmd_consumers_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_consumers_remove(args: argparse.Namespace, out: TextIO) -> int:
-    """Unregister a consumer: the provider then refuses it and every token issued to it."""
+    """Unregister a consumer and delete the tokens issued to it: the provider then refuses it and them."""
     from oauth2.provider import remove_consumer
 
     with persistent_store(args) as store:
@@ -1064,6 +1064,14 @@ def cmd_consumers_remove(args: argparse.Namespace, out: TextIO) -> int:
     if not removed:
         raise oauth2.Error(f"no consumer {args.key} is registered in this store")
     out.write(f"Removed consumer {args.key}\n")
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace, out: TextIO) -> int:
+    """List the keys of the token credentials in the store, revoked or not (never their secrets)."""
+    with persistent_store(args) as store:
+        keys = store.token_keys(args.consumer)
+    out.write(json.dumps(keys) + "\n" if args.json else "".join(key + "\n" for key in keys))
     return 0
 
 
@@ -1249,15 +1257,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_store(listing, required=True)
     listing.add_argument("--json", action="store_true", help="print the keys as one JSON list")
     listing.set_defaults(run=cmd_consumers_list, parser=listing)
-    remove = consumer_actions.add_parser("remove", help="unregister a consumer",
+    remove = consumer_actions.add_parser("remove", help="unregister a consumer and delete its tokens",
                                          description=cmd_consumers_remove.__doc__)
     remove.add_argument("key", metavar="KEY", help="the consumer key")
     add_store(remove, required=True)
     remove.set_defaults(run=cmd_consumers_remove, parser=remove)
 
-    tokens = commands.add_parser("tokens", help="revoke the tokens of a provider store",
+    tokens = commands.add_parser("tokens", help="list and revoke the tokens of a provider store",
                                  description="The token credentials of a provider store (see 'oauth2 serve --store').")
     token_actions = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    token_list = token_actions.add_parser("list", help="list the access token keys (never the secrets)",
+                                          description=cmd_tokens_list.__doc__)
+    add_store(token_list, required=True)
+    token_list.add_argument("--consumer", metavar="KEY", help="only the tokens issued to this consumer")
+    token_list.add_argument("--json", action="store_true", help="print the keys as one JSON list")
+    token_list.set_defaults(run=cmd_tokens_list, parser=token_list)
     revoke = token_actions.add_parser("revoke", help="revoke an access token", description=cmd_tokens_revoke.__doc__)
     revoke.add_argument("token", metavar="TOKEN", help="the token key (oauth_token)")
     add_store(revoke, required=True)

@@ -23,7 +23,6 @@ import importlib
 import json
 import secrets
 import socket
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -125,40 +124,13 @@ def open_store(url: str) -> ProviderStore:
 
 
 def consumer_keys(store: ProviderStore) -> List[str]:
-    """The keys of the consumers registered in ``store``, sorted (their secrets are not read).
-
-    The store protocol has no listing: a store offers ``consumer_keys()``,
-    or is a :class:`~oauth2.kit.SQLiteStore`, whose table is read.
-    """
-    lister = getattr(store, "consumer_keys", None)
-    if lister is not None:
-        return sorted(lister())
-    rows, _ = _sqlite_admin(store, "SELECT key FROM oauth2_consumers ORDER BY key", ())
-    return [row[0] for row in rows]
+    """The keys of the consumers registered in ``store``, sorted (their secrets are not read)."""
+    return store.consumer_keys()
 
 
 def remove_consumer(store: ProviderStore, key: str) -> bool:
-    """Unregister the consumer ``key`` (its tokens are then refused with it); False if unknown."""
-    remover = getattr(store, "remove_consumer", None)
-    if remover is not None:
-        return bool(remover(key))
-    _, removed = _sqlite_admin(store, "DELETE FROM oauth2_consumers WHERE key = ?", (key,))
-    return removed == 1
-
-
-def _sqlite_admin(store: ProviderStore, sql: str, parameters: Tuple[str, ...]) -> Tuple[List[Any], int]:
-    """Run one statement on a SQLiteStore's file, in its own transaction: its rows and its row count."""
-    if not isinstance(store, SQLiteStore):
-        raise ValueError(f"{type(store).__name__} cannot list or remove consumers: use a sqlite:/// store")
-    connection = sqlite3.connect(store.path, timeout=store.timeout, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        cursor = connection.execute(sql, parameters)
-        rows = cursor.fetchall()
-        connection.execute("COMMIT")
-        return rows, cursor.rowcount
-    finally:
-        connection.close()
+    """Unregister the consumer ``key`` and delete the credentials issued to it; False if unknown."""
+    return store.remove_consumer(key)
 
 
 # --------------------------------------------------------------------------- the HTTP server

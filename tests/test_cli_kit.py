@@ -21,7 +21,7 @@ from loopback import TIMEOUT, send
 from test_cli_serve import CLI, environment, oauth2_cli
 
 import oauth2 as oauth
-from oauth2.kit import MemoryStore, SQLiteStore
+from oauth2.kit import ConsumerRecord, MemoryStore, SQLiteStore, TokenCredentials
 from oauth2.provider import Provider, consumer_keys, open_store, remove_consumer
 
 
@@ -108,10 +108,13 @@ def test_a_persistent_provider_runs_whole_flows_from_a_script(tmp_path: Path) ->
         # A new login is bob's; then the consumer goes, and its token with it.
         again = script_login(served, consumer, tmp_path / "again.json", tmp_path)
         assert json.loads(ok(request_resource(served, tmp_path / "again.json", tmp_path)))["user"] == "bob"
+        assert ok(oauth2_cli("tokens", "list", "--store", store, "--consumer", consumer["consumer_key"],
+                             cwd=tmp_path)) == "".join(f"{key}\n" for key in sorted([saved["token"], again["token"]]))
         assert ok(oauth2_cli("consumers", "remove", consumer["consumer_key"], "--store", store, cwd=tmp_path)) == (
             f"Removed consumer {consumer['consumer_key']}\n")
         gone = request_resource(served, tmp_path / "again.json", tmp_path)
         assert gone.stderr == "oauth2 request: HTTP 401 consumer_key_unknown\n"
+        assert ok(oauth2_cli("tokens", "list", "--store", store, cwd=tmp_path)) == ""  # they went with it
         assert again["token"] != saved["token"]
 
 
@@ -145,6 +148,47 @@ def test_consumers_add_list_remove_never_show_a_secret_twice(tmp_path: Path) -> 
         1, "oauth2 consumers: no consumer photos-app is registered in this store\n")
     unknown = oauth2_cli("tokens", "revoke", "nope", "--store", store, cwd=tmp_path)
     assert (unknown.returncode, unknown.stderr) == (1, "oauth2 tokens: no token nope in this store\n")
+
+
+def store_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The --store URL of a new, empty store of ``kind`` (the PostgreSQL and Redis servers the tests start)."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path}/p.db"
+    if kind == "postgresql":
+        fields = dict(part.split("=", 1) for part in request.getfixturevalue("postgres_conninfo").split())
+        return f"postgresql://{fields['user']}@{fields['host']}:{fields['port']}/{fields['dbname']}"
+    server = request.getfixturevalue("redis_server")
+    client = server.client()
+    client.execute_command("SELECT", 5)  # a database of this test's own, as the store's prefix is the default one
+    client.flushdb()
+    client.close()
+    return f"redis://{server.host}:{server.port}/5"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "redis"])
+def test_tokens_are_listed_without_secrets_and_go_with_their_consumer(
+    tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    store = store_url(kind, request, tmp_path)
+    for key in ("photos-app", "another"):
+        ok(oauth2_cli("consumers", "add", "--store", store, "--key", key, cwd=tmp_path))
+    opened = open_store(store)
+    for key, consumer in (("t-2", "photos-app"), ("t-1", "photos-app"), ("t-3", "another")):
+        opened.add_token(TokenCredentials(key, f"secret-of-{key}", consumer, "alice", 1700000000.0))
+    opened.revoke_token("t-2")  # listed all the same
+    assert ok(oauth2_cli("consumers", "list", "--store", store, cwd=tmp_path)) == "another\nphotos-app\n"
+    listed = ok(oauth2_cli("tokens", "list", "--store", store, cwd=tmp_path))
+    assert listed == "t-1\nt-2\nt-3\n" and "secret" not in listed
+    assert ok(oauth2_cli("tokens", "list", "--store", store, "--consumer", "photos-app", cwd=tmp_path)) == "t-1\nt-2\n"
+    assert json.loads(ok(oauth2_cli("tokens", "list", "--store", store, "--json", "--consumer", "another",
+                                    cwd=tmp_path))) == ["t-3"]
+    assert ok(oauth2_cli("tokens", "list", "--store", store, "--consumer", "nobody", cwd=tmp_path)) == ""
+
+    ok(oauth2_cli("consumers", "remove", "photos-app", "--store", store, cwd=tmp_path))
+    assert ok(oauth2_cli("consumers", "list", "--store", store, cwd=tmp_path)) == "another\n"
+    assert ok(oauth2_cli("tokens", "list", "--store", store, cwd=tmp_path)) == "t-3\n"
+    assert (opened.get_token("t-1"), opened.get_token("t-2")) == (None, None)
+    getattr(opened, "close", lambda: None)()
 
 
 def test_an_rsa_consumer_gets_no_secret(tmp_path: Path) -> None:
@@ -259,8 +303,9 @@ def test_open_store_reads_the_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         open_store("not a URL: hunter2")
     with pytest.raises(TypeError):
         open_store(b"memory:")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="MemoryStore cannot list"):
-        remove_consumer(MemoryStore(), "key")
+    memory = MemoryStore()  # every store lists and removes its consumers: the operations are the protocol's
+    memory.add_consumer(ConsumerRecord("key", "secret"))
+    assert (remove_consumer(memory, "key"), remove_consumer(memory, "key"), consumer_keys(memory)) == (True, False, [])
 
 
 def test_a_reloaded_consent_page_redirects_with_the_same_verifier() -> None:

@@ -19,7 +19,15 @@ from redis_server import RedisServer, running_redis_server
 from test_kit import CONSUMER, URL, authorized_client, register
 
 import oauth2 as oauth
-from oauth2.kit import AsyncRedisStore, Endpoints, RedisStore, TemporaryCredentials, TokenCredentials
+import oauth2.kit.redis
+from oauth2.kit import (
+    AsyncRedisStore,
+    ConsumerRecord,
+    Endpoints,
+    RedisStore,
+    TemporaryCredentials,
+    TokenCredentials,
+)
 
 
 def test_three_legged_flow_over_wsgi(redis_server: RedisServer, prefix: str) -> None:
@@ -41,7 +49,10 @@ def test_three_legged_flow_over_asgi(redis_server: RedisServer, redis_client: re
         response, body = client.request(base_url + "/resource")
     assert (response.status, body) == (200, f'{{"user":"{USER}","consumer":"{CONSUMER.key}"}}'.encode())
     kinds = {key.decode()[len(prefix):].split(":")[0] for key in redis_client.keys(prefix + "*")}
-    assert kinds == {"consumer", "token", "nonce"}  # the temporary credentials were taken
+    assert kinds == {"consumer", "token", "nonce", "index"}  # the temporary credentials were taken
+    # Their entry in the consumer's index too: the indexes list the consumer and its token alone.
+    assert sorted(redis_client.keys(prefix + "index:*")) == [
+        f"{prefix}index:{kind}".encode() for kind in ("consumers", "tokens", f"tokens-of:{CONSUMER.key}")]
     assert redis_client.hget(f"{prefix}token:{access.key}", "user") == USER.encode()
 
 
@@ -56,6 +67,32 @@ def test_every_record_is_under_the_prefix_and_temporary_ones_expire(
     assert redis_client.persist(f"{prefix}temporary:t")  # it had a TTL
     store.add_temporary(TemporaryCredentials("gone", "secret", "c", "oob", time.time() - 5))
     assert 0 < redis_client.ttl(f"{prefix}temporary:gone") <= 1  # already expired: kept one second at most
+
+
+@pytest.mark.parametrize("kind", [RedisStore, AsyncRedisStore])
+def test_removing_a_consumer_deletes_its_credentials_batch_by_batch(
+    redis_server: RedisServer, redis_client: redis.Redis, prefix: str, monkeypatch: pytest.MonkeyPatch, kind: Any
+) -> None:
+    monkeypatch.setattr(oauth2.kit.redis, "_BATCH", 2)  # several script calls, as a consumer of 1000s of tokens needs
+    store = kind(url=redis_server.url, prefix=prefix)
+
+    async def main() -> Any:
+        async def call(name: str, *args: Any) -> Any:
+            result = getattr(store, name)(*args)
+            return await result if asyncio.iscoroutine(result) else result
+
+        await call("add_consumer", ConsumerRecord("c", "secret"))
+        await call("add_consumer", ConsumerRecord("d", "secret"))
+        for i in range(5):
+            await call("add_token", TokenCredentials(f"t{i}", "secret", "c", USER, time.time()))
+            await call("add_temporary", TemporaryCredentials(f"r{i}", "secret", "c", "oob", time.time() + 60))
+        await call("add_token", TokenCredentials("kept", "secret", "d", USER, time.time()))
+        return await call("remove_consumer", "c"), await call("token_keys")
+
+    assert asyncio.run(main()) == (True, ["kept"])
+    assert sorted(redis_client.keys(prefix + "*")) == [
+        f"{prefix}{name}".encode() for name in ("consumer:d", "index:consumers", "index:tokens", "index:tokens-of:d",
+                                                "token:kept")]
 
 
 def test_the_async_store_makes_its_client_in_each_running_loop(redis_server: RedisServer, prefix: str) -> None:

@@ -5,6 +5,7 @@ tasks (async stores) on one single-use record: exactly one gets it, at the store
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import threading
 import time
@@ -180,6 +181,77 @@ def test_the_nonce_store_accepts_a_combination_once(store: Any) -> None:
         ]
 
     assert run(store, body) == [True, False, True, True]
+
+
+# ------------------------------------------------------------------ the operator's listing and removal
+
+
+def test_consumers_are_listed_sorted_and_removed_with_their_credentials(store: Any) -> None:
+    mine = TokenCredentials("token-mine", "secret-1", "cé", USER, 1700000000.0)
+    revoked = TokenCredentials("token-revoked", "secret-2", "cé", "bob", 1700000001.0)
+    theirs = TokenCredentials("token-theirs", "secret-3", "other", USER, 1700000002.0)
+    orphan = TokenCredentials("token-orphan", "secret-4", "never-registered", USER, 1700000003.0)
+    pending = dataclasses.replace(temporary("temporary-mine"), consumer_key="cé")
+    kept = dataclasses.replace(temporary("temporary-theirs"), consumer_key="other")
+
+    async def body(call: Callable[..., Awaitable[Any]]) -> dict[str, Any]:
+        assert await call("consumer_keys") == [] and await call("token_keys") == []
+        for key in ("other", "cé", "Zed", "a"):
+            await call("add_consumer", ConsumerRecord(key, "secret"))
+        await call("add_consumer", ConsumerRecord("cé", "replaced"))  # listed once
+        for token in (mine, revoked, theirs, orphan):
+            await call("add_token", token)
+        await call("revoke_token", revoked.key)
+        for credentials in (pending, kept):
+            await call("add_temporary", credentials)
+        before = {
+            "consumers": await call("consumer_keys"),
+            "tokens": await call("token_keys"),
+            "mine": await call("token_keys", "cé"),
+            "unknown": await call("token_keys", "unknown"),
+        }
+        return {
+            **before,
+            "removed": await call("remove_consumer", "cé"),
+            "again": await call("remove_consumer", "cé"),
+            "never": await call("remove_consumer", "never-registered"),  # its tokens go all the same
+            "after": await call("consumer_keys"),
+            "tokens after": await call("token_keys"),
+            "mine after": await call("token_keys", "cé"),
+            "gone": [await call("get_token", mine.key), await call("get_token", revoked.key),
+                     await call("get_token", orphan.key),
+                     await call("get_temporary", pending.key), await call("get_consumer", "cé")],
+            "left": [await call("get_token", theirs.key), await call("get_temporary", kept.key)],
+        }
+
+    seen = run(store, body)
+    assert seen["consumers"] == ["Zed", "a", "cé", "other"]  # code point order
+    assert seen["tokens"] == ["token-mine", "token-orphan", "token-revoked", "token-theirs"]
+    assert (seen["mine"], seen["unknown"]) == (["token-mine", "token-revoked"], [])
+    assert (seen["removed"], seen["again"], seen["never"]) == (True, False, False)
+    assert seen["after"] == ["Zed", "a", "other"]
+    assert (seen["tokens after"], seen["mine after"]) == (["token-theirs"], [])
+    assert seen["gone"] == [None, None, None, None, None]
+    assert seen["left"] == [theirs, kept]
+
+
+def test_a_key_registered_again_does_not_revive_the_removed_consumers_token(store: Any) -> None:
+    add(store, "add_consumer", ConsumerRecord(CONSUMER.key, CONSUMER.secret))
+    kit = Endpoints(store)
+    issued = TokenCredentials("token-key", "token-secret", CONSUMER.key, USER, time.time())
+    add(store, "add_token", issued)
+    token = oauth.Token(issued.key, issued.secret)
+
+    async def resource(call: Callable[..., Awaitable[Any]]) -> Any:
+        return await kit.protect_async(signed("GET", "http://127.0.0.1:9/resource", CONSUMER, token))
+
+    assert run(store, resource).user == USER
+    assert add(store, "remove_consumer", CONSUMER.key) is True
+    # Someone registers the key again, with the secret the removed consumer had (a key reused, a leaked secret).
+    add(store, "add_consumer", ConsumerRecord(CONSUMER.key, CONSUMER.secret))
+    with pytest.raises(oauth.Error) as refused:
+        run(store, resource)
+    assert refused.value.oauth_problem == "token_rejected"  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ races on one single-use record

@@ -6,7 +6,7 @@ import dataclasses
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 import oauth2
 from oauth2.kit.stores import ConsumerRecord, TemporaryCredentials, TokenCredentials
@@ -92,3 +92,21 @@ class MemoryStore:
                 return False
             self._tokens[key] = dataclasses.replace(credentials, revoked=True)
             return True
+
+    def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+        with self._lock:
+            return sorted(self._consumers)
+
+    def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key`` and delete its token and temporary credentials; False if unknown."""
+        with self._lock:
+            for credentials in (self._tokens, self._temporary):
+                for issued in [k for k, record in credentials.items() if record.consumer_key == key]:
+                    del credentials[issued]
+            return self._consumers.pop(key, None) is not None
+
+    def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), sorted."""
+        with self._lock:
+            return sorted(k for k, token in self._tokens.items() if consumer_key in (None, token.consumer_key))

@@ -87,6 +87,15 @@ _TAKE_TEMPORARY = (
 _ADD_ACCESS = "INSERT INTO oauth2_tokens VALUES (%s, %s, %s, %s, %s, %s)"
 _GET_ACCESS = "SELECT * FROM oauth2_tokens WHERE key = %s"
 _REVOKE_ACCESS = "UPDATE oauth2_tokens SET revoked = TRUE WHERE key = %s RETURNING key"
+# Keys in code point order (Python's), whatever the database's collation.
+_CONSUMER_KEYS = 'SELECT key FROM oauth2_consumers ORDER BY key COLLATE "C"'
+_LIST_ACCESS = 'SELECT key FROM oauth2_tokens ORDER BY key COLLATE "C"'
+_LIST_ACCESS_OF = 'SELECT key FROM oauth2_tokens WHERE consumer_key = %s ORDER BY key COLLATE "C"'
+_REMOVE_CONSUMER: Tuple[str, ...] = (
+    "DELETE FROM oauth2_tokens WHERE consumer_key = %s",
+    "DELETE FROM oauth2_temporary WHERE consumer_key = %s",
+    "DELETE FROM oauth2_consumers WHERE key = %s RETURNING key",
+)
 _FORGET_EXPIRED_NONCES = (
     "DELETE FROM oauth2_nonces WHERE digest IN (SELECT digest FROM oauth2_nonces WHERE expires <= %s"
     " ORDER BY expires LIMIT 64 FOR UPDATE SKIP LOCKED)"
@@ -155,6 +164,15 @@ def _token(row: Optional[Sequence[Any]]) -> Optional[TokenCredentials]:
     return None if row is None else TokenCredentials(*row)
 
 
+def _remove_consumer(key: str) -> Tuple[_Statement, ...]:
+    """The statements that unregister a consumer and delete its credentials, in one transaction."""
+    return tuple((sql, (key,)) for sql in _REMOVE_CONSUMER)
+
+
+def _token_keys(consumer_key: Optional[str]) -> _Statement:
+    return (_LIST_ACCESS, ()) if consumer_key is None else (_LIST_ACCESS_OF, (consumer_key,))
+
+
 def _nonce_statements(
     clock: Callable[[], float], consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int
 ) -> Tuple[_Statement, _Statement]:
@@ -210,6 +228,11 @@ class _Pool:
                 cursor = connection.execute(sql, parameters)
             row: Optional[Tuple[Any, ...]] = cursor.fetchone() if cursor.description else None
             return row
+
+    def column(self, sql: str, parameters: Sequence[Any]) -> List[str]:
+        """The first column of every row of one query."""
+        with self.connection() as connection:
+            return [row[0] for row in connection.execute(sql, parameters).fetchall()]
 
     def close(self) -> None:
         """Close the idle connections of this process."""
@@ -357,6 +380,18 @@ class PostgresStore:
         """Mark the token credentials ``key`` revoked; False if unknown."""
         return self._pool.run((_REVOKE_ACCESS, (key,))) is not None
 
+    def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+        return self._pool.column(_CONSUMER_KEYS, ())
+
+    def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key`` and delete its token and temporary credentials; False if unknown."""
+        return self._pool.run(*_remove_consumer(key)) is not None
+
+    def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), sorted."""
+        return self._pool.column(*_token_keys(consumer_key))
+
     def close(self) -> None:
         """Close the idle connections; the next call opens others."""
         self._pool.close()
@@ -406,6 +441,12 @@ class _AsyncPool:
                 cursor = await connection.execute(sql, parameters)
             row: Optional[Tuple[Any, ...]] = await cursor.fetchone() if cursor.description else None
             return row
+
+    async def column(self, sql: str, parameters: Sequence[Any]) -> List[str]:
+        """The first column of every row of one query."""
+        async with self.connection() as connection:
+            cursor = await connection.execute(sql, parameters)
+            return [row[0] for row in await cursor.fetchall()]
 
     async def close(self) -> None:
         """Close the idle connections."""
@@ -531,6 +572,18 @@ class AsyncPostgresStore:
     async def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
         return await self._pool.run((_REVOKE_ACCESS, (key,))) is not None
+
+    async def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+        return await self._pool.column(_CONSUMER_KEYS, ())
+
+    async def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key`` and delete its token and temporary credentials; False if unknown."""
+        return await self._pool.run(*_remove_consumer(key)) is not None
+
+    async def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), sorted."""
+        return await self._pool.column(*_token_keys(consumer_key))
 
     async def close(self) -> None:
         """Close the idle connections; the next call opens others."""

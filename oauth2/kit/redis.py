@@ -4,8 +4,12 @@
 :class:`AsyncRedisStore` the async one (``redis.asyncio``). Both keep every
 record under one key prefix: consumers as JSON strings, temporary and token
 credentials as hashes; temporary credentials expire with their ``expires_at``
-(a TTL). Their ``nonces`` are an :class:`oauth2.RedisNonceStore` /
-:class:`oauth2.AsyncRedisNonceStore` on the same client.
+(a TTL). Sets under ``prefix + "index:"`` list the consumers and the token
+credentials (all, and each consumer's), a sorted set each consumer's
+temporary credentials, kept in the same transactions as the records, so that
+listing and removing scan no keyspace. Their ``nonces`` are an
+:class:`oauth2.RedisNonceStore` / :class:`oauth2.AsyncRedisNonceStore` on the
+same client.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import json
 import math
 import time
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import oauth2
 from oauth2.kit.stores import ConsumerRecord, TemporaryCredentials, TokenCredentials
@@ -28,10 +32,14 @@ if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'verifie
 redis.call('HSET', KEYS[1], 'user', ARGV[1], 'verifier', ARGV[2])
 return redis.call('HGETALL', KEYS[1])
 """
-# KEYS: the credentials. The hash before its deletion (empty if there was none).
+# KEYS: the credentials. ARGV: the prefix of the consumers' temporary indexes, the credentials' key.
+# The hash before its deletion (empty if there was none); its entry in its consumer's index goes too.
 _TAKE = """
 local fields = redis.call('HGETALL', KEYS[1])
-if #fields > 0 then redis.call('DEL', KEYS[1]) end
+if #fields > 0 then
+  redis.call('ZREM', ARGV[1] .. redis.call('HGET', KEYS[1], 'consumer_key'), ARGV[2])
+  redis.call('DEL', KEYS[1])
+end
 return fields
 """
 # KEYS: the token credentials. 1 if they were there.
@@ -40,6 +48,28 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'revoked', '1')
 return 1
 """
+# KEYS: the consumer, the set of consumer keys. ARGV: the consumer key. 1 if it was registered.
+_REMOVE_CONSUMER = """
+local removed = redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return removed
+"""
+# A bounded batch of a removed consumer's credentials, so that no script holds Redis long; the credentials' own
+# keys are built here from the prefixes (a standalone Redis, as for the scripts above, is assumed).
+# KEYS: the consumer's token set, the set of all tokens, the consumer's temporary sorted set.
+# ARGV: the prefix of token keys, of temporary keys, the batch size. How many were deleted.
+_FORGET_ISSUED = """
+local tokens = redis.call('SPOP', KEYS[1], ARGV[3])
+for _, key in ipairs(tokens) do
+  redis.call('DEL', ARGV[1] .. key)
+  redis.call('SREM', KEYS[2], key)
+end
+local temporary = redis.call('ZPOPMIN', KEYS[3], ARGV[3])
+for i = 1, #temporary, 2 do redis.call('DEL', ARGV[2] .. temporary[i]) end
+return #tokens + #temporary / 2
+"""
+#: Credentials deleted per script call when a consumer is removed.
+_BATCH = 500
 
 
 def _consumer_value(consumer: ConsumerRecord) -> str:
@@ -137,9 +167,63 @@ class _Keys:
     def token(self, key: str) -> str:
         return f"{self.prefix}token:{key}"
 
+    def consumers(self) -> str:
+        """The set of the consumer keys."""
+        return f"{self.prefix}index:consumers"
+
+    def tokens(self) -> str:
+        """The set of the token keys."""
+        return f"{self.prefix}index:tokens"
+
+    def tokens_of(self, consumer_key: str) -> str:
+        """The set of the token keys of one consumer."""
+        return f"{self.prefix}index:tokens-of:{consumer_key}"
+
+    def temporary_of(self, consumer_key: str) -> str:
+        """The temporary keys of one consumer, scored by their ``expires_at``."""
+        return f"{self.prefix}index:temporary-of:{consumer_key}"
+
+    def take(self, key: str) -> Dict[str, Any]:
+        """The arguments of the ``_TAKE`` script for the temporary credentials ``key``."""
+        return {"keys": [self.temporary(key)], "args": [self.temporary_of(""), key]}
+
+    def token_set(self, consumer_key: Optional[str]) -> str:
+        return self.tokens() if consumer_key is None else self.tokens_of(consumer_key)
+
+    def forget_issued(self, consumer_key: str) -> Dict[str, Any]:
+        """The arguments of the ``_FORGET_ISSUED`` script for one consumer."""
+        keys = [self.tokens_of(consumer_key), self.tokens(), self.temporary_of(consumer_key)]
+        return {"keys": keys, "args": [self.token(""), self.temporary(""), _BATCH]}
+
     def ttl(self, credentials: TemporaryCredentials) -> int:
         """Whole seconds until ``expires_at`` (rounded up, at least 1): Redis keeps them that long."""
         return max(1, math.ceil(credentials.expires_at - self.clock()))
+
+
+def _add_temporary(pipeline: Any, keys: _Keys, credentials: TemporaryCredentials) -> None:
+    """Queue the commands that keep temporary credentials and index them (forgetting expired index entries)."""
+    key = keys.temporary(credentials.key)
+    index = keys.temporary_of(credentials.consumer_key)
+    pipeline.hset(key, mapping=_temporary_fields(credentials))
+    pipeline.expire(key, keys.ttl(credentials))
+    pipeline.zremrangebyscore(index, "-inf", keys.clock())
+    pipeline.zadd(index, {credentials.key: credentials.expires_at})
+
+
+def _add_token(pipeline: Any, keys: _Keys, credentials: TokenCredentials) -> None:
+    """Queue the commands that keep token credentials and index them."""
+    pipeline.hset(keys.token(credentials.key), mapping=_token_fields(credentials))
+    pipeline.sadd(keys.tokens(), credentials.key)
+    pipeline.sadd(keys.tokens_of(credentials.consumer_key), credentials.key)
+
+
+def _add_consumer(pipeline: Any, keys: _Keys, consumer: ConsumerRecord) -> None:
+    pipeline.set(keys.consumer(consumer.key), _consumer_value(consumer))
+    pipeline.sadd(keys.consumers(), consumer.key)
+
+
+def _sorted(members: Iterable[bytes]) -> List[str]:
+    return sorted(member.decode() for member in members)
 
 
 class RedisStore:
@@ -175,10 +259,14 @@ class RedisStore:
         self._authorize = self.client.register_script(_AUTHORIZE)
         self._take = self.client.register_script(_TAKE)
         self._revoke = self.client.register_script(_REVOKE)
+        self._remove_consumer = self.client.register_script(_REMOVE_CONSUMER)
+        self._forget_issued = self.client.register_script(_FORGET_ISSUED)
 
     def add_consumer(self, consumer: ConsumerRecord) -> None:
         """Register ``consumer``, replacing the one with the same key."""
-        self.client.set(self._keys.consumer(consumer.key), _consumer_value(consumer))
+        with self.client.pipeline(transaction=True) as pipeline:
+            _add_consumer(pipeline, self._keys, consumer)
+            pipeline.execute()
 
     def get_consumer(self, key: str) -> Optional[ConsumerRecord]:
         """The consumer registered as ``key``; None if there is none."""
@@ -186,10 +274,8 @@ class RedisStore:
 
     def add_temporary(self, credentials: TemporaryCredentials) -> None:
         """Keep new temporary credentials until their ``expires_at``."""
-        key = self._keys.temporary(credentials.key)
         with self.client.pipeline(transaction=True) as pipeline:
-            pipeline.hset(key, mapping=_temporary_fields(credentials))
-            pipeline.expire(key, self._keys.ttl(credentials))
+            _add_temporary(pipeline, self._keys, credentials)
             pipeline.execute()
 
     def get_temporary(self, key: str) -> Optional[TemporaryCredentials]:
@@ -202,11 +288,13 @@ class RedisStore:
 
     def take_temporary(self, key: str) -> Optional[TemporaryCredentials]:
         """Remove the temporary credentials ``key`` and return them; None if unknown."""
-        return _temporary(self._take(keys=[self._keys.temporary(key)]))
+        return _temporary(self._take(**self._keys.take(key)))
 
     def add_token(self, credentials: TokenCredentials) -> None:
         """Keep new token credentials."""
-        self.client.hset(self._keys.token(credentials.key), mapping=_token_fields(credentials))
+        with self.client.pipeline(transaction=True) as pipeline:
+            _add_token(pipeline, self._keys, credentials)
+            pipeline.execute()
 
     def get_token(self, key: str) -> Optional[TokenCredentials]:
         """The token credentials ``key``, revoked or not; None if unknown."""
@@ -215,6 +303,21 @@ class RedisStore:
     def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
         return bool(self._revoke(keys=[self._keys.token(key)]))
+
+    def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+        return _sorted(self.client.smembers(self._keys.consumers()))
+
+    def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key``, then delete its token and temporary credentials; False if unknown."""
+        removed = bool(self._remove_consumer(keys=[self._keys.consumer(key), self._keys.consumers()], args=[key]))
+        while self._forget_issued(**self._keys.forget_issued(key)):
+            pass
+        return removed
+
+    def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), sorted."""
+        return _sorted(self.client.smembers(self._keys.token_set(consumer_key)))
 
 
 class _LoopClient:
@@ -226,6 +329,8 @@ class _LoopClient:
         self.authorize = self.client.register_script(_AUTHORIZE)
         self.take = self.client.register_script(_TAKE)
         self.revoke = self.client.register_script(_REVOKE)
+        self.remove_consumer = self.client.register_script(_REMOVE_CONSUMER)
+        self.forget_issued = self.client.register_script(_FORGET_ISSUED)
 
 
 class _AsyncNonces:
@@ -268,7 +373,9 @@ class AsyncRedisStore:
 
     async def add_consumer(self, consumer: ConsumerRecord) -> None:
         """Register ``consumer``, replacing the one with the same key."""
-        await self._loop_client().client.set(self._keys.consumer(consumer.key), _consumer_value(consumer))
+        async with self._loop_client().client.pipeline(transaction=True) as pipeline:
+            _add_consumer(pipeline, self._keys, consumer)
+            await pipeline.execute()
 
     async def get_consumer(self, key: str) -> Optional[ConsumerRecord]:
         """The consumer registered as ``key``; None if there is none."""
@@ -276,10 +383,8 @@ class AsyncRedisStore:
 
     async def add_temporary(self, credentials: TemporaryCredentials) -> None:
         """Keep new temporary credentials until their ``expires_at``."""
-        key = self._keys.temporary(credentials.key)
         async with self._loop_client().client.pipeline(transaction=True) as pipeline:
-            pipeline.hset(key, mapping=_temporary_fields(credentials))
-            pipeline.expire(key, self._keys.ttl(credentials))
+            _add_temporary(pipeline, self._keys, credentials)
             await pipeline.execute()
 
     async def get_temporary(self, key: str) -> Optional[TemporaryCredentials]:
@@ -293,12 +398,13 @@ class AsyncRedisStore:
 
     async def take_temporary(self, key: str) -> Optional[TemporaryCredentials]:
         """Remove the temporary credentials ``key`` and return them; None if unknown."""
-        return _temporary(await self._loop_client().take(keys=[self._keys.temporary(key)]))
+        return _temporary(await self._loop_client().take(**self._keys.take(key)))
 
     async def add_token(self, credentials: TokenCredentials) -> None:
         """Keep new token credentials."""
-        key = self._keys.token(credentials.key)
-        await self._loop_client().client.hset(key, mapping=_token_fields(credentials))
+        async with self._loop_client().client.pipeline(transaction=True) as pipeline:
+            _add_token(pipeline, self._keys, credentials)
+            await pipeline.execute()
 
     async def get_token(self, key: str) -> Optional[TokenCredentials]:
         """The token credentials ``key``, revoked or not; None if unknown."""
@@ -307,6 +413,22 @@ class AsyncRedisStore:
     async def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
         return bool(await self._loop_client().revoke(keys=[self._keys.token(key)]))
+
+    async def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+        return _sorted(await self._loop_client().client.smembers(self._keys.consumers()))
+
+    async def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key``, then delete its token and temporary credentials; False if unknown."""
+        made = self._loop_client()
+        removed = bool(await made.remove_consumer(keys=[self._keys.consumer(key), self._keys.consumers()], args=[key]))
+        while await made.forget_issued(**self._keys.forget_issued(key)):
+            pass
+        return removed
+
+    async def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), sorted."""
+        return _sorted(await self._loop_client().client.smembers(self._keys.token_set(consumer_key)))
 
     def _loop_client(self) -> _LoopClient:
         """The client of the running loop (the given client whatever the loop)."""

@@ -188,6 +188,29 @@ class SQLiteStore:
             raise
         return connection
 
+    def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+        return self._column("SELECT key FROM oauth2_consumers ORDER BY key", ())
+
+    def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key`` and delete its token and temporary credentials; False if unknown."""
+        lock, connection = self._connection()
+        with lock, _transaction(connection):
+            connection.execute("DELETE FROM oauth2_tokens WHERE consumer_key = ?", (key,))
+            connection.execute("DELETE FROM oauth2_temporary WHERE consumer_key = ?", (key,))
+            return int(connection.execute("DELETE FROM oauth2_consumers WHERE key = ?", (key,)).rowcount) == 1
+
+    def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), sorted."""
+        if consumer_key is None:
+            return self._column("SELECT key FROM oauth2_tokens ORDER BY key", ())
+        return self._column("SELECT key FROM oauth2_tokens WHERE consumer_key = ? ORDER BY key", (consumer_key,))
+
+    def _column(self, sql: str, parameters: Sequence[Any]) -> List[str]:
+        lock, connection = self._connection()
+        with lock:
+            return [row[0] for row in connection.execute(sql, parameters).fetchall()]
+
 
 class _transaction:
     """A write transaction (``BEGIN IMMEDIATE``: the write lock at once), committed or rolled back."""

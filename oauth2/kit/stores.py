@@ -27,6 +27,15 @@ single-use operations atomic:
 No method is check-then-set across two calls: ``get_temporary`` and
 ``get_token`` are reads for the signature check and never decide a single use.
 
+The operator's operations (``oauth2 consumers list|remove``, ``oauth2 tokens
+list``) are part of the protocol too: ``consumer_keys`` and ``token_keys``
+list keys, sorted, never secrets; ``remove_consumer`` unregisters a consumer
+and deletes the token and temporary credentials issued to it, so that a key
+registered again later (by someone else, perhaps) never revives them. A token
+the kit issues while its consumer is being removed may outlive the removal:
+the kit refuses it while the key is unregistered, and removing the key again
+deletes it.
+
 What a provider must protect: a store holds the consumer and token secrets as
 given, since HMAC-SHA* and PLAINTEXT signatures are checked with the secrets
 themselves; whoever reads the store can sign as any consumer and user. Keep
@@ -41,7 +50,7 @@ Times are seconds since the epoch (``time.time()``), as floats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, FrozenSet, Optional, Protocol, Tuple, Union, runtime_checkable
+from typing import Any, FrozenSet, List, Optional, Protocol, Tuple, Union, runtime_checkable
 
 import oauth2
 
@@ -174,6 +183,18 @@ class ProviderStore(Protocol):
     def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
 
+    def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+
+    def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key`` and delete its token and temporary credentials; False if unknown.
+
+        Credentials of ``key`` are deleted even when no consumer ``key`` is registered.
+        """
+
+    def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), revoked or not, sorted."""
+
 
 @runtime_checkable
 class AsyncProviderStore(Protocol):
@@ -211,3 +232,12 @@ class AsyncProviderStore(Protocol):
 
     async def revoke_token(self, key: str) -> bool:
         """Mark the token credentials ``key`` revoked; False if unknown."""
+
+    async def consumer_keys(self) -> List[str]:
+        """The keys of the registered consumers, sorted."""
+
+    async def remove_consumer(self, key: str) -> bool:
+        """Unregister the consumer ``key`` and delete its token and temporary credentials; False if unknown."""
+
+    async def token_keys(self, consumer_key: Optional[str] = None) -> List[str]:
+        """The keys of the token credentials (of ``consumer_key``'s alone if given), revoked or not, sorted."""
