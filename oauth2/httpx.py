@@ -8,7 +8,7 @@ with a fresh nonce (see :func:`sign_redirect`); the body goes out as the caller 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional, Union
+from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional, Tuple, Union
 
 try:
     import httpx
@@ -18,7 +18,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
     ) from exc
 
 from . import Consumer, Error, Token, body_bytes, redirect_hop
-from .flow import FlowSteps, Signer
+from .flow import AsyncFlowSteps, FlowSteps, Signer, signer_options
 
 __all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
 
@@ -134,18 +134,12 @@ def _hop_flow(request: httpx.Request) -> Optional[_Flow]:
     return flow if flow is not None and flow.request_id != id(request) else None
 
 
-# The options of OAuth1Client and AsyncOAuth1Client that are OAuth1's; the others are httpx's.
-_SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters", "sign_redirects",
-             "client_secret", "resource_owner_key", "resource_owner_secret")
-
-
 def _signing(
     session: FlowSteps, hook: Callable[[httpx.Request], Any], consumer: Union[Consumer, str],
     token: Union[Token, str, None], options: Dict[str, Any],
 ) -> Dict[str, Any]:
     """A client's httpx options: ``options`` less OAuth1's, which make its auth, and the hop-signing hook."""
-    settings = {name: options.pop(name) for name in _SETTINGS if name in options}
-    session._signer = OAuth1(consumer, token, **settings)
+    session._signer = OAuth1(consumer, token, **signer_options(options))
     hooks = options.pop("event_hooks", None) or {}
     return {**options, "auth": session._signer, "event_hooks": {**hooks, "request": [hook, *hooks.get("request", [])]}}
 
@@ -178,24 +172,18 @@ class OAuth1Client(FlowSteps, httpx.Client):
         return self._took(response)
 
 
-class AsyncOAuth1Client(FlowSteps, httpx.AsyncClient):
+class AsyncOAuth1Client(AsyncFlowSteps, httpx.AsyncClient):
     """An ``httpx.AsyncClient`` signing every request, with the three-legged flow helpers (awaitable).
 
-    Takes the options of :class:`OAuth1Client`.
+    Takes the options of :class:`OAuth1Client`; the flow's token requests are
+    :class:`oauth2.flow.AsyncFlowSteps`'s, as in ``oauth2.aiohttp``.
     """
 
     def __init__(self, consumer: Union[Consumer, str], token: Union[Token, str, None] = None,
                  **options: Any) -> None:
         super().__init__(**_signing(self, async_sign_redirect, consumer, token, options))
 
-    async def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
-                                  require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
-        """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
-        response = await self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
-        return self._took(response, require_callback_confirmed)
-
-    async def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
-                                 **kwargs: Any) -> Token:
-        """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
-        response = await self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
-        return self._took(response)
+    async def _token_answer(self, method: str, url: str, signer: Any,
+                            kwargs: Dict[str, Any]) -> Tuple[int, bytes, Optional[str]]:
+        response = await self.request(method, url, auth=signer, **kwargs)
+        return response.status_code, response.content, response.headers.get("WWW-Authenticate")
