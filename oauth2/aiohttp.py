@@ -22,8 +22,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
         "oauth2.aiohttp needs the aiohttp package, this library's 'aiohttp' extra: pip install aiohttp."
     ) from exc
 
-from . import Consumer, Error, Token, body_bytes, redirect_hop
-from .flow import AsyncFlowSteps, Signer, signer_options
+from . import Consumer, Error, Token
+from .flow import AsyncFlowSteps, Redirected, Signer, signer_options
 
 # Client middlewares came in 3.12.0, the request body they can read and replace in 3.12.1 (withdrawn).
 if not hasattr(aiohttp.ClientRequest, "update_body"):  # pragma: no cover - aiohttp before 3.12.2
@@ -40,10 +40,8 @@ class _Sent(NamedTuple):
     """A request this middleware sent, whose redirect, if aiohttp follows it, is a hop of the same request."""
 
     auth: OAuth1
-    first_url: str  # whose origin decides which hops are signed
     location: Tuple[URL, ...]  # where the redirect points, as aiohttp may resolve it
-    method: str  # of the redirected request
-    body: Optional[bytes]  # the caller's body, when aiohttp resends one on the hop
+    redirected: Redirected  # what the hop is made from
 
 
 # aiohttp calls the middleware once per hop, all from the task that made the
@@ -76,45 +74,40 @@ class OAuth1(Signer):
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
         """Sign ``request`` (a redirect hop as one) and send it on."""
-        redirected = _REDIRECTED.get()
+        sent = _REDIRECTED.get()
         _REDIRECTED.set(None)
-        sent = redirected if redirected is not None and redirected.auth is self and request.url in redirected.location \
-            else None
-        first_url, body = await self._sign(request, sent)
+        hop_of = sent.redirected if sent is not None and sent.auth is self and request.url in sent.location else None
+        redirected = await self._sign(request, hop_of)
         response = await handler(request)
         location = response.headers.get("Location") if response.status in _REDIRECTS else None
         if location is not None:
-            # aiohttp's own rule, which redirect_hop learns from the method aiohttp chose for the hop: the
-            # body goes with the method it keeps, but never on a 303 other than a HEAD's, even a GET's.
-            resent = None if response.status == 303 and request.method != "HEAD" else body
-            _REDIRECTED.set(_Sent(self, first_url, _resolved(response.url, location), request.method, resent))
+            if response.status == 303 and request.method != "HEAD":
+                # aiohttp's own rule: its hop resends the body with the method it keeps, but a 303's never,
+                # even a GET's; redirect_hop learns the rest from the method aiohttp chooses for the hop.
+                redirected = redirected._replace(body=None)
+            _REDIRECTED.set(_Sent(self, _resolved(response.url, location), redirected))
         return response
 
-    async def _sign(self, request: aiohttp.ClientRequest, sent: Optional[_Sent]) -> Tuple[str, bytes]:
-        """Sign ``request`` in place, a hop of ``sent`` as :func:`oauth2.redirect_hop` says; its first URL and body."""
-        url = first_url = str(request.url)
-        placement, signs, resend = self.placement, True, False
-        if sent is None:
-            body = await _body_of(request)
-        else:
-            # aiohttp, not redirect_hop, chose the hop's method (like httpx, it does not say the status).
-            hop = redirect_hop(sent.first_url, url, None, sent.method, sent.body, hop_method=request.method,
-                               placement=placement, sign_redirects=self.sign_redirects,
-                               signature_method=self.signature_method)
-            for name in hop.drop_headers:
-                request.headers.popall(name, None)
-            first_url, url, placement, signs = sent.first_url, hop.url, hop.placement, hop.signed
-            # A hop that keeps the body gets the caller's bytes: aiohttp would resend the body sent last, the
-            # spent OAuth parameters in it with the body placement (or, before 3.14, a file or stream spent).
-            body, resend = body_bytes(hop.body), hop.body is not None
-        authorization, wire = None, body  # a hop not signed goes bare; a later one back to the first origin is signed
-        if signs:
-            content_type = request.headers.get("Content-Type")
-            signed = self._signed(request.method, url, {"Content-Type": content_type} if content_type else {}, body,
-                                  placement)
-            url, authorization, wire = signed.uri, signed.headers.get("Authorization"), body_bytes(signed.body)
-        await _send_as(request, url, authorization, wire if resend or wire != body else None)
-        return first_url, body
+    async def _sign(self, request: aiohttp.ClientRequest, hop_of: Optional[Redirected]) -> Redirected:
+        """Sign ``request`` in place, or make it a hop of ``hop_of`` (see :meth:`Signer.prepare`)."""
+        body = await _body_of(request) if hop_of is None else None  # a hop's is hop_of's
+        prepared = self.prepare(request.method, str(request.url), body,
+                                content_type=request.headers.get("Content-Type"), hop_of=hop_of)
+        for name in prepared.drop_headers:
+            request.headers.popall(name, None)
+        if prepared.authorization is not None:
+            request.headers["Authorization"] = prepared.authorization
+        if prepared.url != str(request.url):
+            request.url = URL(prepared.url, encoded=True)  # as signed, not re-quoted
+        if hop_of is not None or prepared.body != body:
+            # The OAuth parameters placed in a form body, or a hop's body put back as the caller's: aiohttp
+            # would resend the body sent last, with the spent OAuth parameters of the body placement (before
+            # 3.14, the caller's data again, a file or stream spent). With the caller's Content-Type, which
+            # aiohttp takes from this payload on a 307/308 hop; no body at all as aiohttp sends none.
+            content_type = request.headers.get("Content-Type") or "application/octet-stream"
+            await request.update_body(BytesPayload(prepared.body, content_type=content_type) if prepared.body
+                                      else None)
+        return prepared.redirected
 
 
 async def _body_of(request: aiohttp.ClientRequest) -> bytes:
@@ -127,21 +120,6 @@ async def _body_of(request: aiohttp.ClientRequest) -> bytes:
     except TypeError:
         raise Error("oauth2.aiohttp cannot sign this body: its bytes, needed for the signature or the body hash, "
                     "can be read only once. Pass bytes, a file, or an async iterable.") from None
-
-
-async def _send_as(request: aiohttp.ClientRequest, url: str, authorization: Optional[str],
-                   body: Optional[bytes]) -> None:
-    """Put the URL, the Authorization header and (when not None) the body to send on ``request``."""
-    if url != str(request.url):
-        request.url = URL(url, encoded=True)  # as signed, not re-quoted
-    request.headers.popall("Authorization", None)
-    if authorization is not None:
-        request.headers["Authorization"] = authorization
-    if body is not None:
-        # With the caller's Content-Type, which aiohttp takes from this payload for a 307/308 hop; no body
-        # as aiohttp sends none (a GET without Content-Length).
-        content_type = request.headers.get("Content-Type") or "application/octet-stream"
-        await request.update_body(BytesPayload(body, content_type=content_type) if body else None)
 
 
 def _resolved(base: URL, location: str) -> Tuple[URL, ...]:

@@ -12,7 +12,7 @@ awaitable token requests of an async client.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from . import (
@@ -26,15 +26,35 @@ from . import (
     Text,
     Token,
     authorization_url,
+    body_bytes,
     check_placement,
     check_sign_redirects,
     parse_form,
+    redirect_hop,
     sign,
     to_unicode,
     token_from_response,
 )
 
-__all__ = ["Signer", "FlowSteps", "AsyncFlowSteps", "spelt_credentials", "signer_options"]
+__all__ = ["Signer", "Redirected", "Prepared", "FlowSteps", "AsyncFlowSteps", "spelt_credentials", "signer_options"]
+
+
+class Redirected(NamedTuple):
+    """A request prepared by :meth:`Signer.prepare`, as the hop of its redirect is made from it."""
+
+    first_url: str  #: of the chain's first request, whose origin decides which hops are signed
+    method: str  #: of the redirected request
+    body: Body  #: the caller's body, which a hop that keeps the method resends; None: the library resends none
+
+
+class Prepared(NamedTuple):
+    """What a shell puts on a request before it goes: see :meth:`Signer.prepare`."""
+
+    url: str  #: where it goes, with the OAuth parameters in the query placement
+    authorization: Optional[str]  #: its Authorization header, or None: it goes without one
+    drop_headers: Tuple[str, ...]  #: the (lower-case) headers to take off it first, Authorization among them
+    body: bytes  #: the body it sends, with the OAuth parameters in the body placement
+    redirected: Redirected  #: what to make the hop of its redirect from, if the library follows one
 
 
 class Signer:
@@ -94,6 +114,34 @@ class Signer:
             signature_method=self.signature_method, placement=placement or self.placement, realm=self.realm,
             body_hash=self.body_hash, parameters=self.parameters,
         )
+
+    def prepare(self, method: str, url: str, body: Body, *, content_type: Optional[str] = None,
+                hop_of: Optional[Redirected] = None) -> Prepared:
+        """Sign a request with these settings, or make it a redirect hop of ``hop_of`` as :func:`redirect_hop` says.
+
+        ``method`` and ``url`` are the request's as its HTTP library sends them,
+        ``body`` and ``content_type`` the caller's. For a hop, ``method`` is the
+        one the library chose (httpx and aiohttp do not tell a hook or a
+        middleware the status) and the body is ``hop_of``'s again: a hop
+        within the first request's origin is signed afresh; any other goes
+        bare, without Authorization and with the caller's body, and a later
+        hop back to the first origin is signed.
+        """
+        first_url, placement, signs = url, self.placement, True
+        drop: Tuple[str, ...] = ("authorization",)  # a stale one the caller set, or one a library copied
+        if hop_of is not None:
+            hop = redirect_hop(hop_of.first_url, url, None, hop_of.method, hop_of.body, hop_method=method,
+                               placement=placement, sign_redirects=self.sign_redirects,
+                               signature_method=self.signature_method)
+            first_url, url, placement, signs, drop, body = (hop_of.first_url, hop.url, hop.placement, hop.signed,
+                                                            hop.drop_headers, hop.body)
+            content_type = None if "content-type" in drop else content_type
+        unsigned = body_bytes(body)
+        redirected = Redirected(first_url, method, unsigned)
+        if not signs:
+            return Prepared(url, None, drop, unsigned, redirected)
+        signed = self._signed(method, url, {"Content-Type": content_type} if content_type else {}, unsigned, placement)
+        return Prepared(signed.uri, signed.headers.get("Authorization"), drop, body_bytes(signed.body), redirected)
 
     def _for_flow(self, token: Optional[Token], **parameters: str) -> Any:
         """The same settings with ``token`` and more protocol parameters, for one three-legged step."""

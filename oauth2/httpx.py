@@ -17,8 +17,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
         "oauth2.httpx needs the httpx package, this library's 'httpx' extra: pip install httpx."
     ) from exc
 
-from . import Consumer, Error, Token, body_bytes, redirect_hop
-from .flow import AsyncFlowSteps, FlowSteps, Signer, signer_options
+from . import Consumer, Error, Token
+from .flow import AsyncFlowSteps, FlowSteps, Redirected, Signer, signer_options
 
 __all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
 
@@ -30,9 +30,7 @@ _FLOW = "oauth2.flow"
 class _Flow(NamedTuple):
     auth: OAuth1
     request_id: int  # the request signed last; one with another id is a redirect hop built from it
-    first_url: str  # whose origin decides which hops are signed
-    method: str  # of the request signed last, as the caller built it
-    unsigned_body: bytes  # the caller's body, what a hop that keeps the method resends
+    redirected: Redirected  # what its hop is made from
 
 
 class OAuth1(Signer, httpx.Auth):
@@ -81,29 +79,20 @@ class OAuth1(Signer, httpx.Auth):
                 "oauth2.httpx cannot sign a streamed body httpx did not read: its bytes are needed for "
                 "the signature or the body hash. Pass the body as bytes (content=, data=, json=, files=)."
             ) from None
-        url = first_url = str(request.url)
-        placement, signs = self.placement, True
-        if flow is not None:  # a redirect hop, for which httpx chose the method but does not tell the status
-            hop = redirect_hop(flow.first_url, url, None, flow.method, flow.unsigned_body, hop_method=request.method,
-                               placement=placement, sign_redirects=self.sign_redirects,
-                               signature_method=self.signature_method)
-            for name in hop.drop_headers:
-                request.headers.pop(name, None)
-            first_url, url, placement, signs = flow.first_url, hop.url, hop.placement, hop.signed
-            body = body_bytes(hop.body)
-        if signs:
-            signed = self._signed(request.method, url, dict(request.headers), body, placement)
-            url, headers, signed_body = signed.uri, signed.headers, body_bytes(signed.body)
-        else:  # sent without OAuth parameters; a later hop back to the first origin is signed
-            headers, signed_body = dict(request.headers), body
-        request.extensions[_FLOW] = _Flow(self, id(request), first_url, request.method, body)
-        request.url = httpx.URL(url)
-        request.headers = httpx.Headers(headers)
-        if signed_body != request.content:
+        prepared = self.prepare(request.method, str(request.url), body,
+                                content_type=request.headers.get("Content-Type"),
+                                hop_of=flow.redirected if flow is not None else None)
+        for name in prepared.drop_headers:
+            request.headers.pop(name, None)
+        if prepared.authorization is not None:
+            request.headers["Authorization"] = prepared.authorization
+        request.extensions[_FLOW] = _Flow(self, id(request), prepared.redirected)
+        request.url = httpx.URL(prepared.url)
+        if prepared.body != body:
             # The OAuth parameters placed in a form body, or a hop's body put back as the caller's.
-            request.stream = httpx.ByteStream(signed_body)
-            request._content = signed_body
-            request.headers["Content-Length"] = str(len(signed_body))
+            request.stream = httpx.ByteStream(prepared.body)
+            request._content = prepared.body
+            request.headers["Content-Length"] = str(len(prepared.body))
 
 
 def sign_redirect(request: httpx.Request) -> None:
