@@ -452,9 +452,8 @@ def test_importing_oauth2_does_not_import_aiohttp() -> None:
 
 def test_the_module_imports_only_public_names_of_oauth2() -> None:
     import ast
-    import inspect
-
     import importlib
+    import inspect
 
     tree = ast.parse(inspect.getsource(oauth2.aiohttp))
     # Each name with the module it comes from: oauth2 itself, or one of its public modules (oauth2.flow).
