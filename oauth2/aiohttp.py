@@ -62,8 +62,8 @@ class OAuth1(Signer):
     resource_owner_key=..., resource_owner_secret=...)``, ``client_secret=``).
     A form body (``data=`` a dict or an ``aiohttp.FormData`` without files) is
     signed through its pairs, any other (``json=``, bytes, text, a file, an
-    async iterable, multipart) through ``oauth_body_hash``; aiohttp keeps the
-    bytes read for a redirect hop. aiohttp follows redirects through the
+    async iterable, multipart) through ``oauth_body_hash``; the bytes read go
+    again on a redirect hop that keeps the body. aiohttp follows redirects through the
     middleware, which makes each hop as :func:`oauth2.redirect_hop` says:
     one within the first request's origin is signed afresh, one to another
     origin goes without OAuth parameters unless ``sign_redirects="all"``
@@ -101,8 +101,8 @@ class OAuth1(Signer):
             request.url = URL(prepared.url, encoded=True)  # as signed, not re-quoted
         if hop_of is not None or prepared.body != body:
             # The OAuth parameters placed in a form body, or a hop's body put back as the caller's: aiohttp
-            # would resend the body sent last, with the spent OAuth parameters of the body placement (before
-            # 3.14, the caller's data again, a file or stream spent). With the caller's Content-Type, which
+            # would resend the body sent last, with the spent OAuth parameters of the body placement (an older
+            # aiohttp, the caller's data again: a file or stream spent). With the caller's Content-Type, which
             # aiohttp takes from this payload on a 307/308 hop; no body at all as aiohttp sends none.
             content_type = request.headers.get("Content-Type") or "application/octet-stream"
             await request.update_body(BytesPayload(prepared.body, content_type=content_type) if prepared.body

@@ -121,11 +121,12 @@ class Signer:
 
         ``method`` and ``url`` are the request's as its HTTP library sends them,
         ``body`` and ``content_type`` the caller's. For a hop, ``method`` is the
-        one the library chose (httpx and aiohttp do not tell a hook or a
-        middleware the status) and the body is ``hop_of``'s again: a hop
-        within the first request's origin is signed afresh; any other goes
-        bare, without Authorization and with the caller's body, and a later
-        hop back to the first origin is signed.
+        one the library chose by its own rules (httpx and aiohttp choose it
+        before a hook or a middleware sees the hop) and the body is
+        ``hop_of``'s again, whatever the library would resend: a hop within
+        the first request's origin is signed afresh; any other goes bare,
+        without Authorization and with the caller's body, and a later hop back
+        to the first origin is signed.
         """
         first_url, placement, signs = url, self.placement, True
         drop: Tuple[str, ...] = ("authorization",)  # a stale one the caller set, or one a library copied
