@@ -1,16 +1,18 @@
-"""What the shells share: a signer's settings and the three-legged steps that do no I/O [§2].
+"""What the shells share: a signer's settings and the three-legged steps [§2].
 
-``oauth2.requests``, ``oauth2.httpx`` and other shells build on these two
-classes, which use only oauth2's public functions: :class:`Signer` holds and
-checks the settings an auth signs with (a thin shell over
-:func:`oauth2.sign`); :class:`FlowSteps` gives a session ``token``,
+``oauth2.requests``, ``oauth2.httpx``, ``oauth2.aiohttp`` and other shells
+build on these classes, which use only oauth2's public functions:
+:class:`Signer` holds and checks the settings an auth signs with (a thin
+shell over :func:`oauth2.sign`), :func:`signer_options` takes them out of a
+client's options; :class:`FlowSteps` gives a session ``token``,
 ``authorization_url`` and ``parse_authorization_response``, and the settings
-for the token requests of the flow.
+for the token requests of the flow; :class:`AsyncFlowSteps` adds the
+awaitable token requests of an async client.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from . import (
@@ -24,19 +26,39 @@ from . import (
     Text,
     Token,
     authorization_url,
+    body_bytes,
     check_placement,
     check_sign_redirects,
     parse_form,
+    redirect_hop,
     sign,
     to_unicode,
     token_from_response,
 )
 
-__all__ = ["Signer", "FlowSteps", "spelt_credentials"]
+__all__ = ["Signer", "Redirected", "Prepared", "FlowSteps", "AsyncFlowSteps", "spelt_credentials", "signer_options"]
+
+
+class Redirected(NamedTuple):
+    """A request prepared by :meth:`Signer.prepare`, as the hop of its redirect is made from it."""
+
+    first_url: str  #: of the chain's first request, whose origin decides which hops are signed
+    method: str  #: of the redirected request
+    body: Body  #: the caller's body, which a hop that keeps the method resends; None: the library resends none
+
+
+class Prepared(NamedTuple):
+    """What a shell puts on a request before it goes: see :meth:`Signer.prepare`."""
+
+    url: str  #: where it goes, with the OAuth parameters in the query placement
+    authorization: Optional[str]  #: its Authorization header, or None: it goes without one
+    drop_headers: Tuple[str, ...]  #: the (lower-case) headers to take off it first, Authorization among them
+    body: bytes  #: the body it sends, with the OAuth parameters in the body placement
+    redirected: Redirected  #: what to make the hop of its redirect from, if the library follows one
 
 
 class Signer:
-    """What the requests and httpx auths sign with, checked once: a thin shell over :func:`sign`.
+    """What the requests, httpx and aiohttp auths sign with, checked once: a thin shell over :func:`sign`.
 
     The credentials are a Consumer and a Token, or spelt as requests-oauthlib
     and Authlib spell them (see :func:`spelt_credentials`).
@@ -66,7 +88,7 @@ class Signer:
         )
         check_placement(placement)
         if placement == "body" and isinstance(signature_method, SignatureMethod_PLAINTEXT):
-            # requests and httpx send a 307/308 hop the same body, to any origin; a
+            # requests, httpx and aiohttp send a 307/308 hop the same body, to any origin; a
             # PLAINTEXT signature is the secrets themselves.
             raise ValueError("PLAINTEXT signatures cannot go in the body, which a redirect resends: use 'header'.")
         check_sign_redirects(sign_redirects)
@@ -93,6 +115,35 @@ class Signer:
             body_hash=self.body_hash, parameters=self.parameters,
         )
 
+    def prepare(self, method: str, url: str, body: Body, *, content_type: Optional[str] = None,
+                hop_of: Optional[Redirected] = None) -> Prepared:
+        """Sign a request with these settings, or make it a redirect hop of ``hop_of`` as :func:`redirect_hop` says.
+
+        ``method`` and ``url`` are the request's as its HTTP library sends them,
+        ``body`` and ``content_type`` the caller's. For a hop, ``method`` is the
+        one the library chose by its own rules (httpx and aiohttp choose it
+        before a hook or a middleware sees the hop) and the body is
+        ``hop_of``'s again, whatever the library would resend: a hop within
+        the first request's origin is signed afresh; any other goes bare,
+        without Authorization and with the caller's body, and a later hop back
+        to the first origin is signed.
+        """
+        first_url, placement, signs = url, self.placement, True
+        drop: Tuple[str, ...] = ("authorization",)  # a stale one the caller set, or one a library copied
+        if hop_of is not None:
+            hop = redirect_hop(hop_of.first_url, url, None, hop_of.method, hop_of.body, hop_method=method,
+                               placement=placement, sign_redirects=self.sign_redirects,
+                               signature_method=self.signature_method)
+            first_url, url, placement, signs, drop, body = (hop_of.first_url, hop.url, hop.placement, hop.signed,
+                                                            hop.drop_headers, hop.body)
+            content_type = None if "content-type" in drop else content_type
+        unsigned = body_bytes(body)
+        redirected = Redirected(first_url, method, unsigned)
+        if not signs:
+            return Prepared(url, None, drop, unsigned, redirected)
+        signed = self._signed(method, url, {"Content-Type": content_type} if content_type else {}, unsigned, placement)
+        return Prepared(signed.uri, signed.headers.get("Authorization"), drop, body_bytes(signed.body), redirected)
+
     def _for_flow(self, token: Optional[Token], **parameters: str) -> Any:
         """The same settings with ``token`` and more protocol parameters, for one three-legged step."""
         return type(self)(
@@ -100,6 +151,16 @@ class Signer:
             realm=self.realm, body_hash=self.body_hash, parameters={**self.parameters, **parameters},
             sign_redirects=self.sign_redirects,
         )
+
+
+# The keyword options of Signer that a client takes beside its HTTP library's.
+_SIGNER_OPTIONS = ("signature_method", "placement", "realm", "body_hash", "parameters", "sign_redirects",
+                   "client_secret", "resource_owner_key", "resource_owner_secret")
+
+
+def signer_options(options: Dict[str, Any]) -> Dict[str, Any]:
+    """Take :class:`Signer`'s keyword options out of a client's ``options``: those left are its HTTP library's."""
+    return {name: options.pop(name) for name in _SIGNER_OPTIONS if name in options}
 
 
 def spelt_credentials(
@@ -143,7 +204,7 @@ def spelt_credentials(
 
 
 class FlowSteps:
-    """The three-legged steps that do no I/O [§2], shared by the requests and httpx sessions.
+    """The three-legged steps that do no I/O [§2], shared by the requests, httpx and aiohttp sessions.
 
     A session keeps its settings in ``_signer``; each step signs with a copy
     of them that carries the step's token and parameters.
@@ -201,8 +262,41 @@ class FlowSteps:
 
     def _took(self, response: Any, require_callback_confirmed: bool = False) -> Token:
         """The token of the provider's answer (a requests or httpx response), which becomes ``self.token``."""
-        self.token = token_from_response(
-            response.status_code, response.content, response.headers.get("WWW-Authenticate"),
-            require_callback_confirmed=require_callback_confirmed,
-        )
+        return self._took_answer(response.status_code, response.content, response.headers.get("WWW-Authenticate"),
+                                 require_callback_confirmed)
+
+    def _took_answer(self, status: int, content: bytes, authenticate: Optional[str],
+                     require_callback_confirmed: bool = False) -> Token:
+        """The token of the provider's answer (status, content, ``WWW-Authenticate``), which becomes ``self.token``."""
+        self.token = token_from_response(status, content, authenticate,
+                                         require_callback_confirmed=require_callback_confirmed)
         return self.token
+
+
+class AsyncFlowSteps(FlowSteps):
+    """:class:`FlowSteps` with the awaitable token requests [§2.1, §2.3], shared by httpx's and aiohttp's async clients.
+
+    A client sends each token request with its ``_token_answer(method, url,
+    signer, kwargs)``: signed by ``signer`` (an auth of the client's own
+    library, with the step's token and parameters) in the place of the
+    client's usual one, ``kwargs`` the library's own options; it returns the
+    answer's status, content and ``WWW-Authenticate`` header. The checks are
+    those of :class:`oauth2.Client` (ProviderError, CallbackNotConfirmed).
+    """
+
+    async def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
+                                  require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
+        """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to the HTTP library."""
+        answer = await self._token_answer(method, url, self._request_token_signer(callback), kwargs)
+        return self._took_answer(*answer, require_callback_confirmed)
+
+    async def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
+                                 **kwargs: Any) -> Token:
+        """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
+        answer = await self._token_answer(method, url, self._access_token_signer(verifier), kwargs)
+        return self._took_answer(*answer)
+
+    async def _token_answer(self, method: str, url: str, signer: Any,
+                            kwargs: Dict[str, Any]) -> Tuple[int, bytes, Optional[str]]:
+        """Send one token request signed by ``signer``: the answer's status, content and ``WWW-Authenticate``."""
+        raise NotImplementedError(f"{type(self).__name__} must send token requests: define _token_answer")

@@ -8,7 +8,7 @@ with a fresh nonce (see :func:`sign_redirect`); the body goes out as the caller 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional, Union
+from typing import Any, Callable, Dict, Generator, Iterable, NamedTuple, Optional, Tuple, Union
 
 try:
     import httpx
@@ -17,8 +17,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
         "oauth2.httpx needs the httpx package, this library's 'httpx' extra: pip install httpx."
     ) from exc
 
-from . import Consumer, Error, Token, body_bytes, redirect_hop
-from .flow import FlowSteps, Signer
+from . import Consumer, Error, Token
+from .flow import AsyncFlowSteps, FlowSteps, Redirected, Signer, signer_options
 
 __all__ = ["OAuth1", "OAuth1Client", "AsyncOAuth1Client", "sign_redirect", "async_sign_redirect"]
 
@@ -30,9 +30,7 @@ _FLOW = "oauth2.flow"
 class _Flow(NamedTuple):
     auth: OAuth1
     request_id: int  # the request signed last; one with another id is a redirect hop built from it
-    first_url: str  # whose origin decides which hops are signed
-    method: str  # of the request signed last, as the caller built it
-    unsigned_body: bytes  # the caller's body, what a hop that keeps the method resends
+    redirected: Redirected  # what its hop is made from
 
 
 class OAuth1(Signer, httpx.Auth):
@@ -81,29 +79,20 @@ class OAuth1(Signer, httpx.Auth):
                 "oauth2.httpx cannot sign a streamed body httpx did not read: its bytes are needed for "
                 "the signature or the body hash. Pass the body as bytes (content=, data=, json=, files=)."
             ) from None
-        url = first_url = str(request.url)
-        placement, signs = self.placement, True
-        if flow is not None:  # a redirect hop, for which httpx chose the method but does not tell the status
-            hop = redirect_hop(flow.first_url, url, None, flow.method, flow.unsigned_body, hop_method=request.method,
-                               placement=placement, sign_redirects=self.sign_redirects,
-                               signature_method=self.signature_method)
-            for name in hop.drop_headers:
-                request.headers.pop(name, None)
-            first_url, url, placement, signs = flow.first_url, hop.url, hop.placement, hop.signed
-            body = body_bytes(hop.body)
-        if signs:
-            signed = self._signed(request.method, url, dict(request.headers), body, placement)
-            url, headers, signed_body = signed.uri, signed.headers, body_bytes(signed.body)
-        else:  # sent without OAuth parameters; a later hop back to the first origin is signed
-            headers, signed_body = dict(request.headers), body
-        request.extensions[_FLOW] = _Flow(self, id(request), first_url, request.method, body)
-        request.url = httpx.URL(url)
-        request.headers = httpx.Headers(headers)
-        if signed_body != request.content:
+        prepared = self.prepare(request.method, str(request.url), body,
+                                content_type=request.headers.get("Content-Type"),
+                                hop_of=flow.redirected if flow is not None else None)
+        for name in prepared.drop_headers:
+            request.headers.pop(name, None)
+        if prepared.authorization is not None:
+            request.headers["Authorization"] = prepared.authorization
+        request.extensions[_FLOW] = _Flow(self, id(request), prepared.redirected)
+        request.url = httpx.URL(prepared.url)
+        if prepared.body != body:
             # The OAuth parameters placed in a form body, or a hop's body put back as the caller's.
-            request.stream = httpx.ByteStream(signed_body)
-            request._content = signed_body
-            request.headers["Content-Length"] = str(len(signed_body))
+            request.stream = httpx.ByteStream(prepared.body)
+            request._content = prepared.body
+            request.headers["Content-Length"] = str(len(prepared.body))
 
 
 def sign_redirect(request: httpx.Request) -> None:
@@ -134,18 +123,12 @@ def _hop_flow(request: httpx.Request) -> Optional[_Flow]:
     return flow if flow is not None and flow.request_id != id(request) else None
 
 
-# The options of OAuth1Client and AsyncOAuth1Client that are OAuth1's; the others are httpx's.
-_SETTINGS = ("signature_method", "placement", "realm", "body_hash", "parameters", "sign_redirects",
-             "client_secret", "resource_owner_key", "resource_owner_secret")
-
-
 def _signing(
     session: FlowSteps, hook: Callable[[httpx.Request], Any], consumer: Union[Consumer, str],
     token: Union[Token, str, None], options: Dict[str, Any],
 ) -> Dict[str, Any]:
     """A client's httpx options: ``options`` less OAuth1's, which make its auth, and the hop-signing hook."""
-    settings = {name: options.pop(name) for name in _SETTINGS if name in options}
-    session._signer = OAuth1(consumer, token, **settings)
+    session._signer = OAuth1(consumer, token, **signer_options(options))
     hooks = options.pop("event_hooks", None) or {}
     return {**options, "auth": session._signer, "event_hooks": {**hooks, "request": [hook, *hooks.get("request", [])]}}
 
@@ -178,24 +161,18 @@ class OAuth1Client(FlowSteps, httpx.Client):
         return self._took(response)
 
 
-class AsyncOAuth1Client(FlowSteps, httpx.AsyncClient):
+class AsyncOAuth1Client(AsyncFlowSteps, httpx.AsyncClient):
     """An ``httpx.AsyncClient`` signing every request, with the three-legged flow helpers (awaitable).
 
-    Takes the options of :class:`OAuth1Client`.
+    Takes the options of :class:`OAuth1Client`; the flow's token requests are
+    :class:`oauth2.flow.AsyncFlowSteps`'s, as in ``oauth2.aiohttp``.
     """
 
     def __init__(self, consumer: Union[Consumer, str], token: Union[Token, str, None] = None,
                  **options: Any) -> None:
         super().__init__(**_signing(self, async_sign_redirect, consumer, token, options))
 
-    async def fetch_request_token(self, url: str, *, callback: str = "oob", method: str = "POST",
-                                  require_callback_confirmed: bool = True, **kwargs: Any) -> Token:
-        """Obtain temporary credentials [§2.1]; they become ``self.token``. Other keywords go to httpx."""
-        response = await self.request(method, url, auth=self._request_token_signer(callback), **kwargs)
-        return self._took(response, require_callback_confirmed)
-
-    async def fetch_access_token(self, url: str, verifier: Optional[str] = None, *, method: str = "POST",
-                                 **kwargs: Any) -> Token:
-        """Exchange the authorized request token and ``verifier`` for token credentials [§2.3]."""
-        response = await self.request(method, url, auth=self._access_token_signer(verifier), **kwargs)
-        return self._took(response)
+    async def _token_answer(self, method: str, url: str, signer: Any,
+                            kwargs: Dict[str, Any]) -> Tuple[int, bytes, Optional[str]]:
+        response = await self.request(method, url, auth=signer, **kwargs)
+        return response.status_code, response.content, response.headers.get("WWW-Authenticate")

@@ -452,9 +452,51 @@ def test_importing_oauth2_does_not_import_aiohttp() -> None:
 
 def test_the_module_imports_only_public_names_of_oauth2() -> None:
     import ast
+    import importlib
     import inspect
 
     tree = ast.parse(inspect.getsource(oauth2.aiohttp))
-    imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1 for a in n.names]
-    assert imported and all(name in oauth.__all__ for name in imported), imported
+    # Each name with the module it comes from: oauth2 itself, or one of its public modules (oauth2.flow).
+    imported = [(n.module, a.name) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1
+                for a in n.names]
+    assert imported and all(
+        name in (oauth if module is None else importlib.import_module(f"oauth2.{module}")).__all__
+        for module, name in imported
+    ), imported
+    assert any(module is None for module, _ in imported)
     assert oauth2.aiohttp.__all__ == ["OAuth1", "OAuth1Client"]
+
+
+@pytest.mark.parametrize("code", [307, 308])
+def test_a_hop_that_resends_an_empty_form_is_signed_afresh_in_the_body(code: int) -> None:
+    """aiohttp resends the body sent last, here only the spent OAuth parameters: the hop's go instead."""
+    async def test(server: WebServer) -> None:
+        auth = oauth2.aiohttp.OAuth1(CONSUMER, placement="body")
+        status, body, history = await fetch(f"{server.base}/redirect/{code}?to=/verify/end", auth, "POST", data=b"",
+                                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert (status, history) == (200, [code]), body
+        (_, _, _, sent, _), (method, _, _, resent, _) = server.seen
+        assert method == "POST" and sent.count(b"oauth_nonce=") == resent.count(b"oauth_nonce=") == 1
+        assert sent != resent
+        assert server.errors() == []
+
+    with_web(test)
+
+
+@pytest.mark.parametrize(("method", "code", "hop_method", "keeps_body"), [
+    ("PUT", 301, "PUT", True), ("PUT", 302, "PUT", True), ("PUT", 303, "GET", False), ("GET", 303, "GET", False),
+])
+def test_a_hop_is_signed_with_the_method_and_body_aiohttp_chose(method: str, code: int, hop_method: str,
+                                                                 keeps_body: bool) -> None:
+    """aiohttp keeps a PUT and its body on a 301 or 302 and drops any body on a 303: what it sends is signed."""
+    async def test(server: WebServer) -> None:
+        auth = oauth2.aiohttp.OAuth1(CONSUMER)
+        status, body, history = await fetch(f"{server.base}/redirect/{code}?to=/verify/end", auth, method,
+                                            data=b"payload")
+        assert (status, history) == (200, [code]), body
+        sent_method, _, hop_headers, resent, _ = server.seen[1]
+        assert (sent_method, resent) == (hop_method, b"payload" if keeps_body else b"")
+        assert "oauth_signature=" in hop_headers["Authorization"]
+        assert server.errors() == []
+
+    with_web(test)
