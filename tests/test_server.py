@@ -1000,18 +1000,24 @@ def test_threads_adding_one_combination_to_a_sqlite_store(
         assert sorted(added) == [False] * 15 + [True]
 
 
-def test_threads_with_a_store_each_on_one_sqlite_file(open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]) -> None:
-    stores = iter([open_sqlite_store() for _ in range(8)])
+def stores_racing(stores: list[oauth.SQLiteNonceStore]) -> tuple[list[str], list[bool]]:
+    """Each store adds the same combination in a thread of its own, all released together: outcomes, results."""
+    left = iter(stores)
     lock = threading.Lock()
     added: list[bool] = []
 
     def add_with_a_store_of_its_own() -> None:
         """Add the combination through a connection no other thread uses."""
         with lock:
-            store = next(stores)
+            store = next(left)
         added.append(store.add("ck", "tk", NOW, "n", 60))
 
-    assert race_in_threads(add_with_a_store_of_its_own, 8) == ["returned"] * 8
+    return race_in_threads(add_with_a_store_of_its_own, len(stores)), added
+
+
+def test_threads_with_a_store_each_on_one_sqlite_file(open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]) -> None:
+    outcomes, added = stores_racing([open_sqlite_store() for _ in range(8)])
+    assert outcomes == ["returned"] * 8
     assert sorted(added) == [False] * 7 + [True]
 
 
@@ -1045,17 +1051,8 @@ def test_stores_racing_to_renew_an_expired_combination_on_one_sqlite_file(
     clock = Clock()
     assert open_sqlite_store(clock=clock).add("ck", "tk", NOW, "n", 60) is True
     clock.now = NOW + 60  # expired, not yet deleted: each store's first add renews it or finds it renewed
-    stores = iter([open_sqlite_store(clock=clock) for _ in range(8)])
-    lock = threading.Lock()
-    added: list[bool] = []
-
-    def add_with_a_store_of_its_own() -> None:
-        """Add the expired combination again through a connection no other thread uses."""
-        with lock:
-            store = next(stores)
-        added.append(store.add("ck", "tk", NOW, "n", 60))
-
-    assert race_in_threads(add_with_a_store_of_its_own, 8) == ["returned"] * 8
+    outcomes, added = stores_racing([open_sqlite_store(clock=clock) for _ in range(8)])
+    assert outcomes == ["returned"] * 8
     assert sorted(added) == [False] * 7 + [True]
     assert rows(nonce_db) == [(rows(nonce_db)[0][0], NOW + 120)]
 
