@@ -1021,6 +1021,7 @@ def test_threads_with_a_store_each_on_one_sqlite_file(open_sqlite_store: Callabl
     assert sorted(added) == [False] * 7 + [True]
 
 
+@pytest.mark.skipif(sqlite3.sqlite_version_info < (3, 24), reason="SQLite before 3.24 has no upsert")
 def test_a_sqlite_store_adds_with_one_statement_while_nothing_has_expired(
     open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
 ) -> None:
