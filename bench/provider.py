@@ -154,6 +154,26 @@ class Server:
         threading.Thread(target=self.log.extend, args=(self.process.stderr,), daemon=True).start()
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the server's processes have used so far; 0.0 where /proc is missing.
+
+        Unlike requests/s, it hardly moves when other programs load the machine: CPU time per request is
+        what a route costs the provider.
+        """
+        total = 0
+        for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+            if not entry.isdigit():
+                continue  # not a process
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue  # a process that ended meanwhile
+            # After the command: state, ppid, ..., utime and stime (fields 14 and 15 of proc(5)).
+            if int(entry) == self.process.pid or int(fields[1]) == self.process.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *exc_info: Any) -> None:
         self.process.terminate()
         try:
@@ -211,6 +231,7 @@ class Row(NamedTuple):
     p99_ms: float
     ok: int
     replays_accepted: int
+    server_cpu_us: float  # the server's CPU time per request, microseconds
 
 
 async def send_all(port: int, requests: List[bytes], connections: int) -> List[Tuple[int, float]]:
@@ -237,10 +258,12 @@ async def send_all(port: int, requests: List[bytes], connections: int) -> List[T
     return results
 
 
-def measure(route: str, port: int, requests: List[bytes], connections: int) -> Row:
+def measure(route: str, server: Server, requests: List[bytes], connections: int) -> Row:
+    cpu = server.cpu_seconds()
     start = time.perf_counter()
-    results = asyncio.run(send_all(port, requests, connections))
+    results = asyncio.run(send_all(server.port, requests, connections))
     elapsed = time.perf_counter() - start
+    cpu = server.cpu_seconds() - cpu
     latencies = sorted(seconds for _, seconds in results)
     statuses = [status for status, _ in results]
     replays = 0
@@ -254,6 +277,7 @@ def measure(route: str, port: int, requests: List[bytes], connections: int) -> R
         1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         statuses.count(200),
         replays,
+        1e6 * cpu / len(requests),
     )
 
 
@@ -305,26 +329,38 @@ def in_process(store_url: str, consumer: oauth2.Consumer, token: oauth2.Token, c
 
 
 def print_table(store_label: str, rows: List[Row]) -> None:
-    print("| store | route | round | requests | req/s | p50 ms | p99 ms | 200 | replays accepted |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| store | route | round | requests | req/s | p50 ms | p99 ms | server CPU µs/request | 200 "
+          "| replays accepted |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row, number in rows:
         replays = row.replays_accepted if row.route in OAUTH_ROUTES else "-"
         print(f"| {store_label} | {row.route} | {number} | {row.requests:,} | {row.per_second:,.0f} "
-              f"| {row.p50_ms:.1f} | {row.p99_ms:.1f} | {row.ok:,} | {replays} |")
+              f"| {row.p50_ms:.1f} | {row.p99_ms:.1f} | {row.server_cpu_us:,.0f} | {row.ok:,} | {replays} |")
     print("\nMedians of the rounds:\n")
     print("| store | route | the kit called as | req/s | p99 ms | share of /plain's req/s "
-          "| best round req/s (share) | replays accepted |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| share, per round: median (range) | best round req/s (share) | server CPU µs/request "
+          "| /plain's CPU / this route's | replays accepted |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     plain = [row.per_second for row, _ in rows if row.route == "/plain"]
+    # A round's rows run seconds apart: on a shared machine its own /plain row is the fairer yardstick.
+    plain_of_round = {number: row.per_second for row, number in rows if row.route == "/plain"}
+    # CPU time per request hardly moves with the machine's load: the capacity a route leaves, CPU-bound.
+    plain_cpu = statistics.median(row.server_cpu_us for row, _ in rows if row.route == "/plain")
     for route, call in {"/plain": "(no OAuth)", **OAUTH_ROUTES}.items():
         mine = [row for row, _ in rows if row.route == route]
         per_second = statistics.median(row.per_second for row in mine)
         best = max(row.per_second for row in mine)
         p99 = statistics.median(row.p99_ms for row in mine)
         replays = sum(row.replays_accepted for row in mine) if route in OAUTH_ROUTES else "-"
+        shares = [row.per_second / plain_of_round[number] for row, number in rows if row.route == route]
+        cpu = statistics.median(row.server_cpu_us for row in mine)
         print(f"| {store_label} | {route} | {call} | {per_second:,.0f} | {p99:.1f} "
-              f"| {per_second / statistics.median(plain):.0%} | {best:,.0f} ({best / max(plain):.0%}) | {replays} |")
+              f"| {per_second / statistics.median(plain):.0%} "
+              f"| {statistics.median(shares):.0%} ({min(shares):.0%}-{max(shares):.0%}) "
+              f"| {best:,.0f} ({best / max(plain):.0%}) | {cpu:,.0f} | {plain_cpu / cpu if cpu else 0:.0%} "
+              f"| {replays} |")
     print("\nTarget: an OAuth route keeps at least 67% of /plain's req/s; replays accepted must be 0.")
+    print("Server CPU µs/request: the uvicorn processes' user and system time over the row, per request.")
 
 
 def main() -> None:
@@ -342,14 +378,14 @@ def main() -> None:
         with Server(store_url, options.workers) as server:
             # Both workers open their store connections and warm up before anything is timed.
             for path in OAUTH_ROUTES:
-                measure(path, server.port, signed_pairs(server, consumer, token, 100, path), options.connections)
+                measure(path, server, signed_pairs(server, consumer, token, 100, path), options.connections)
             plain = [f"GET /plain HTTP/1.1\r\nHost: {HOST}:{server.port}\r\n\r\n".encode("ascii")] * (2 * options.pairs)
             for number in range(1, options.rounds + 1):
-                rows.append((measure("/plain", server.port, plain, options.connections), number))
+                rows.append((measure("/plain", server, plain, options.connections), number))
                 for path in OAUTH_ROUTES:
                     # Signed before the row, untimed: a slow store's later rows stay within the timestamp window.
                     sent = signed_pairs(server, consumer, token, options.pairs, path)
-                    rows.append((measure(path, server.port, sent, options.connections), number))
+                    rows.append((measure(path, server, sent, options.connections), number))
         costs = in_process(store_url, consumer, token, options.pairs)
     print(f"uvicorn --workers {options.workers}, {options.connections} keep-alive connections, "
           f"{2 * options.pairs:,} requests per row (half of them replays on the OAuth routes), "

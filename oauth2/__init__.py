@@ -1977,10 +1977,24 @@ class SQLiteNonceStore(NonceStore):
         "CREATE TABLE IF NOT EXISTS oauth2_nonces (digest BLOB PRIMARY KEY, expires REAL NOT NULL) WITHOUT ROWID",
         "CREATE INDEX IF NOT EXISTS oauth2_nonces_expires ON oauth2_nonces (expires)",
     )
-    # A bounded batch per add: more than the one row each add inserts, so expired rows never pile up.
+    # A bounded batch, more than the one row an add inserts: while batches come back full, every add
+    # deletes one, so expired rows never pile up; otherwise not before the earliest row left expires.
     _FORGET_EXPIRED = (
         "DELETE FROM oauth2_nonces WHERE digest IN"
         " (SELECT digest FROM oauth2_nonces WHERE expires <= ? ORDER BY expires LIMIT 64)"
+    )
+    _FORGET_BATCH = 64  # the LIMIT above
+    _EARLIEST_EXPIRY = "SELECT min(expires) FROM oauth2_nonces"
+    # Seconds at least between two deletions that find no full batch: one statement per add in between.
+    _FORGET_INTERVAL = 1.0
+    # When this process deletes expired rows next (under the lock).
+    _forget_after = 0.0
+    # One statement, atomic on its own: a new combination is inserted, an expired one renewed, a live one
+    # left alone (no row changed: a replay). Upserts need SQLite 3.24; an older one runs _FORGET_IF_EXPIRED
+    # and _INSERT in one transaction.
+    _UPSERT = (
+        "INSERT INTO oauth2_nonces (digest, expires) VALUES (?, ?)"
+        " ON CONFLICT (digest) DO UPDATE SET expires = excluded.expires WHERE oauth2_nonces.expires <= ?"
     )
     _FORGET_IF_EXPIRED = "DELETE FROM oauth2_nonces WHERE digest = ? AND expires <= ?"
     _INSERT = "INSERT OR IGNORE INTO oauth2_nonces (digest, expires) VALUES (?, ?)"
@@ -1999,13 +2013,23 @@ class SQLiteNonceStore(NonceStore):
 
     def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
+        import sqlite3
+
         digest = _nonce_digest(consumer_key, token, timestamp, nonce)
         now = self._clock()
         lock, connection = self._connection()
         with lock:
+            # Autocommit: each statement is its own write transaction, holding SQLite's lock for itself alone.
+            if now >= self._forget_after and (
+                connection.execute(self._FORGET_EXPIRED, (now,)).rowcount < self._FORGET_BATCH
+            ):
+                earliest = connection.execute(self._EARLIEST_EXPIRY).fetchone()[0]
+                soonest = now + ttl if earliest is None else min(earliest, now + ttl)
+                self._forget_after = max(soonest, now + self._FORGET_INTERVAL)
+            if sqlite3.sqlite_version_info >= (3, 24):
+                return connection.execute(self._UPSERT, (digest, now + ttl, now)).rowcount == 1
             try:
                 connection.execute("BEGIN IMMEDIATE")
-                connection.execute(self._FORGET_EXPIRED, (now,))
                 connection.execute(self._FORGET_IF_EXPIRED, (digest, now))
                 added = connection.execute(self._INSERT, (digest, now + ttl)).rowcount == 1
                 connection.execute("COMMIT")

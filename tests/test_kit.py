@@ -458,6 +458,33 @@ def test_a_locked_sqlite_store_is_a_503_for_an_asgi_app_and_the_loop_runs_meanwh
     assert ticks > 1  # the event loop ran other tasks while the store waited for its lock
 
 
+def test_protect_async_runs_a_blocking_store_in_one_thread_hop_per_request(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / "provider.sqlite3", clock=clock)
+    register(store)
+    store.add_token(TokenCredentials("token-key", "token-secret", CONSUMER.key, USER, clock()))
+    kit = Endpoints(store, clock=clock)
+    hops: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(function: Callable[..., Any], *args: Any) -> Any:
+        hops.append(function.__name__)
+        return await to_thread(function, *args)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    request = signed("GET", URL, CONSUMER, oauth.Token("token-key", "token-secret"))
+
+    async def main() -> str | None:
+        access = await kit.protect_async(request)
+        with pytest.raises(oauth.NonceUsed):  # the replay: the nonce was recorded in that thread
+            await kit.protect_async(request)
+        return access.user
+
+    assert asyncio.run(main()) == USER
+    assert len(hops) == 2  # one per request, not one per store call (a consumer, a token, a nonce)
+
+
 def test_a_blocking_kit_refuses_an_async_store(clock: Clock) -> None:
     kit = Endpoints(AsyncMemoryStore(clock), clock=clock)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="async"):

@@ -1000,19 +1000,78 @@ def test_threads_adding_one_combination_to_a_sqlite_store(
         assert sorted(added) == [False] * 15 + [True]
 
 
-def test_threads_with_a_store_each_on_one_sqlite_file(open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]) -> None:
-    stores = iter([open_sqlite_store() for _ in range(8)])
+def stores_racing(stores: list[oauth.SQLiteNonceStore]) -> tuple[list[str], list[bool]]:
+    """Each store adds the same combination in a thread of its own, all released together: outcomes, results."""
+    left = iter(stores)
     lock = threading.Lock()
     added: list[bool] = []
 
     def add_with_a_store_of_its_own() -> None:
         """Add the combination through a connection no other thread uses."""
         with lock:
-            store = next(stores)
+            store = next(left)
         added.append(store.add("ck", "tk", NOW, "n", 60))
 
-    assert race_in_threads(add_with_a_store_of_its_own, 8) == ["returned"] * 8
+    return race_in_threads(add_with_a_store_of_its_own, len(stores)), added
+
+
+def test_threads_with_a_store_each_on_one_sqlite_file(open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]) -> None:
+    outcomes, added = stores_racing([open_sqlite_store() for _ in range(8)])
+    assert outcomes == ["returned"] * 8
     assert sorted(added) == [False] * 7 + [True]
+
+
+@pytest.mark.skipif(sqlite3.sqlite_version_info < (3, 24), reason="SQLite before 3.24 has no upsert")
+def test_a_sqlite_store_adds_with_one_statement_while_nothing_has_expired(
+    open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    clock = Clock()
+    store = open_sqlite_store(clock=clock)
+    assert store.add("ck", "tk", NOW, "first", 60) is True  # a first add looks for expired rows
+    assert store._process is not None
+    statements: list[str] = []
+    store._process[2].set_trace_callback(statements.append)
+    clock.now = NOW + 30
+    assert [store.add("ck", "tk", NOW, nonce, 60) for nonce in ("a", "b", "a")] == [True, True, False]
+    assert len(statements) == 3, statements  # no transaction around it, no search for expired rows
+    clock.now = NOW + 60  # "first" expires: the next add deletes it, then one statement again
+    assert store.add("ck", "tk", NOW, "c", 60) is True
+    assert store.add("ck", "tk", NOW, "d", 60) is True
+    assert len(statements) == 3 + 3 + 1, statements
+
+
+@pytest.mark.parametrize("sqlite_version", ["installed", "3.22, before upserts"])
+def test_stores_racing_to_renew_an_expired_combination_on_one_sqlite_file(
+    sqlite_version: str,
+    nonce_db: Path,
+    open_sqlite_store: Callable[..., oauth.SQLiteNonceStore],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if sqlite_version != "installed":
+        monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 22, 0))
+    clock = Clock()
+    assert open_sqlite_store(clock=clock).add("ck", "tk", NOW, "n", 60) is True
+    clock.now = NOW + 60  # expired, not yet deleted: each store's first add renews it or finds it renewed
+    outcomes, added = stores_racing([open_sqlite_store(clock=clock) for _ in range(8)])
+    assert outcomes == ["returned"] * 8
+    assert sorted(added) == [False] * 7 + [True]
+    assert rows(nonce_db) == [(rows(nonce_db)[0][0], NOW + 120)]
+
+
+def test_a_sqlite_store_under_a_steady_stream_keeps_few_expired_rows(
+    nonce_db: Path, open_sqlite_store: Callable[..., oauth.SQLiteNonceStore]
+) -> None:
+    clock = Clock()
+    store = open_sqlite_store(clock=clock)
+    largest = 0
+    for index in range(3000):  # 100 adds a second, each kept 10 seconds
+        clock.now = NOW + index / 100
+        assert store.add("ck", "tk", NOW, str(index), 10) is True
+        if index % 100 == 0:
+            largest = max(largest, len(rows(nonce_db)))
+    # The live rows (10 s of adds), and at most about a second's worth of expired ones left for the next batch.
+    assert 1000 <= largest <= 1000 + 100 + 64
+    assert all(expires > clock.now - 1 - 0.01 for _, expires in rows(nonce_db))
 
 
 def test_server_with_a_sqlite_store_refuses_a_replay_until_the_window_has_passed(

@@ -360,6 +360,7 @@ class Endpoints:
         self.clock = clock
         methods = [_signature_method(name) for name in signature_methods]
         self.server = oauth2.Server(methods, nonce_store=store.nonces, clock=clock, **server_options)
+        self._blocking = _is_blocking(store)
 
     # ----------------------------------------------------------------- blocking
 
@@ -609,6 +610,10 @@ class Endpoints:
             steps.close()
 
     async def _run_async(self, steps: _Steps[T]) -> T:
+        if self._blocking:
+            # A blocking store must not freeze the event loop (SQLite waiting for a lock): the whole request
+            # runs in one thread, one hop instead of one per store call (a hop costs as much as a SQLite read).
+            return await asyncio.to_thread(self._run, steps)
         try:
             step = next(steps)
             while True:
@@ -647,6 +652,18 @@ class Endpoints:
             raise
         except Exception as exc:
             raise _store_failed(exc) from exc
+
+
+def _is_blocking(store: Union[ProviderStore, AsyncProviderStore]) -> bool:
+    """True for a store whose calls all block and may wait (SQLite, PostgresStore): ``*_async`` runs them in a thread.
+
+    False for a :class:`MemoryStore` (a lock held for a dict operation: run inline) and for a store with any
+    async method or an async nonce store: each call is then awaited, or run in a thread, one at a time.
+    """
+    if isinstance(store, MemoryStore):
+        return False
+    methods = [getattr(store, name, None) for name in vars(ProviderStore) if not name.startswith("_")]
+    return not any(inspect.iscoroutinefunction(method) for method in [*methods, store.nonces.add])
 
 
 def _store_failed(exc: Exception) -> oauth2.ServiceUnavailable:
