@@ -1,10 +1,13 @@
-"""Credentials, a server with a stopped clock and the one way the tests sign a request on the client side."""
+"""The helpers the tests share: credentials, a server with a stopped clock, the one way the tests sign a request
+on the client side, and the text strategies of the property tests."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
+
+from hypothesis import strategies as st
 
 import oauth2 as oauth
 
@@ -48,3 +51,9 @@ def signed(
 def server(*methods: oauth.SignatureMethod, **options: Any) -> oauth.Server:
     """A Server whose clock stands at NOW, accepting ``methods`` (HMAC-SHA1 by default)."""
     return oauth.Server(list(methods) or [HMAC_SHA1], clock=lambda: NOW, **options)
+
+
+# Hypothesis strategies the property tests of several sections share.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+# The fast paths join names, values or secrets with NUL and \1 to check them all at once.
+SEPARATORISH = st.text(st.sampled_from("aZ09-._~\0\1é %&"), max_size=6)

@@ -27,11 +27,13 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type,
 
 import at_now
 import pytest
+from at_now import SEPARATORISH, TEXT
 from cryptography.exceptions import InvalidSignature as CryptographyInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oauthlib.oauth1.rfc5849 import signature as rfc
 from tls_certs import rsa_pems, self_signed_certificate
 
 import oauth2 as oauth
@@ -909,3 +911,14 @@ def test_explain_is_consistent_and_holds_no_secret(name: str, side: str, methods
                   explained.base_string, repr(explained)):
         for fragment in SECRET_FRAGMENTS:
             assert fragment not in field
+
+
+# --------------------------------------------------------------------------------- signing key, against oauthlib
+
+
+@given(st.one_of(TEXT, SEPARATORISH), st.one_of(TEXT, SEPARATORISH))
+def test_signing_key_agrees_with_oauthlib(consumer_secret: str, token_secret: str) -> None:
+    # PLAINTEXT's signature is the signing key itself [§3.4.4].
+    consumer, token = oauth.Consumer("ck", consumer_secret), oauth.Token("tk", token_secret)
+    key = oauth.SignatureMethod_PLAINTEXT().sign_base_string("", consumer, token)
+    assert key == f"{rfc.utils.escape(consumer_secret)}&{rfc.utils.escape(token_secret)}"
