@@ -4,6 +4,7 @@ on the client side, and the text strategies of the property tests."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -49,11 +50,48 @@ def signed(
 
 
 def server(*methods: oauth.SignatureMethod, **options: Any) -> oauth.Server:
-    """A Server whose clock stands at NOW, accepting ``methods`` (HMAC-SHA1 by default)."""
-    return oauth.Server(list(methods) or [HMAC_SHA1], clock=lambda: NOW, **options)
+    """A Server whose clock stands at NOW unless told otherwise, accepting ``methods`` (HMAC-SHA1 by default)."""
+    options.setdefault("clock", frozen_clock)
+    return oauth.Server(list(methods) or [HMAC_SHA1], **options)
 
 
 # Hypothesis strategies the property tests of several sections share.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 # The fast paths join names, values or secrets with NUL and \1 to check them all at once.
 SEPARATORISH = st.text(st.sampled_from("aZ09-._~\0\1é %&"), max_size=6)
+
+
+def frozen_clock() -> float:
+    """The server clock of the tests: always NOW."""
+    return NOW
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    now: float = NOW
+
+    def __call__(self) -> float:
+        """The time the test set."""
+        return self.now
+
+
+def over_the_wire(
+    request: oauth.Request,
+    *,
+    url: Optional[str] = None,
+    body: Optional[bytes] = None,
+    content_type: Optional[str] = None,
+) -> oauth.Request:
+    """``request`` as the provider rebuilds it: protocol parameters in the Authorization header.
+
+    ``url`` and ``body`` replace what was signed, to tamper with the request.
+    """
+    headers = dict(request.to_header())
+    if content_type is None and request.is_form_encoded:
+        content_type = FORM
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    wire_body = request.body if body is None else body
+    return oauth.Request.from_request(request.method, url or request.url, headers=headers, body=wire_body)

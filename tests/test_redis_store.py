@@ -22,13 +22,14 @@ import loopback
 import pytest
 import redis
 import redis.asyncio
+from at_now import Clock, over_the_wire
 from loopback import serving_asgi
-from redis_server import RedisServer, running_redis_server
+from redis_server import RedisServer, keys, running_redis_server
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from test_server import API, CONSUMER, HMAC_SHA1, NOW, TOKEN, Clock, keys, make_server, over_the_wire, sign
+from test_server import API, CONSUMER, HMAC_SHA1, NOW, TOKEN, make_server, sign
 
 import oauth2 as oauth
 
