@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Dict, Optional, TypeVar
 
+import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 import oauth2 as oauth
@@ -95,3 +97,82 @@ def over_the_wire(
         headers["Content-Type"] = content_type
     wire_body = request.body if body is None else body
     return oauth.Request.from_request(request.method, url or request.url, headers=headers, body=wire_body)
+
+
+# ------------------------------------------------------------------ hostile input
+# The contract (tests/README.md): wire data that cannot be parsed or fails a check raises an oauth.Error
+# subclass; an argument of the wrong Python type raises TypeError or ValueError; nothing else escapes.
+
+T = TypeVar("T")
+
+
+NEVER = (IndexError, KeyError, AttributeError, UnicodeError)
+
+
+FUZZ = settings(max_examples=150, deadline=None)
+
+
+# One nonce for every signed request here, so that a test can name it.
+NONCE = "n0nce"
+
+
+def header_with(**params: str) -> Dict[str, str]:
+    """An Authorization header carrying ``params``, values sent as given."""
+    return {"Authorization": "OAuth " + ", ".join(f'{k}="{v}"' for k, v in params.items())}
+
+
+def value_id(value: object) -> str:
+    """A test id for ``value`` that is the same in every xdist worker (no memory addresses)."""
+    return "object()" if type(value) is object else repr(value)
+
+
+def wire(call: Callable[[], T]) -> Optional[T]:
+    """``call()``'s result, or None if it raised an oauth.Error; any other exception propagates."""
+    try:
+        return call()
+    except oauth.Error:
+        return None
+
+
+def misuse(call: Callable[[], object]) -> Optional[BaseException]:
+    """The exception ``call()`` raised for a wrong-typed argument, if any; it must be TypeError, ValueError or Error."""
+    try:
+        call()
+    except NEVER as exc:
+        pytest.fail(f"{type(exc).__name__} escaped: {exc}")
+    except (oauth.Error, TypeError, ValueError) as exc:
+        return exc
+    return None
+
+
+URLS = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        lambda scheme, host, port, path, query: f"{scheme}://{host}{port}/{path}?{query}",
+        st.sampled_from(["http", "HTTPS", "ftp", ""]),
+        st.text(max_size=10),
+        st.sampled_from(["", ":80", ":0", ":65536", ":x", ":", ":-1"]),
+        st.text(max_size=10),
+        st.text(max_size=20),
+    ),
+)
+
+
+TOKEN_CHARS = st.sampled_from("!#$%&'*+.^_`|~-abcxyzAZ09")
+
+
+SEPARATORS = st.sampled_from(["", " ", ",", ", ", " ,", "\t", ",,", "="])
+
+
+HEADER_PIECES = st.one_of(
+    st.text(TOKEN_CHARS, min_size=1, max_size=6),
+    st.text(max_size=6).map(lambda s: '"' + s + '"'),
+    st.sampled_from(['"', "\\", "=", "%", "%FF", "%C3%A9", "realm", "oauth_nonce", "OAuth"]),
+    SEPARATORS,
+)
+
+
+HEADERS = st.one_of(
+    st.text(max_size=60),
+    st.lists(HEADER_PIECES, max_size=20).map(lambda parts: "OAuth " + "".join(parts)),
+)

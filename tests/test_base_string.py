@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, List, Optional
 
 import pytest
-from at_now import SEPARATORISH, TEXT
+from at_now import (
+    FUZZ,
+    SEPARATORISH,
+    TEXT,
+    URLS,
+    value_id,
+    wire,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849 import signature as rfc
@@ -87,3 +94,36 @@ def test_plain_url_regex_agrees_with_the_full_parse(url: str) -> None:
     except oauth.InvalidRequest:
         fast = None
     assert fast == full
+
+
+# -------------------------------------------------------------------------------- base_string_uri: hostile input
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "e/path", "/p", "http:///p", "http://e:99999/", "http://e:-1/", "http://e:x/", "http://e:0/",
+     "http://[::1/", "mailto:x@y", "http:e", "http://@/", "http://e:+80/", "http://e:８０/"],
+)
+def test_base_string_uri_of_bad_url_is_invalid_request(url: str) -> None:
+    with pytest.raises(oauth.InvalidRequest):
+        oauth.base_string_uri(url)
+
+
+@pytest.mark.parametrize("host", ["", "[::1", "x:99999", "x:-1", "x:y"])
+def test_base_string_uri_with_bad_host_is_invalid_request(host: str) -> None:
+    with pytest.raises(oauth.InvalidRequest):
+        oauth.base_string_uri("http://e/", host=host)
+
+
+@pytest.mark.parametrize("url", [None, 1.5, object(), ["http://e/"]], ids=value_id)
+def test_base_string_uri_wrong_type_is_type_error(url: Any) -> None:
+    with pytest.raises(TypeError):
+        oauth.base_string_uri(url)
+
+
+@FUZZ
+@given(URLS, st.one_of(st.none(), st.text(max_size=12)))
+def test_fuzz_base_string_uri(url: str, host: Optional[str]) -> None:
+    uri = wire(lambda: oauth.base_string_uri(url, host))
+    if uri is not None:
+        assert "?" not in uri and "#" not in uri
