@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import hmac
-import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
@@ -841,41 +840,6 @@ def test_trusted_forwarded_headers_replace_the_direct_url(serve: Callable[..., s
     assert_refused(send("GET", uri, spoofed), 401, "signature_invalid")
 
 
-def test_from_wsgi_prefers_the_raw_request_target() -> None:
-    """gunicorn's RAW_URI keeps a %2F that PEP 3333's decoded PATH_INFO has lost."""
-    client = OAuthlibClient("key", client_secret="secret")
-    url, headers, _ = client.sign("http://api.example.com/files/a%2Fb?x=1")
-    environ = {
-        "REQUEST_METHOD": "GET", "wsgi.url_scheme": "http", "HTTP_HOST": "api.example.com",
-        "PATH_INFO": "/files/a/b", "RAW_URI": "/files/a%2Fb?x=1", "QUERY_STRING": "x=1",
-        "HTTP_AUTHORIZATION": headers["Authorization"],
-    }
-    request = oauth.Request.from_wsgi(environ)
-    assert request.normalized_url == "http://api.example.com/files/a%2Fb"
-    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], clock=lambda: float(request["oauth_timestamp"]))
-    assert server.verify_request(request, oauth.Consumer("key", "secret"), None) == {"x": "1"}
-    del environ["RAW_URI"]
-    with pytest.raises(oauth.InvalidSignature):
-        server.verify_request(oauth.Request.from_wsgi(environ), oauth.Consumer("key", "secret"), None)
-
-
-@pytest.mark.parametrize("names", [("CONTENT_TYPE",), ("HTTP_CONTENT_TYPE",), ("HTTP_CONTENT_TYPE", "CONTENT_TYPE")])
-def test_from_wsgi_reads_the_content_type_under_either_name(names: tuple[str, ...]) -> None:
-    """CGI's CONTENT_TYPE, or a client's header passed on as HTTP_CONTENT_TYPE; CONTENT_TYPE over it."""
-    client = OAuthlibClient("key", client_secret="secret")
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
-    url, headers, body = client.sign("http://api.example.com/r", "POST", body="status=hi", headers=form)
-    environ = {
-        "REQUEST_METHOD": "POST", "wsgi.url_scheme": "http", "HTTP_HOST": "api.example.com", "PATH_INFO": "/r",
-        "HTTP_AUTHORIZATION": headers["Authorization"], "CONTENT_LENGTH": "9", "wsgi.input": io.BytesIO(b"status=hi"),
-        **{name: "text/plain" for name in names[:-1]}, names[-1]: "application/x-www-form-urlencoded",
-    }
-    request = oauth.Request.from_wsgi(environ)
-    assert request.is_form_encoded and request["status"] == "hi"
-    server = oauth.Server([oauth.SignatureMethod_HMAC_SHA1()], clock=lambda: float(request["oauth_timestamp"]))
-    assert server.verify_request(request, oauth.Consumer("key", "secret"), None) == {"status": "hi"}
-
-
 def test_verify_returns_what_a_subclass_get_nonoauth_parameters_gives() -> None:
     """1.9's Server returned request.get_nonoauth_parameters(): a subclass that overrides it still decides."""
     class Filtered(oauth.Request):
@@ -969,100 +933,6 @@ def test_plaintext_over_http_cannot_be_smuggled_in_x_forwarded_proto(
         assert reply.json()["url"].startswith("https://")
     else:
         assert "over https" in assert_refused(reply, 400, "signature_method_rejected")
-
-
-def environ_for(**extra: Any) -> dict[str, Any]:
-    """A PEP 3333 environ of a GET to http://api.example.com/r?x=1, with ``extra`` keys."""
-    return {"REQUEST_METHOD": "GET", "wsgi.url_scheme": "http", "HTTP_HOST": "api.example.com",
-            "PATH_INFO": "/r", "QUERY_STRING": "x=1", **extra}
-
-
-BAD_HOSTS = ["api.example.com/feed#", "api.example.com/feed?", "api.example.com/v1", "api.example.com#",
-             "user@api.example.com", "api.example.com\\x", "api example.com", "\x00h", "[zz]", "[::1", "[::1]x",
-             "h:8o", "h:80/", "", ":", "caf\xe9.example", "[fe80::1%25eth0]", "h%2Fx%"]
-
-
-@pytest.mark.parametrize("host", [*BAD_HOSTS, "api.example.com\t", "h:1,h:2"])
-def test_from_wsgi_refuses_a_host_header_that_is_not_host_port(host: str) -> None:
-    with pytest.raises(oauth.InvalidRequest, match="Host header"):
-        oauth.Request.from_wsgi(environ_for(HTTP_HOST=host))
-
-
-@pytest.mark.parametrize("host", BAD_HOSTS)
-def test_from_wsgi_refuses_a_forwarded_host_that_is_not_host_port(host: str) -> None:
-    """The value the trusted proxy added, the rightmost, is checked; spaces around a list item are not part of it."""
-    env = environ_for(HTTP_X_FORWARDED_HOST=f"evil.example/x#, {host} ")
-    with pytest.raises(oauth.InvalidRequest, match="X-Forwarded-Host"):
-        oauth.Request.from_wsgi(env, trust_forwarded=True)
-
-
-@pytest.mark.parametrize(
-    ("host", "url"),
-    [("API.example.com:8080", "http://API.example.com:8080/r?x=1"), ("[::1]:8080", "http://[::1]:8080/r?x=1"),
-     ("127.0.0.1", "http://127.0.0.1/r?x=1"), ("xn--caf-dma.example", "http://xn--caf-dma.example/r?x=1"),
-     ("[v1.fe]", "http://[v1.fe]/r?x=1")],
-)
-def test_from_wsgi_accepts_a_host_port(host: str, url: str) -> None:
-    assert oauth.Request.from_wsgi(environ_for(HTTP_HOST=host)).url == url
-
-
-@pytest.mark.parametrize(("scheme", "proto"), [("ftp", None), ("javascript", None), ("", None), ("http", "ftp"),
-                                               ("http", "https:"), ("http", "ht tp"), ("http", "")])
-def test_from_wsgi_refuses_a_scheme_other_than_http_or_https(scheme: str, proto: Optional[str]) -> None:
-    forwarded = {"HTTP_X_FORWARDED_PROTO": proto + ", x"} if proto is not None else {}
-    env = environ_for(**{"wsgi.url_scheme": scheme}, **forwarded)
-    with pytest.raises(oauth.InvalidRequest, match="http or https"):
-        oauth.Request.from_wsgi(env, trust_forwarded=2)
-
-
-def test_from_wsgi_lower_cases_the_scheme() -> None:
-    assert oauth.Request.from_wsgi(environ_for(**{"wsgi.url_scheme": "HTTPS"})).url == "https://api.example.com/r?x=1"
-    env = environ_for(HTTP_X_FORWARDED_PROTO="HTTPS")
-    assert oauth.Request.from_wsgi(env, trust_forwarded=True).url == "https://api.example.com/r?x=1"
-
-
-@pytest.mark.parametrize(
-    ("trusted", "url"),
-    [(False, "http://direct/r?x=1"), (0, "http://direct/r?x=1"), (True, "http://c/r?x=1"), (1, "http://c/r?x=1"),
-     (2, "http://b/r?x=1"), (3, "http://a/r?x=1"), (4, "http://direct/r?x=1")],
-)
-def test_trust_forwarded_counts_proxies_from_the_right(trusted: Union[bool, int], url: str) -> None:
-    env = environ_for(HTTP_HOST="direct", HTTP_X_FORWARDED_HOST="a, b,c")
-    assert oauth.Request.from_wsgi(env, trust_forwarded=trusted).url == url
-
-
-@pytest.mark.parametrize(
-    ("options", "error", "message"),
-    [({"base_url": "https://api.example.com/v1"}, ValueError, "no path"),
-     ({"base_url": "https://api.example.com?x=1"}, ValueError, "query"),
-     ({"base_url": "https://api.example.com#top"}, ValueError, "fragment"),
-     ({"base_url": "https://user:pa55@api.example.com"}, ValueError, "userinfo"),
-     ({"base_url": "ftp://api.example.com"}, ValueError, "http or https"),
-     ({"base_url": "api.example.com"}, ValueError, "origin"),
-     ({"base_url": "https://"}, ValueError, "host"),
-     ({"base_url": "https://a b"}, ValueError, "host"),
-     ({"base_url": "https://api.example.com", "trust_forwarded": True}, ValueError, "not both"),
-     ({"trust_forwarded": -1}, ValueError, "number of proxies"),
-     ({"trust_forwarded": "yes"}, TypeError, "bool or an int")],
-)
-def test_a_bad_base_url_or_trust_forwarded_is_an_argument_error(
-    options: dict[str, Any], error: type[Exception], message: str
-) -> None:
-    env = environ_for()
-    for call in (lambda: oauth.Request.from_wsgi(env, **options),
-                 lambda: oauth.Request.from_asgi({"type": "http", "headers": []}, b"", **options)):
-        with pytest.raises(error, match=message) as caught:
-            call()
-        assert not isinstance(caught.value, oauth.Error)
-        assert "pa55" not in str(caught.value)
-
-
-@pytest.mark.parametrize("base_url", ["https://API.example.com", "HTTPS://api.example.com/", b"https://api.example.com"])
-def test_a_pinned_base_url_replaces_scheme_host_and_forwarded_headers(base_url: Any) -> None:
-    env = environ_for(HTTP_HOST="evil.example/x#", HTTP_X_FORWARDED_HOST="evil.example", **{"wsgi.url_scheme": "ftp"})
-    request = oauth.Request.from_wsgi(env, base_url=base_url)
-    assert request.normalized_url == "https://api.example.com/r"
-    assert request["x"] == "1"
 
 
 # ------------------------------------------------------------------ Content-Type and the body (issue 21)
