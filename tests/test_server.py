@@ -32,6 +32,7 @@ from oauthlib.oauth1 import (
     SIGNATURE_TYPE_QUERY,
 )
 from oauthlib.oauth1 import Client as OAuthlibClient
+from oauthlib_oracle import oauthlib_client
 
 import oauth2 as oauth
 
@@ -486,24 +487,6 @@ def test_our_signed_requests_verify(
 # ------------------------------------------------------------------------ oauthlib
 
 
-def oauthlib_client(
-    signature_type: str,
-    token: Optional[oauth.Token],
-    signature_method: str = SIGNATURE_HMAC_SHA1,
-    timestamp: Optional[int] = NOW,
-) -> OAuthlibClient:
-    """An oauthlib client with our credentials, timestamping ``timestamp`` (None: the real time)."""
-    return OAuthlibClient(
-        CONSUMER.key,
-        client_secret=CONSUMER_SECRET,
-        resource_owner_key=token.key if token else None,
-        resource_owner_secret=token.secret if token else None,
-        signature_method=signature_method,
-        signature_type=signature_type,
-        timestamp=str(timestamp) if timestamp is not None else None,
-    )
-
-
 @dataclass(frozen=True)
 class Wire:
     """A request as signed by oauthlib: what goes on the wire."""
@@ -570,12 +553,14 @@ def test_oauthlib_signed_requests_verify(
     call_name: str, signature_type: str, signature_method: str, token: Optional[oauth.Token]
 ) -> None:
     call = CALLS[call_name]
-    wire = call.signed_by(oauthlib_client(signature_type, token, signature_method))
+    client = oauthlib_client(CONSUMER, token, signature_type=signature_type, signature_method=signature_method,
+                             timestamp=str(NOW))
+    wire = call.signed_by(client)
     assert make_server().verify_request(wire.received(), CONSUMER, token) == call.expected
 
 
 def test_oauthlib_adds_a_body_hash_only_for_a_typed_non_form_body() -> None:
-    client = oauthlib_client(SIGNATURE_TYPE_AUTH_HEADER, TOKEN)
+    client = oauthlib_client(CONSUMER, TOKEN, timestamp=str(NOW))
     signed = {name: CALLS[name].signed_by(client).received() for name in CALLS}
     assert {name for name, request in signed.items() if "oauth_body_hash" in request} == {"JSON PUT with body hash"}
     json_put = signed["JSON PUT with body hash"]
@@ -584,7 +569,7 @@ def test_oauthlib_adds_a_body_hash_only_for_a_typed_non_form_body() -> None:
 
 def test_without_a_body_hash_only_require_body_hash_protects_the_body() -> None:
     wire = CALLS["JSON POST without Content-Type (no body hash)"].signed_by(
-        oauthlib_client(SIGNATURE_TYPE_AUTH_HEADER, TOKEN)
+        oauthlib_client(CONSUMER, TOKEN, timestamp=str(NOW))
     )
     swapped = Wire(wire.method, wire.uri, {**wire.headers, "Content-Type": JSON}, '{"name": "Mallory"}')
     assert make_server().verify_request(swapped.received(), CONSUMER, TOKEN) == {}
@@ -647,7 +632,8 @@ TAMPERINGS: dict[str, tuple[str, str, Callable[[Wire], Wire], type[oauth.Error]]
 @pytest.mark.parametrize("tampering", sorted(TAMPERINGS))
 def test_oauthlib_signed_requests_tampered_with_are_refused(tampering: str, token: Optional[oauth.Token]) -> None:
     call_name, signature_type, tamper, error = TAMPERINGS[tampering]
-    wire = CALLS[call_name].signed_by(oauthlib_client(signature_type, token))
+    wire = CALLS[call_name].signed_by(oauthlib_client(CONSUMER, token, signature_type=signature_type,
+                                                      timestamp=str(NOW)))
     server = make_server()
     changed = tamper(wire)
     assert changed != wire
@@ -734,7 +720,7 @@ def assert_refused(reply: Reply, status: int, problem: str) -> str:
 
 def test_lti_launch_and_its_replay(serve: Callable[..., str]) -> None:
     launch_url = serve() + "/lti/launch"
-    client = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET, signature_type=SIGNATURE_TYPE_BODY)
+    client = oauthlib_client(CONSUMER, signature_type=SIGNATURE_TYPE_BODY)
     uri, headers, body = client.sign(launch_url, "POST", body=LTI_PARAMS, headers={"Content-Type": FORM})
     wire_body = body.encode("utf-8")
 
@@ -753,7 +739,7 @@ def test_lti_launch_and_its_replay(serve: Callable[..., str]) -> None:
 def test_json_api_call_with_body_hash(serve: Callable[..., str], method: str) -> None:
     url = serve() + "/api/items/7?expand=owner"
     body = json.dumps({"name": "Zoë", "tags": ["a", "b"], "price": 10}, ensure_ascii=False)
-    client = oauthlib_client(SIGNATURE_TYPE_AUTH_HEADER, TOKEN, timestamp=None)
+    client = oauthlib_client(CONSUMER, TOKEN)
     uri, headers, signed_body = client.sign(url, method, body=body, headers={"Content-Type": JSON})
     assert "oauth_body_hash" in headers["Authorization"]
 
@@ -797,7 +783,7 @@ def test_get_signed_with_our_request_in_the_query(serve: Callable[..., str], tok
     ids=["percent-encoded UTF-8 and space", "sub-delims", "encoded percent sign"],
 )
 def test_percent_encoded_paths_verify(serve: Callable[..., str], path: str) -> None:
-    client = oauthlib_client(SIGNATURE_TYPE_AUTH_HEADER, TOKEN, timestamp=None)
+    client = oauthlib_client(CONSUMER, TOKEN)
     uri, headers, _ = client.sign(serve() + path + "?x=1", "GET")
     reply = send("GET", uri, headers)
     assert reply.status == 200, reply.body
@@ -819,7 +805,7 @@ def test_unknown_credentials_and_an_unsigned_request_over_http(serve: Callable[.
 def test_forwarded_scheme_and_host(serve: Callable[..., str], trusted: bool) -> None:
     base = serve(trust_forwarded=trusted)
     public_url = "https://lms.example.com/lti/launch?context=42"
-    client = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET)
+    client = oauthlib_client(CONSUMER)
     _, headers, _ = client.sign(public_url, "GET")
     proxy_headers = {**headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "lms.example.com"}
 
@@ -834,7 +820,7 @@ def test_forwarded_scheme_and_host(serve: Callable[..., str], trusted: bool) -> 
 
 def test_trusted_forwarded_headers_replace_the_direct_url(serve: Callable[..., str]) -> None:
     base = serve(trust_forwarded=True)
-    client = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET)
+    client = oauthlib_client(CONSUMER)
     uri, headers, _ = client.sign(base + "/lti/launch", "GET")
     spoofed = {**headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "lms.example.com"}
     assert_refused(send("GET", uri, spoofed), 401, "signature_invalid")
@@ -891,7 +877,7 @@ def test_a_host_header_holding_a_path_cannot_move_a_captured_request(
     rebuilds the signed URL (``host/feed#/admin/...``) is refused, and stays usable where it was signed."""
     base = serve()
     authority = urlsplit(base).netloc
-    _, headers, _ = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET).sign(base + signed_path, "GET")
+    _, headers, _ = oauthlib_client(CONSUMER).sign(base + signed_path, "GET")
 
     reply = send_get(base, target, {"Host": authority + host_suffix, **headers})
     text = assert_refused(reply, 400, "parameter_rejected")
@@ -901,7 +887,7 @@ def test_a_host_header_holding_a_path_cannot_move_a_captured_request(
 
 def test_a_pinned_base_url_makes_the_host_header_irrelevant(serve: Callable[..., str]) -> None:
     base = serve(base_url="https://api.example.com/")
-    client = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET)
+    client = oauthlib_client(CONSUMER)
     _, headers, _ = client.sign("https://api.example.com/feed?page=2", "GET")
     forged = {"Host": "evil.example/feed#", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
     reply = send_get(base, "/feed?page=2", {**forged, **headers})
@@ -956,7 +942,7 @@ def test_form_fields_attached_under_a_comma_joined_content_type_are_refused_over
 ) -> None:
     """A captured bodiless POST replayed with form fields that oauth2 would not have read as a form."""
     base = serve()
-    uri, headers, _ = OAuthlibClient(CONSUMER.key, client_secret=CONSUMER_SECRET).sign(base + "/orders", "POST")
+    uri, headers, _ = oauthlib_client(CONSUMER).sign(base + "/orders", "POST")
     joined = {**headers, "Content-Type": f"{FORM}, text/plain"}
     assert "more than one Content-Type" in assert_refused(send("POST", uri, joined, b"admin=1"), 400,
                                                           "parameter_rejected")
