@@ -1,8 +1,9 @@
-"""oauth2.sign(), the one signing function under the Client, the CLI, OAuth Echo and XOAUTH.
+"""Sign and verify: oauth2.sign(), the one signing function under the Client, the CLI, OAuth Echo and XOAUTH;
+redirect_hop; verify_request's checks of hostile input, and that a failed verify is never half-done.
 
-Its wire output is checked against oauthlib on generated requests in
+sign()'s wire output is checked against oauthlib on generated requests in
 test_oracle.py (test_oauthlib_verifies_the_wire_sign_makes); here, its rules
-and its bad input.
+and its bad input. The Server's policies and errors are in test_server.py.
 """
 
 from __future__ import annotations
