@@ -191,16 +191,16 @@ def test_redirect_hop_without_a_status_follows_the_method_the_library_chose() ->
 
 
 def test_redirect_hop_signs_as_signs_redirect_says() -> None:
-    def signed_wire(hop_url: str, **settings: Any) -> bool:
+    def signed(hop_url: str, **settings: Any) -> bool:
         return oauth.redirect_hop("http://api.example/a", hop_url, 302, "GET", None, **settings).signed
 
-    assert signed_wire("http://api.example:80/b") and signed_wire("https://api.example/b")
-    assert not signed_wire("https://evil.example/b")
-    assert signed_wire("https://evil.example/b", sign_redirects="all")
+    assert signed("http://api.example:80/b") and signed("https://api.example/b")
+    assert not signed("https://evil.example/b")
+    assert signed("https://evil.example/b", sign_redirects="all")
     plaintext = oauth.SignatureMethod_PLAINTEXT()
-    assert not signed_wire("https://evil.example/b", sign_redirects="all", signature_method=plaintext)
+    assert not signed("https://evil.example/b", sign_redirects="all", signature_method=plaintext)
     with pytest.raises(ValueError):
-        signed_wire("https://api.example/b", sign_redirects="some")
+        signed("https://api.example/b", sign_redirects="some")
 
 
 def test_redirect_hop_placement_and_echoed_oauth_parameters() -> None:
