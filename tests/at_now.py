@@ -3,6 +3,7 @@ on the client side, and the text strategies of the property tests."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,11 @@ NOW = 1_700_000_000
 CONSUMER = oauth.Consumer("ckey", "csecret")
 TOKEN = oauth.Token("tkey", "tsecret")
 HMAC_SHA1 = oauth.SignatureMethod_HMAC_SHA1()
+HMAC_SHA256 = oauth.SignatureMethod_HMAC_SHA256()
 PLAINTEXT = oauth.SignatureMethod_PLAINTEXT()
 FORM = "application/x-www-form-urlencoded"
 REPO = Path(__file__).resolve().parents[1]
+API = "https://api.example.com/v1/items"
 
 
 def signed(
@@ -55,6 +58,12 @@ def server(*methods: oauth.SignatureMethod, **options: Any) -> oauth.Server:
     """A Server whose clock stands at NOW unless told otherwise, accepting ``methods`` (HMAC-SHA1 by default)."""
     options.setdefault("clock", frozen_clock)
     return oauth.Server(list(methods) or [HMAC_SHA1], **options)
+
+
+# A Server allowing HMAC-SHA1, HMAC-SHA256 and PLAINTEXT, on the frozen clock unless told otherwise.
+make_server = functools.partial(server, HMAC_SHA1, HMAC_SHA256, PLAINTEXT)
+# A GET to an API with query parameters, signed by our client side at NOW.
+signed_api_call = functools.partial(signed, url=API + "?colour=blue&size=10&size=12")
 
 
 # Hypothesis strategies the property tests of several sections share.

@@ -3,7 +3,6 @@ threads and processes."""
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import sqlite3
 import threading
@@ -13,10 +12,9 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-import at_now
 import pytest
 import redis
-from at_now import CONSUMER, HMAC_SHA1, NOW, PLAINTEXT, TOKEN, Clock, frozen_clock, over_the_wire
+from at_now import CONSUMER, NOW, TOKEN, Clock, frozen_clock, make_server, over_the_wire, signed_api_call
 from redis_server import keys
 
 import oauth2 as oauth
@@ -24,10 +22,6 @@ import oauth2 as oauth
 if TYPE_CHECKING:
     from redis_server import RedisServer
 
-# A request to an API with query parameters, signed by our client side at NOW.
-signed = functools.partial(at_now.signed, url="https://api.example.com/v1/items?colour=blue&size=10&size=12")
-# A Server allowing HMAC-SHA1, HMAC-SHA256 and PLAINTEXT, on the frozen clock unless told otherwise.
-make_server = functools.partial(at_now.server, HMAC_SHA1, oauth.SignatureMethod_HMAC_SHA256(), PLAINTEXT)
 
 
 def test_memory_store_is_bounded_and_purges_expired_entries() -> None:
@@ -65,11 +59,11 @@ def test_memory_store_forgets_a_nonce_only_after_its_ttl() -> None:
 def test_a_full_memory_store_frees_up_when_the_timestamp_window_has_passed() -> None:
     clock = Clock()
     server = make_server(clock=clock, nonce_store=oauth.MemoryNonceStore(max_entries=1, clock=clock))
-    assert server.verify_request(over_the_wire(signed()), CONSUMER, TOKEN)
+    assert server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     with pytest.raises(oauth.ServiceUnavailable):
-        server.verify_request(over_the_wire(signed()), CONSUMER, TOKEN)
+        server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     clock.now = NOW + 300 + 300 + 1
-    assert server.verify_request(over_the_wire(signed(timestamp=int(clock.now))), CONSUMER, TOKEN)
+    assert server.verify_request(over_the_wire(signed_api_call(timestamp=int(clock.now))), CONSUMER, TOKEN)
 
 
 def race_in_threads(call: Callable[[], object], threads: int) -> list[str]:
@@ -105,7 +99,7 @@ def race_in_threads(call: Callable[[], object], threads: int) -> list[str]:
 
 def test_threads_verifying_one_request_against_one_memory_store() -> None:
     server = make_server()
-    for request in [signed() for _ in range(5)]:
+    for request in [signed_api_call() for _ in range(5)]:
         outcomes = race_in_threads(
             lambda request=request: server.verify_request(over_the_wire(request), CONSUMER, TOKEN), 16
         )
@@ -162,10 +156,10 @@ def test_a_consumer_over_its_share_gets_503_from_the_server_while_another_is_ser
     store = oauth.MemoryNonceStore(max_entries=1000, clock=frozen_clock, max_entries_per_consumer=2)
     server = make_server(nonce_store=store)
     for _ in range(2):
-        server.verify_request(over_the_wire(signed()), CONSUMER, TOKEN)
+        server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     with pytest.raises(oauth.ServiceUnavailable):
-        server.verify_request(over_the_wire(signed()), CONSUMER, TOKEN)
-    assert server.verify_request(over_the_wire(signed(consumer=other, token=None)), other, None) == {
+        server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
+    assert server.verify_request(over_the_wire(signed_api_call(consumer=other, token=None)), other, None) == {
         "colour": "blue", "size": ["10", "12"]
     }
 
@@ -343,12 +337,12 @@ def test_server_with_a_sqlite_store_refuses_a_replay_until_the_window_has_passed
 ) -> None:
     clock = Clock()
     server = make_server(clock=clock, nonce_store=open_sqlite_store(clock=clock))
-    request = signed()
+    request = signed_api_call()
     assert server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
     with pytest.raises(oauth.NonceUsed):
         server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
     clock.now = NOW + 300 + 300 + 60 + 1  # a shared store keeps a nonce the window plus clock_skew
-    assert server.verify_request(over_the_wire(signed(timestamp=int(clock.now))), CONSUMER, TOKEN)
+    assert server.verify_request(over_the_wire(signed_api_call(timestamp=int(clock.now))), CONSUMER, TOKEN)
     assert len(rows(nonce_db)) == 1  # the first nonce went with its window
 
 
@@ -358,7 +352,7 @@ def test_a_locked_sqlite_store_is_a_503_with_its_error_chained(
     server = make_server(nonce_store=open_sqlite_store(timeout=0))
     with closing(sqlite3.connect(nonce_db, isolation_level=None)) as writer:
         writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write, for longer than the timeout
-        request = signed()
+        request = signed_api_call()
         with pytest.raises(oauth.ServiceUnavailable) as caught:
             server.verify_request(over_the_wire(request), CONSUMER, TOKEN)
         writer.execute("ROLLBACK")
@@ -378,7 +372,7 @@ def test_a_sqlite_store_whose_file_is_damaged_is_a_503(
         path.unlink()
     nonce_db.write_bytes(b"not a database, " * 512)
     with pytest.raises(oauth.ServiceUnavailable) as caught:
-        server.verify_request(over_the_wire(signed()), CONSUMER, TOKEN)
+        server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
 
 
@@ -440,7 +434,7 @@ def test_redis_store_keys_expire(redis_client: redis.Redis, prefix: str, ttl: in
 def test_redis_store_keeps_a_nonce_for_the_servers_window(redis_client: redis.Redis, prefix: str) -> None:
     store = oauth.RedisNonceStore(redis_client, prefix=prefix)
     server = make_server(nonce_store=store, timestamp_threshold=60, future_threshold=30)
-    assert server.verify_request(over_the_wire(signed()), CONSUMER, TOKEN)
+    assert server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     [key] = keys(redis_client, prefix)
     # The window and the hosts' clock skew (60 s by default, issue 21).
     assert 60 + 60 < redis_client.ttl(key) <= 60 + 30 + 60 + 1
@@ -511,7 +505,7 @@ def test_two_processes_verifying_one_request_against_one_redis(redis_server: Red
     rounds = 20
     wires = []
     for _ in range(rounds):
-        request = signed()
+        request = signed_api_call()
         wires.append((request.method, request.url, request.to_header()))
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)

@@ -9,7 +9,6 @@ The nonce stores are in test_nonce_stores.py.
 from __future__ import annotations
 
 import base64
-import functools
 import hmac
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +20,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import at_now
 import pytest
-from at_now import Clock, frozen_clock, over_the_wire
+from at_now import Clock, frozen_clock, make_server, over_the_wire
 from loopback import Reply, send, send_raw, serving
 from oauthlib.oauth1 import (
     SIGNATURE_HMAC_SHA1,
@@ -72,10 +71,6 @@ LTI_PARAMS = [
     ("custom_greeting", "Grüß Gott — 你好 👋"),
     ("custom_unit", "a/b?c=d"),
 ]
-
-
-# A Server allowing HMAC-SHA1, HMAC-SHA256 and PLAINTEXT, on the frozen clock unless told otherwise.
-make_server = functools.partial(at_now.server, HMAC_SHA1, HMAC_SHA256, PLAINTEXT)
 
 
 def sign(
