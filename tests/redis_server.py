@@ -173,3 +173,8 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
 def prefix() -> str:
     """A key prefix of this test's own, in the redis-server the tests share."""
     return f"oauth2-tests:{uuid.uuid4().hex}:"
+
+
+def keys(client: redis.Redis, prefix: str) -> list[bytes]:
+    """The nonce keys under ``prefix`` (each joins four fields with ``&``; the store's marker has none)."""
+    return list(client.scan_iter(match=prefix + "*&*"))

@@ -6,11 +6,13 @@ oauth2, and sent with ``loopback.send``; the app verifies them with ``oauth.Serv
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import loopback
 import oauthlib.oauth1
+import oauthlib_oracle
 import pytest
 from loopback import Reply, send_raw, serving_asgi
 from starlette.applications import Starlette
@@ -63,9 +65,9 @@ def base_url() -> Iterator[str]:
         yield url
 
 
-def oauthlib_client(**kwargs: Any) -> oauthlib.oauth1.Client:
-    return oauthlib.oauth1.Client("asgi-key", "asgi-secret", resource_owner_key="asgi-token",
-                                  resource_owner_secret="asgi-token-secret", **kwargs)
+# oauthlib's Client holding this module's credentials.
+oauthlib_client = functools.partial(oauthlib_oracle.oauthlib_client, oauth.Consumer("asgi-key", "asgi-secret"),
+                                    oauth.Token("asgi-token", "asgi-token-secret"))
 
 
 def send(url: str, method: str = "GET", body: str | None = None,

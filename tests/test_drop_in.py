@@ -1,7 +1,7 @@
 """Code, tests and habits written for python-oauth2 1.9 keep working (issue 13, one test per item).
 
-Item 3 (``to_unicode(0)`` is a TypeError) is in test_malformed.py, item 11 (the
-URLs Python 3.9's urlsplit accepts) in test_malformed.py and test_vectors.py,
+Item 3 (``to_unicode(0)`` is a TypeError) is in test_encoding.py, item 11 (the URLs
+Python 3.9's urlsplit accepts) in test_request_1_9.py, test_base_string.py and test_vectors.py,
 run on the oldest and newest Python that pyproject.toml claims by ``.ci/run``.
 """
 

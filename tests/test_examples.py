@@ -70,7 +70,7 @@ class Signed(NamedTuple):
         return send(self.method, self.url, self.headers, self.body)
 
 
-def sign_with_oauthlib(method: str, url: str, key: str, secret: str, form: Mapping[str, str] | None = None,
+def signed_by_oauthlib(method: str, url: str, key: str, secret: str, form: Mapping[str, str] | None = None,
                        *, in_body: bool = False, signature_method: str = oauthlib.oauth1.SIGNATURE_HMAC_SHA1) -> Signed:
     """Sign with oauthlib: the OAuth parameters in the Authorization header, or in the form body."""
     client = oauthlib.oauth1.Client(
@@ -85,7 +85,7 @@ def sign_with_oauthlib(method: str, url: str, key: str, secret: str, form: Mappi
     return Signed(method, uri, dict(signed_headers), body.encode() if body else None)
 
 
-def sign_with_oauth2(method: str, url: str, key: str, secret: str, form: Mapping[str, str] | None = None,
+def signed_by_oauth2(method: str, url: str, key: str, secret: str, form: Mapping[str, str] | None = None,
                      *, in_body: bool = False) -> Signed:
     """Sign with oauth2's Request, as a client that does not use oauth.Client would."""
     consumer = oauth.Consumer(key, secret)
@@ -103,7 +103,7 @@ def sign_with_oauth2(method: str, url: str, key: str, secret: str, form: Mapping
     return Signed(method, url, headers, body)
 
 
-SIGNERS = {"oauthlib": sign_with_oauthlib, "oauth2": sign_with_oauth2}
+SIGNERS = {"oauthlib": signed_by_oauthlib, "oauth2": signed_by_oauth2}
 
 
 # ----------------------------------------------------------- three_legged.py
@@ -232,7 +232,7 @@ def test_provider_serves_oauth2_client(photos_api: str) -> None:
 
 
 def test_provider_refuses_unknown_consumers_and_unsigned_requests(photos_api: str) -> None:
-    reply = sign_with_oauthlib("GET", photos_api + "/photos", "stranger", API_SECRET).send()
+    reply = signed_by_oauthlib("GET", photos_api + "/photos", "stranger", API_SECRET).send()
     assert (reply.status, reply.oauth_problem) == (401, "consumer_key_rejected")
     reply = send("GET", photos_api + "/photos?oauth_consumer_key=" + API_KEY)
     assert (reply.status, reply.reason, reply.oauth_problem) == (400, "Bad Request", "parameter_absent")
@@ -240,7 +240,7 @@ def test_provider_refuses_unknown_consumers_and_unsigned_requests(photos_api: st
 
 def test_provider_verifies_before_answering_404(photos_api: str) -> None:
     assert send("GET", photos_api + "/nothing").status == 401
-    assert sign_with_oauthlib("GET", photos_api + "/nothing", API_KEY, API_SECRET).send().status == 404
+    assert signed_by_oauthlib("GET", photos_api + "/nothing", API_KEY, API_SECRET).send().status == 404
 
 
 def test_provider_script_serves_the_command_of_its_docstring(tmp_path: Path) -> None:
@@ -291,7 +291,7 @@ def launch_url() -> Iterator[str]:
 
 def launch(url: str, form: Mapping[str, str] = LAUNCH, secret: str = LTI_SECRET, **options: Any) -> Signed:
     """A launch as an LMS sends it: a form POST with the OAuth parameters in the body."""
-    return sign_with_oauthlib("POST", url, LTI_KEY, secret, form, in_body=True, **options)
+    return signed_by_oauthlib("POST", url, LTI_KEY, secret, form, in_body=True, **options)
 
 
 def test_lti_launch_greets_the_learner(launch_url: str) -> None:

@@ -22,13 +22,13 @@ import loopback
 import pytest
 import redis
 import redis.asyncio
+from at_now import API, CONSUMER, HMAC_SHA1, NOW, TOKEN, Clock, make_server, over_the_wire, signed, signed_api_call
 from loopback import serving_asgi
-from redis_server import RedisServer, running_redis_server
+from redis_server import RedisServer, keys, running_redis_server
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from test_server import API, CONSUMER, HMAC_SHA1, NOW, TOKEN, Clock, keys, make_server, over_the_wire, sign
 
 import oauth2 as oauth
 
@@ -62,7 +62,7 @@ def test_a_replay_on_a_host_whose_clock_is_behind_is_refused(
     fast_host = make_server(clock=fast, nonce_store=oauth.RedisNonceStore(redis_client, prefix=prefix))
     slow_host = make_server(clock=slow, nonce_store=oauth.RedisNonceStore(redis_client, prefix=prefix))
     # The furthest future the fast host accepts; the slow host accepts it until its clock reads ts + 300.
-    request = sign(timestamp=NOW + skew + 300)
+    request = signed_api_call(timestamp=NOW + skew + 300)
     assert fast_host.verify_request(over_the_wire(request), CONSUMER, TOKEN)
 
     elapsed = skew + 600  # the slow host's last second for the timestamp, after the fast host's window
@@ -77,7 +77,7 @@ def test_a_replay_on_a_host_whose_clock_is_behind_is_refused(
 
 def test_the_clock_skew_is_a_keyword_of_the_server(redis_client: redis.Redis, prefix: str) -> None:
     server = make_server(nonce_store=oauth.RedisNonceStore(redis_client, prefix=prefix), clock_skew=120)
-    assert server.verify_request(over_the_wire(sign()), CONSUMER, TOKEN)
+    assert server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     [key] = keys(redis_client, prefix)
     assert 300 + 120 < redis_client.ttl(key) <= 300 + 300 + 120 + 1
     with pytest.raises(ValueError, match="clock_skew"):
@@ -90,7 +90,7 @@ def test_the_clock_skew_is_a_keyword_of_the_server(redis_client: redis.Redis, pr
 def test_an_async_store_in_the_sync_verify_is_a_type_error() -> None:
     server = make_server(nonce_store=oauth.AsyncRedisNonceStore(url="redis://127.0.0.1:1/0"))
     with pytest.raises(TypeError, match="verify_request_async"):
-        server.verify_request(over_the_wire(sign()), CONSUMER, TOKEN)
+        server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
 
 
 @pytest.mark.parametrize("kind", ["async", "sync", "memory"])
@@ -101,7 +101,7 @@ def test_the_async_verify_makes_the_same_checks(redis_client: redis.Redis, prefi
         "memory": lambda: oauth.MemoryNonceStore(clock=lambda: NOW),
     }[kind]()
     server = make_server(nonce_store=store)
-    request = sign()
+    request = signed_api_call()
 
     async def verify(request: oauth.Request, token: Optional[oauth.Token] = TOKEN, url: Optional[str] = None) -> Any:
         return await server.verify_request_async(over_the_wire(request, url=url), CONSUMER, token)
@@ -111,11 +111,11 @@ def test_the_async_verify_makes_the_same_checks(redis_client: redis.Redis, prefi
         with pytest.raises(oauth.NonceUsed):
             await verify(request)
         with pytest.raises(oauth.InvalidSignature):
-            await verify(sign(), url=API + "?colour=red")
+            await verify(signed_api_call(), url=API + "?colour=red")
         with pytest.raises(oauth.TimestampRefused):
-            await verify(sign(timestamp=NOW - 301))
+            await verify(signed_api_call(timestamp=NOW - 301))
         with pytest.raises(oauth.TokenRejected):
-            await verify(sign(), oauth.Token("other", "secret"))
+            await verify(signed_api_call(), oauth.Token("other", "secret"))
         with pytest.raises(TypeError):
             await server.verify_request_async("GET /", CONSUMER, TOKEN)  # type: ignore[arg-type]
 
@@ -291,7 +291,7 @@ async def refusal(verify: Callable[[oauth.Request], Awaitable[Any]], request: oa
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_requests_accepted_before_a_redis_restart_are_refused_after_it(tmp_path: Path, kind: str) -> None:
     """The real clock, a real restart without persistence: nothing accepted before is accepted again."""
-    requests = [sign("GET", f"https://api.example.com/{n}", timestamp=int(time.time())) for n in range(5)]
+    requests = [signed("GET", f"https://api.example.com/{n}", timestamp=int(time.time())) for n in range(5)]
 
     async def scenario() -> None:
         with running_redis_server(tmp_path) as first:
@@ -310,7 +310,7 @@ def test_requests_accepted_before_a_redis_restart_are_refused_after_it(tmp_path:
 def test_after_a_loss_the_window_is_refused_then_requests_are_accepted_again(tmp_path: Path, kind: str) -> None:
     clock = Clock(NOW)
     # From the oldest timestamp still in the window when the loss is found to the furthest future one.
-    accepted = [sign(timestamp=NOW - 290), sign(timestamp=NOW), sign(timestamp=NOW + 300)]
+    accepted = [signed_api_call(timestamp=timestamp) for timestamp in (NOW - 290, NOW, NOW + 300)]
 
     def host(redis_server: RedisServer) -> Callable[[oauth.Request], Awaitable[Any]]:
         return verifier(make_server(clock=clock, nonce_store=make_store(kind, redis_server, clock=clock)))
@@ -324,23 +324,23 @@ def test_after_a_loss_the_window_is_refused_then_requests_are_accepted_again(tmp
             clock.now = NOW + 10
             # A worker started after the loss cannot tell: its store is new to it (see README).
             new_worker = host(second)
-            assert await new_worker(sign(timestamp=NOW + 10))
+            assert await new_worker(signed_api_call(timestamp=NOW + 10))
             # The old worker's store finds its marker replaced, and both refuse the window from now on.
             for worker in (old_worker, new_worker):
                 assert [await refusal(worker, request) for request in accepted] == [oauth.NonceStoreLost] * 3
-                assert await refusal(worker, sign(timestamp=NOW + 10)) is oauth.NonceStoreLost
+                assert await refusal(worker, signed_api_call(timestamp=NOW + 10)) is oauth.NonceStoreLost
 
             # Safe once a timestamp lies past the loss + future_threshold + clock_skew.
             safe = NOW + 10 + 300 + 60 + 1
             clock.now = safe
-            assert await refusal(new_worker, sign(timestamp=safe - 1)) is oauth.NonceStoreLost
-            assert await old_worker(sign(timestamp=safe))
-            assert await new_worker(sign(timestamp=safe + 1))
+            assert await refusal(new_worker, signed_api_call(timestamp=safe - 1)) is oauth.NonceStoreLost
+            assert await old_worker(signed_api_call(timestamp=safe))
+            assert await new_worker(signed_api_call(timestamp=safe + 1))
             assert [await refusal(old_worker, request) for request in accepted] == [
                 oauth.TimestampRefused, oauth.TimestampRefused, oauth.NonceStoreLost
             ]
             # Replays are refused as ever.
-            request = sign(timestamp=safe + 2)
+            request = signed_api_call(timestamp=safe + 2)
             assert await old_worker(request)
             assert await refusal(new_worker, request) is oauth.NonceUsed
 
@@ -350,11 +350,11 @@ def test_after_a_loss_the_window_is_refused_then_requests_are_accepted_again(tmp
 def test_a_lost_store_names_the_loss_and_the_time_to_sign_again(redis_client: redis.Redis, prefix: str) -> None:
     clock = Clock(NOW)
     server = make_server(clock=clock, nonce_store=oauth.RedisNonceStore(redis_client, prefix=prefix, clock=clock))
-    assert server.verify_request(over_the_wire(sign()), CONSUMER, TOKEN)
+    assert server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     for key in redis_client.scan_iter(match=prefix + "*"):  # FLUSHALL, for this store's keys only
         redis_client.delete(key)
     with pytest.raises(oauth.NonceStoreLost) as lost:
-        server.verify_request(over_the_wire(sign()), CONSUMER, TOKEN)
+        server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
     assert lost.value.status == 503
     assert lost.value.lost_at == NOW
     assert f"once the server's time has reached {NOW + 300 + 60 + 1}" in str(lost.value)

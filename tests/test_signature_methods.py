@@ -27,11 +27,16 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type,
 
 import at_now
 import pytest
+from at_now import (
+    SEPARATORISH,
+    TEXT,
+)
 from cryptography.exceptions import InvalidSignature as CryptographyInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oauthlib.oauth1.rfc5849 import signature as rfc
 from tls_certs import rsa_pems, self_signed_certificate
 
 import oauth2 as oauth
@@ -909,3 +914,65 @@ def test_explain_is_consistent_and_holds_no_secret(name: str, side: str, methods
                   explained.base_string, repr(explained)):
         for fragment in SECRET_FRAGMENTS:
             assert fragment not in field
+
+
+# --------------------------------------------------------------------------------- signing key, against oauthlib
+
+
+@given(st.one_of(TEXT, SEPARATORISH), st.one_of(TEXT, SEPARATORISH))
+def test_signing_key_agrees_with_oauthlib(consumer_secret: str, token_secret: str) -> None:
+    # PLAINTEXT's signature is the signing key itself [§3.4.4].
+    consumer, token = oauth.Consumer("ck", consumer_secret), oauth.Token("tk", token_secret)
+    key = oauth.SignatureMethod_PLAINTEXT().sign_base_string("", consumer, token)
+    assert key == f"{rfc.utils.escape(consumer_secret)}&{rfc.utils.escape(token_secret)}"
+
+
+# ------------------------------------------------------------------------------ RSA: garbage keys and signatures
+
+
+RSA_CASES = [
+    "garbage", b"garbage", "", "é", b"\xff",
+    "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+]
+
+
+def rsa_request(signature: str) -> oauth.Request:
+    """A request claiming RSA-SHA1 with ``signature``."""
+    return oauth.Request("GET", "http://e/", {
+        "oauth_consumer_key": "ckey", "oauth_timestamp": str(at_now.NOW), "oauth_nonce": "n",
+        "oauth_signature_method": "RSA-SHA1", "oauth_signature": signature,
+    })
+
+
+@pytest.mark.parametrize("pem", RSA_CASES, ids=lambda p: repr(p)[:16])
+def test_rsa_garbage_public_key_is_oauth_error(pem: Any) -> None:
+    pytest.importorskip("cryptography")
+    verifier = at_now.server(oauth.SignatureMethod_RSA_SHA1(public_key=pem))
+    with pytest.raises(oauth.Error):
+        verifier.verify_request(rsa_request("YWJj"), at_now.CONSUMER, None)
+
+
+@pytest.mark.parametrize("pem", RSA_CASES, ids=lambda p: repr(p)[:16])
+def test_rsa_garbage_private_key_is_oauth_error(pem: Any) -> None:
+    pytest.importorskip("cryptography")
+    with pytest.raises(oauth.Error):
+        rsa_request("").sign_request(oauth.SignatureMethod_RSA_SHA1(private_key=pem), at_now.CONSUMER, None)
+
+
+@pytest.fixture(scope="module")
+def rsa_public_pem() -> bytes:
+    """A fresh RSA public key in PEM; its private half is thrown away, so no signature can match."""
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@pytest.mark.parametrize("signature", ["", "abc", "====", "AAAA", "A" * 4000, "YWJj\n", "é", "Zm9v\x00", "%"])
+def test_rsa_malformed_signature_is_invalid_signature(signature: str, rsa_public_pem: bytes) -> None:
+    verifier = at_now.server(oauth.SignatureMethod_RSA_SHA1(public_key=rsa_public_pem))
+    with pytest.raises(oauth.InvalidSignature):
+        verifier.verify_request(rsa_request(signature), at_now.CONSUMER, None)
