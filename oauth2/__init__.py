@@ -2720,6 +2720,8 @@ class Request(Dict[str, Any]):
     version = OAUTH_VERSION
     # Like ``url``, ``normalized_url`` is only an attribute once a URL is set (1.9).
     normalized_url: Optional[str]
+    # The query of ``url``, split from it with ``normalized_url`` when it was set.
+    _url_query = ""
     # The URL query and the form body that from_request already copied into
     # the dict, if any: they are not counted again.
     _merged_query: Optional[str] = None
@@ -2748,12 +2750,14 @@ class Request(Dict[str, Any]):
         if value is None:
             self.__dict__["url"] = None
             self.normalized_url = None
+            self._url_query = ""
             return
         url = value if type(value) is str else _text(value, "url")
-        normalized_url = base_string_uri(url)
+        normalized_url, query = split_url(url)  # the one split of this URL: its parts are kept
         if not normalized_url.startswith(("http://", "https://")):
             raise InvalidRequest(f"The URL {_redacted(url)!r} is not http or https: a Request is an HTTP request.")
         self.normalized_url = normalized_url
+        self._url_query = query
         self.__dict__["url"] = url
 
     @setter
@@ -2804,8 +2808,7 @@ class Request(Dict[str, Any]):
 
     def _query_pairs(self) -> List[Pair]:
         """The URL's query parameters that the dict does not already hold."""
-        url = self.__dict__.get("url")
-        query = split_url(url)[1] if url else ""
+        query = self._url_query if self.__dict__.get("url") else ""
         if not query or query == self._merged_query:
             return []
         return parse_form(query, source="URL query")
@@ -2882,7 +2885,7 @@ class Request(Dict[str, Any]):
         url = self.__dict__.get("url")
         if not url:
             raise InvalidRequest("The request has no URL; set request.url first.")
-        query = split_url(url)[1]
+        query = self._url_query
         pairs: Iterable[Pair] = _pairs_of(self)
         if query and query == self._merged_query:
             pairs = _without(pairs, parse_form(query, source="URL query"))
@@ -2979,13 +2982,15 @@ class Request(Dict[str, Any]):
         """
         limit = _parameter_limit(max_parameters)
         url = http_url if type(http_url) is str else _text(http_url, "url")
-        url_query = split_url(url)[1]
+        header = _header_map(headers)
+        is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
+        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
+        url_query = request._url_query
         if not _form_fields_within(url_query, limit):
             raise _too_many_parameters(limit)
         url_pairs = parse_form(url_query, source="URL query")
         pairs = list(url_pairs)
 
-        header = _header_map(headers)
         authorization = header.get("authorization")
         if authorization is not None:
             if type(authorization) is not str:
@@ -2999,7 +3004,6 @@ class Request(Dict[str, Any]):
             if not _form_fields_within(query, _left(limit, pairs, len(url_pairs))):
                 raise _too_many_parameters(limit)
             pairs.extend(_without(parse_form(query, source="query string"), url_pairs))
-        is_form = _received_media_type(header.get("content-type")) == FORM_CONTENT_TYPE
         body_pairs: List[Pair] = []
         if is_form and body:
             form = _text(body_bytes(body), "form body")
@@ -3014,7 +3018,6 @@ class Request(Dict[str, Any]):
             pairs.extend(_without(_pairs_of(parameters), (*url_pairs, *body_pairs)))
         if limit is not None and len(pairs) > limit:
             raise _too_many_parameters(limit)
-        request = cls(http_method, url, body=body if body is not None else b"", is_form_encoded=is_form)
         request._body_given = body is not None
         size = len(request)
         dict.update(request, pairs)  # already text: no need to coerce each value again
