@@ -1688,12 +1688,16 @@ def sign(
         nonce if nonce is not None else Request.make_nonce(), parameters,
     )
     request = Request(method, uri, params, body=body if body is not None else b"", is_form_encoded=is_form)
-    request.sign_request(signature_method or SignatureMethod_HMAC_SHA1(), consumer, token, body_hash=body_hash)
+    # Request.sign_request's two steps, the body and the query parsed once for both signing and placing.
+    signer = signature_method or SignatureMethod_HMAC_SHA1()
+    request._add_signing_parameters(signer, consumer, token, body_hash)
+    own, body_pairs, query_pairs = request._own_pairs(), request._body_pairs(), request._query_pairs()
+    request._add_signature(signer, consumer, token, own + _added_pairs(own, body_pairs, query_pairs))
     wire_body = request.body if hasattr(body, "read") else body
 
     # RFC 5849 §3.5: each protocol parameter in one place, once.
-    in_body = [(k, v) for k, v in request._body_pairs() if k.startswith("oauth_")]
-    in_query = any(k.startswith("oauth_") for k, _ in request._query_pairs())
+    in_body = [(k, v) for k, v in body_pairs if k.startswith("oauth_")]
+    in_query = any(k.startswith("oauth_") for k, _ in query_pairs)
     placement = "body" if in_body else "query" if in_query else placement
     if placement == "header":
         wire_headers.update(request.to_header(realm=realm or ""))
@@ -2368,7 +2372,7 @@ class Server:
             raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
         _consumer_and_token(consumer, token)
         own = request._own_pairs()  # refuses a protocol parameter sent twice
-        added = request._added_pairs(own)
+        added = _added_pairs(own, request._body_pairs(), request._query_pairs())
         params, parameters = self._parameters(request)
         if type(request).get_nonoauth_parameters is not Request.get_nonoauth_parameters:
             parameters = dict(request.get_nonoauth_parameters())  # a subclass's own, which 1.9's Server returned
@@ -2695,6 +2699,17 @@ def _asgi_headers(items: object) -> Dict[str, str]:
     return {name.decode("latin-1"): b", ".join(parts).decode("latin-1") for name, parts in values.items()}
 
 
+def _added_pairs(own: List[Pair], body: List[Pair], query: List[Pair]) -> List[Pair]:
+    """The pairs of the form ``body`` and the URL's ``query`` that ``own``, a request dict's pairs, leaves out."""
+    added: List[Pair] = []
+    if body:
+        # 1.9's Client passed the body's pairs as parameters too: each counts once.
+        added.extend([p for p in _without(body, own) if p[0] != "oauth_signature"])
+    if query:
+        added.extend([p for p in query if p[0] != "oauth_signature"])
+    return added
+
+
 class Request(Dict[str, Any]):
     """An OAuth request: a dict of its parameters, with its method, URL and body.
 
@@ -2823,7 +2838,7 @@ class Request(Dict[str, Any]):
     def _signed_pairs(self) -> List[Pair]:
         """Every parameter of the request once, without ``oauth_signature`` [§3.4.1.3.1]."""
         pairs = self._own_pairs()
-        pairs.extend(self._added_pairs(pairs))
+        pairs.extend(_added_pairs(pairs, self._body_pairs(), self._query_pairs()))
         return pairs
 
     def _own_pairs(self) -> List[Pair]:
@@ -2837,18 +2852,6 @@ class Request(Dict[str, Any]):
             else:
                 pairs.extend(_pairs_of({name: _one_value(name, value) if name.startswith("oauth_") else value}))
         return pairs
-
-    def _added_pairs(self, own: List[Pair]) -> List[Pair]:
-        """The pairs of the form body and the URL's query that ``own``, the dict's pairs, leaves out."""
-        added: List[Pair] = []
-        body = self._body_pairs()
-        if body:
-            # 1.9's Client passed the body's pairs as parameters too: each counts once.
-            added.extend([p for p in _without(body, own) if p[0] != "oauth_signature"])
-        query = self._query_pairs()
-        if query:
-            added.extend([p for p in query if p[0] != "oauth_signature"])
-        return added
 
     def get_normalized_parameters(self) -> str:
         """The normalized parameter string of the signature base string [§3.4.1.3.2]."""
@@ -2923,6 +2926,13 @@ class Request(Dict[str, Any]):
         GET or HEAD. A file-like body is read once, and ``body`` holds its
         bytes afterwards; a form-encoded body's pairs are signed.
         """
+        self._add_signing_parameters(signature_method, consumer, token, body_hash)
+        self._add_signature(signature_method, consumer, token)
+
+    def _add_signing_parameters(
+        self, signature_method: SignatureMethod, consumer: Consumer, token: Optional[Token], body_hash: Optional[bool]
+    ) -> None:
+        """What :meth:`sign_request` adds before signing: the body hash, the keys and the method's name."""
         _consumer_and_token(consumer, token)
         if not isinstance(signature_method, SignatureMethod):
             raise TypeError(f"signature_method must be a SignatureMethod, not {type(signature_method).__name__}")
@@ -2934,9 +2944,20 @@ class Request(Dict[str, Any]):
         if token and "oauth_token" not in self:
             self["oauth_token"] = token.key
         self["oauth_signature_method"] = signature_method.name
+
+    def _add_signature(
+        self,
+        signature_method: SignatureMethod,
+        consumer: Consumer,
+        token: Optional[Token],
+        pairs: Optional[List[Pair]] = None,
+    ) -> None:
+        """Add ``oauth_signature`` [§3.4]; ``pairs`` are the signed parameters when the caller has them already."""
         if _uses_base_string(signature_method, _SIGNING_HOOKS):
             # The base string straight to the pure signer, as the Server verifies.
-            signature = signature_method.sign_base_string(explain(self).base_string, consumer, token)
+            signed = pairs if pairs is not None else self._signed_pairs()
+            base_string = _base_string_steps(self.method, _base_uri_of(self), signed).base_string
+            signature = signature_method.sign_base_string(base_string, consumer, token)
         else:
             signature = signature_method.sign(self, consumer, token)
         if type(signature) is not str:  # bytes from a method written for 1.9
