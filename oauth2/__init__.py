@@ -1005,10 +1005,15 @@ def _is_ip_literal(literal: str) -> bool:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
+    return "&".join(map("=".join, _sorted_encoded(pairs)))
+
+
+def _sorted_encoded(pairs: Iterable[Pair]) -> List[Pair]:
+    """Each name and value percent-encoded, sorted by name then value [§3.4.1.3.2]."""
     pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     if operator.countOf(map(len, pairs), 2) != len(pairs):
         raise ValueError("normalize_parameters needs (name, value) pairs")
-    return "&".join(map("=".join, sorted(_encoded_pairs(pairs))))
+    return sorted(_encoded_pairs(pairs))
 
 
 def signature_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
@@ -1017,7 +1022,12 @@ def signature_base_string(method: str, base_uri: str, normalized_parameters: str
     The one builder of base strings: signing, verifying, :func:`explain`
     and ``InvalidSignature.base_string`` all come here.
     """
-    return f"{_percent_encode(method.upper())}&{_percent_encode(base_uri)}&{_percent_encode(normalized_parameters)}"
+    return _joined_base_string(method, base_uri, _percent_encode(normalized_parameters))
+
+
+def _joined_base_string(method: str, base_uri: str, encoded_parameters: str) -> str:
+    """:func:`signature_base_string` of parameters already percent-encoded a second time [§3.4.1.1]."""
+    return f"{_percent_encode(method.upper())}&{_percent_encode(base_uri)}&{encoded_parameters}"
 
 
 class SignatureBase(NamedTuple):
@@ -1036,8 +1046,14 @@ def explain(request: Request) -> SignatureBase:
 
 def _base_string_steps(method: str, base_uri: str, pairs: List[Pair]) -> SignatureBase:
     """The signature base string of ``pairs`` sent to ``base_uri`` by ``method``, with its steps [§3.4.1]."""
-    normalized = normalize_parameters(pairs)
-    return SignatureBase(pairs, normalized, base_uri, signature_base_string(method, base_uri, normalized))
+    encoded = _sorted_encoded(pairs)
+    normalized = "&".join(map("=".join, encoded))
+    if "%" in normalized:
+        return SignatureBase(pairs, normalized, base_uri, signature_base_string(method, base_uri, normalized))
+    # Every name and value is unreserved (the usual case: keys, nonces, ids), so encoding the
+    # normalized string turns only its "=" and "&" into %3D and %26: the pairs joined by those.
+    base_string = _joined_base_string(method, base_uri, "%26".join(map("%3D".join, encoded)))
+    return SignatureBase(pairs, normalized, base_uri, base_string)
 
 
 def _base_uri_of(request: Request) -> str:
