@@ -1433,7 +1433,12 @@ def authorization_header(pairs: Sequence[Pair], realm: Optional[str] = None) -> 
     Each name and value percent-encoded; ``realm``, when given, quoted so
     that it cannot add parameters, and not encoded.
     """
-    parts = [f'{name}="{value}"' for name, value in _encoded_pairs(pairs)]
+    return _header_of_encoded(_encoded_pairs(pairs), realm)
+
+
+def _header_of_encoded(encoded_pairs: Iterable[Pair], realm: Optional[str]) -> str:
+    """:func:`authorization_header` of pairs whose names and values are percent-encoded already."""
+    parts = [f'{name}="{value}"' for name, value in encoded_pairs]
     if realm:
         parts.insert(0, "realm=" + _quoted_string(realm))
     return "OAuth " + ", ".join(parts) if parts else "OAuth"
@@ -1716,7 +1721,11 @@ def sign(
     in_query = any(k.startswith("oauth_") for k, _ in query_pairs)
     placement = "body" if in_body else "query" if in_query else placement
     if placement == "header":
-        wire_headers.update(request.to_header(realm=realm or ""))
+        # Each value encoded once: the protocol parameters by one nothing-to-encode check, which the
+        # signature (base64: "+", "/", "=") would fail for all of them, and the signature by itself.
+        unsigned = [pair for pair in request._protocol_pairs() if pair[0] != "oauth_signature"]
+        encoded = [*_encoded_pairs(unsigned), ("oauth_signature", escape(request["oauth_signature"]))]
+        wire_headers["Authorization"] = _header_of_encoded(encoded, realm)
         return Signed(uri, wire_headers, wire_body, request)
     oauth = encode_form(_without(request._protocol_pairs(), in_body))
     if placement == "query":

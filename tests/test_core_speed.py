@@ -33,3 +33,14 @@ def test_base_string_from_pairs_is_the_normalized_string_encoded_again(
     assert steps.normalized_parameters == oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
     plain = oauth.signature_base_string(method, URI, steps.normalized_parameters)
     assert steps.base_string == plain == rfc.signature_base_string(method.upper(), URI, rfc.normalize_parameters(pairs))
+
+
+@given(st.one_of(CLEAN, NEAR, TEXT), st.one_of(CLEAN, NEAR, TEXT), st.one_of(st.none(), CLEAN, NEAR), st.booleans())
+def test_signed_header_is_the_request_header(key: str, callback: str, realm: str, with_token: bool) -> None:
+    """sign() encodes the signature by itself and the other protocol parameters at once: Request.to_header's text."""
+    consumer, token = oauth.Consumer(key or "ck", "cs"), oauth.Token("tk", "ts") if with_token else None
+    signed = oauth.sign("GET", "https://api.example.com/x?a=b%20c", consumer, token, realm=realm,
+                        parameters={"oauth_callback": callback} if callback else None)
+    assert signed.headers["Authorization"] == signed.request.to_header(realm or "")["Authorization"]
+    signature = oauth.escape(signed.request["oauth_signature"])
+    assert signed.headers["Authorization"].endswith(f'oauth_signature="{signature}"')
