@@ -1475,27 +1475,25 @@ def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]
     if not scheme:
         return None
     items = _auth_items(value[scheme.end():].rstrip(" \t,"))
-    realms = [raw for name, raw in items if name == "realm"]
     # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
     pairs = [(name, _header_value(raw, name) if "%" in raw else raw) for name, raw in items if name != "realm"]
-    return pairs, realms[-1] if realms else None
+    if len(pairs) == len(items):
+        return pairs, None
+    return pairs, [raw for name, raw in items if name == "realm"][-1]
 
 
 def _auth_items(body: str) -> List[Pair]:
     """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
 
-    Every character belongs to an item or is the stray one that stops the
+    Every character belongs to an item or is a stray one that fails the
     parse, so the items follow one another and the time is linear.
     """
-    items = []
-    for match in _AUTH_ITEM.finditer(body):
-        name, quoted, bare, stray = match.groups()
-        if stray is not None:
-            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
-        raw = bare or quoted or ""
-        if "\\" in raw:
-            raw = _BACKSLASH_ESCAPE.sub(r"\1", raw)
-        items.append((name, raw))
+    # A backslash escapes the next character in a quoted string only; a bare token holds none.
+    items = [(name, _BACKSLASH_ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted or bare)
+             for name, quoted, bare, _ in _AUTH_ITEM.findall(body)]
+    # findall gives "" for the groups that took no part: a stray character is the one item without a name.
+    if ("", "") in items:
+        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
     return items
 
 

@@ -44,3 +44,38 @@ def test_signed_header_is_the_request_header(key: str, callback: str, realm: str
     assert signed.headers["Authorization"] == signed.request.to_header(realm or "")["Authorization"]
     signature = oauth.escape(signed.request["oauth_signature"])
     assert signed.headers["Authorization"].endswith(f'oauth_signature="{signature}"')
+
+
+def _items_one_by_one(body: str) -> List[Tuple[str, str]]:
+    """The auth-params of a header body, match by match: the plain loop the one findall replaces."""
+    import re
+
+    items = []
+    for match in oauth._AUTH_ITEM.finditer(body):
+        name, quoted, bare, stray = match.groups()
+        if stray is not None:
+            raise oauth.InvalidRequest("stray character")
+        items.append((name, re.sub(r"\\(.)", r"\1", bare or quoted or "", flags=re.DOTALL)))
+    return items
+
+
+HEADERISH = st.lists(st.sampled_from(["a", "realm", "=", '"', "\\", ",", " ", "\t", "%41", "%", "é", "\n"]),
+                     max_size=30).map("".join)
+
+
+@given(st.one_of(HEADERISH, st.lists(st.tuples(CLEAN, NEAR), max_size=4).map(
+    lambda pairs: ", ".join(f'{name or "n"}="{value}"' for name, value in pairs))))
+def test_authorization_items_at_once_are_the_items_one_by_one(body: str) -> None:
+    """A stray character is found among all the items at once, as the loop found it match by match."""
+    try:
+        expected = _items_one_by_one(body)
+    except oauth.InvalidRequest:
+        try:
+            oauth._auth_items(body)
+        except oauth.InvalidRequest:
+            return
+        raise AssertionError(f"{body!r} parsed, but holds a stray character") from None
+    assert oauth._auth_items(body) == expected
+    pairs, realm = oauth.parse_authorization_header("OAuth " + body)
+    assert realm == ([raw for name, raw in expected if name == "realm"] or [None])[-1]
+    assert [name for name, _ in pairs] == [name for name, _ in expected if name != "realm"]
