@@ -76,6 +76,10 @@ def test_authorization_items_at_once_are_the_items_one_by_one(body: str) -> None
             return
         raise AssertionError(f"{body!r} parsed, but holds a stray character") from None
     assert oauth._auth_items(body) == expected
-    pairs, realm = oauth.parse_authorization_header("OAuth " + body)
+    try:
+        pairs, realm = oauth.parse_authorization_header("OAuth " + body)
+    except oauth.InvalidRequest as exc:
+        assert "not UTF-8" in str(exc)  # a value such as %90: percent-decoded after the items are found
+        return
     assert realm == ([raw for name, raw in expected if name == "realm"] or [None])[-1]
     assert [name for name, _ in pairs] == [name for name, _ in expected if name != "realm"]
