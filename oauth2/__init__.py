@@ -522,13 +522,20 @@ def parse_form(form: Text, *, source: str = "form body") -> List[Pair]:
     if "%" not in text:
         return fields
     try:
-        return [(_unquote(name), _unquote(value)) for name, value in fields]
-    except UnicodeDecodeError:
+        return [(_percent_decoded(name), _percent_decoded(value)) for name, value in fields]
+    except UnicodeError:  # not UTF-8 once decoded, or a lone surrogate
         raise InvalidRequest(f"The {source} is not UTF-8 once percent-decoded.") from None
 
 
-def _unquote(s: str) -> str:
-    return unquote(s, errors="strict") if "%" in s else s
+def _percent_decoded(s: str) -> str:
+    """``s`` with its %XX escapes decoded, the bytes read as UTF-8 (strictly); a ``%`` without two hex digits kept.
+
+    unquote_to_bytes decodes the whole string in one pass, where unquote
+    splits it into ASCII runs and decodes each: the same text (a run of raw
+    characters is whole UTF-8 sequences, which cannot complete an escaped one)
+    in half the time, most of signing a form or query of many values.
+    """
+    return unquote_to_bytes(s).decode("utf-8") if "%" in s else s
 
 
 def encode_form(pairs: Iterable[Pair]) -> str:
@@ -1500,7 +1507,7 @@ def _auth_items(body: str) -> List[Pair]:
 def _header_value(raw: str, name: str) -> str:
     """An Authorization header value percent-decoded as UTF-8 [§3.5.1]."""
     try:
-        return unquote_to_bytes(raw).decode("utf-8")
+        return _percent_decoded(raw)
     except UnicodeError:
         raise InvalidRequest(f"The Authorization header parameter {name} is not UTF-8.") from None
 

@@ -83,3 +83,23 @@ def test_authorization_items_at_once_are_the_items_one_by_one(body: str) -> None
         return
     assert realm == ([raw for name, raw in expected if name == "realm"] or [None])[-1]
     assert [name for name, _ in pairs] == [name for name, _ in expected if name != "realm"]
+
+
+ESCAPED = st.lists(st.one_of(st.sampled_from(["%", "%2", "%41", "%C3", "%A9", "%E2%82", "%AC", "%ff", "%Zz", "+", "="]),
+                             st.characters(blacklist_categories=("Cs",))), max_size=12).map("".join)
+
+
+@given(ESCAPED)
+def test_decoding_in_one_pass_is_unquote(text: str) -> None:
+    """The one percent-decoder gives unquote's text, and refuses exactly what unquote refuses (strictly)."""
+    from urllib.parse import unquote
+
+    try:
+        expected = unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        try:
+            oauth._percent_decoded(text)
+        except UnicodeDecodeError:
+            return
+        raise AssertionError(f"{text!r} decoded, but is not UTF-8 once percent-decoded") from None
+    assert oauth._percent_decoded(text) == expected
