@@ -1,0 +1,105 @@
+"""The plain core's per-request steps, done once, against the plain versions they replace (issue 23, speed).
+
+Each test checks a path the speed work added or reshaped against what the
+plain code gives, or against oauthlib; no timing here (bench/bench.py times).
+"""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+from hypothesis import given
+from hypothesis import strategies as st
+from oauthlib.oauth1.rfc5849 import signature as rfc
+
+import oauth2 as oauth
+
+UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+CLEAN = st.text(st.sampled_from(UNRESERVED), max_size=12)
+# Characters next to the unreserved set and the normalized string's own separators.
+NEAR = st.text(st.sampled_from("aZ09-._~%&= +/é"), max_size=8)
+PAIRS = st.lists(st.tuples(st.one_of(CLEAN, NEAR, TEXT), st.one_of(CLEAN, NEAR, TEXT)), max_size=8)
+CLEAN_PAIRS = st.lists(st.tuples(CLEAN, CLEAN), max_size=8)
+URI = "https://api.example.com/a%20b"
+
+
+@given(st.one_of(PAIRS, CLEAN_PAIRS), st.sampled_from(["GET", "post", "Patch"]))
+def test_base_string_from_pairs_is_the_normalized_string_encoded_again(
+    pairs: List[Tuple[str, str]], method: str
+) -> None:
+    """Pairs with nothing to encode are joined by %3D and %26 rather than sent through the table [§3.4.1.1]."""
+    steps = oauth._base_string_steps(method, URI, pairs)
+    assert steps.normalized_parameters == oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
+    plain = oauth.signature_base_string(method, URI, steps.normalized_parameters)
+    assert steps.base_string == plain == rfc.signature_base_string(method.upper(), URI, rfc.normalize_parameters(pairs))
+
+
+@given(st.one_of(CLEAN, NEAR, TEXT), st.one_of(CLEAN, NEAR, TEXT), st.one_of(st.none(), CLEAN, NEAR), st.booleans())
+def test_signed_header_is_the_request_header(key: str, callback: str, realm: str, with_token: bool) -> None:
+    """sign() encodes the signature by itself and the other protocol parameters at once: Request.to_header's text."""
+    consumer, token = oauth.Consumer(key or "ck", "cs"), oauth.Token("tk", "ts") if with_token else None
+    signed = oauth.sign("GET", "https://api.example.com/x?a=b%20c", consumer, token, realm=realm,
+                        parameters={"oauth_callback": callback} if callback else None)
+    assert signed.headers["Authorization"] == signed.request.to_header(realm or "")["Authorization"]
+    signature = oauth.escape(signed.request["oauth_signature"])
+    assert signed.headers["Authorization"].endswith(f'oauth_signature="{signature}"')
+
+
+def _items_one_by_one(body: str) -> List[Tuple[str, str]]:
+    """The auth-params of a header body, match by match: the plain loop the one findall replaces."""
+    import re
+
+    items = []
+    for match in oauth._AUTH_ITEM.finditer(body):
+        name, quoted, bare, stray = match.groups()
+        if stray is not None:
+            raise oauth.InvalidRequest("stray character")
+        items.append((name, re.sub(r"\\(.)", r"\1", bare or quoted or "", flags=re.DOTALL)))
+    return items
+
+
+HEADERISH = st.lists(st.sampled_from(["a", "realm", "=", '"', "\\", ",", " ", "\t", "%41", "%", "é", "\n"]),
+                     max_size=30).map("".join)
+
+
+@given(st.one_of(HEADERISH, st.lists(st.tuples(CLEAN, NEAR), max_size=4).map(
+    lambda pairs: ", ".join(f'{name or "n"}="{value}"' for name, value in pairs))))
+def test_authorization_items_at_once_are_the_items_one_by_one(body: str) -> None:
+    """A stray character is found among all the items at once, as the loop found it match by match."""
+    try:
+        expected = _items_one_by_one(body)
+    except oauth.InvalidRequest:
+        try:
+            oauth._auth_items(body)
+        except oauth.InvalidRequest:
+            return
+        raise AssertionError(f"{body!r} parsed, but holds a stray character") from None
+    assert oauth._auth_items(body) == expected
+    try:
+        pairs, realm = oauth.parse_authorization_header("OAuth " + body)
+    except oauth.InvalidRequest as exc:
+        assert "not UTF-8" in str(exc)  # a value such as %90: percent-decoded after the items are found
+        return
+    assert realm == ([raw for name, raw in expected if name == "realm"] or [None])[-1]
+    assert [name for name, _ in pairs] == [name for name, _ in expected if name != "realm"]
+
+
+ESCAPED = st.lists(st.one_of(st.sampled_from(["%", "%2", "%41", "%C3", "%A9", "%E2%82", "%AC", "%ff", "%Zz", "+", "="]),
+                             st.characters(blacklist_categories=("Cs",))), max_size=12).map("".join)
+
+
+@given(ESCAPED)
+def test_decoding_in_one_pass_is_unquote(text: str) -> None:
+    """The one percent-decoder gives unquote's text, and refuses exactly what unquote refuses (strictly)."""
+    from urllib.parse import unquote
+
+    try:
+        expected = unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        try:
+            oauth._percent_decoded(text)
+        except UnicodeDecodeError:
+            return
+        raise AssertionError(f"{text!r} decoded, but is not UTF-8 once percent-decoded") from None
+    assert oauth._percent_decoded(text) == expected
