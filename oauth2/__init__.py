@@ -32,7 +32,7 @@ Errors are ``oauth2.Error`` subclasses with an HTTP ``status`` and an
 # httplib2 Client. Sections 2-7 are pure: pairs in, strings out, no I/O, no
 # clock and no randomness they are not handed. Three speed tricks remain, each
 # with its reason in its docstring and a hypothesis test against the plain
-# version in tests/test_memos.py: _is_unreserved, _BYTE_ENCODED, _PLAIN_URL.
+# version in tests/test_encoding.py (_is_unreserved, _BYTE_ENCODED) and tests/test_base_string.py (_PLAIN_URL).
 
 from __future__ import annotations
 
@@ -470,7 +470,7 @@ def _is_unreserved(text: str) -> bool:
     timestamps, ids) have nothing to encode, and one regex match tells so in C
     where encoding would build a new string. True of a concatenation exactly
     when true of each part, so one call covers many strings without any
-    separator. tests/test_memos.py checks it against the definition.
+    separator. tests/test_encoding.py checks it against the definition.
     """
     return _UNRESERVED_RUN.fullmatch(text) is not None
 
@@ -478,7 +478,7 @@ def _is_unreserved(text: str) -> bool:
 # Byte b to what it encodes to. A speed trick, the second of three:
 # codecs.charmap_decode writes each byte through this table in one C loop,
 # where quote() walks the bytes in Python (28% of signing 40 parameters).
-# tests/test_memos.py checks _percent_encode against the byte-by-byte definition.
+# tests/test_encoding.py checks _percent_encode against the byte-by-byte definition.
 _BYTE_ENCODED = [chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in range(256)]
 
 
@@ -917,7 +917,7 @@ def split_url(url: Text) -> Tuple[str, str]:
 
     A speed trick, the third of three: a URL as clients write it is split by
     one regex match rather than by urlsplit and the checks after it;
-    tests/test_memos.py checks that both give the same answer.
+    tests/test_base_string.py checks that both give the same answer.
     """
     text = url if type(url) is str else _text(url, "url")
     match = _PLAIN_URL.fullmatch(text)
