@@ -2043,7 +2043,7 @@ class SQLiteNonceStore(NonceStore):
         # The parent's connections, which a forked child must not use (SQLite's rule): held
         # here so that the child does not close them either, as garbage collection would.
         self._inherited: List[sqlite3.Connection] = []
-        self._connection()  # an unwritable path fails here, when the provider starts
+        self.connection()  # an unwritable path fails here, when the provider starts
 
     def add(self, consumer_key: str, token: Optional[str], timestamp: int, nonce: str, ttl: int) -> bool:
         """Record the combination for ``ttl`` seconds; False if it is already there."""
@@ -2051,7 +2051,7 @@ class SQLiteNonceStore(NonceStore):
 
         digest = _nonce_digest(consumer_key, token, timestamp, nonce)
         now = self._clock()
-        lock, connection = self._connection()
+        lock, connection = self.connection()
         with lock:
             # Autocommit: each statement is its own write transaction, holding SQLite's lock for itself alone.
             if now >= self._forget_after and (
@@ -2084,8 +2084,13 @@ class SQLiteNonceStore(NonceStore):
         with process[1]:
             process[2].close()
 
-    def _connection(self) -> Tuple[threading.Lock, sqlite3.Connection]:
-        """This process's lock and connection, opened on its first use."""
+    def connection(self) -> Tuple[threading.Lock, sqlite3.Connection]:
+        """This process's lock and connection to the file, opened on its first use (and again after a fork).
+
+        A store that keeps its own tables in the same file (``oauth2.kit.SQLiteStore``)
+        runs its statements on it, holding the lock, so that one connection per process
+        serves both.
+        """
         process = self._process
         if process is None or process[0] != os.getpid():
             if process is not None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 import time
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 import oauth2
 from oauth2.kit.stores import ConsumerRecord, TemporaryCredentials, TokenCredentials
@@ -61,11 +60,14 @@ class SQLiteStore:
         if self.path != ":memory:":
             # Created for its owner alone before SQLite opens it: it holds every secret.
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self._process: Optional[Tuple[int, threading.Lock, sqlite3.Connection]] = None
-        # A parent's connection, which a forked child must neither use nor close (SQLite's rule).
-        self._inherited: List[sqlite3.Connection] = []
-        self._connection()  # an unwritable path fails here, when the provider starts
-        self.nonces: oauth2.NonceStore = oauth2.SQLiteNonceStore(self.path, timeout=timeout, clock=clock)
+        # One connection per process serves the nonces and these tables (opened here: an unwritable path fails
+        # when the provider starts); the tables are the file's, so they are made once, not per connection.
+        self._file = oauth2.SQLiteNonceStore(self.path, timeout=timeout, clock=clock)
+        self.nonces: oauth2.NonceStore = self._file
+        lock, connection = self._file.connection()
+        with lock, _transaction(connection):
+            for statement in _SCHEMA:
+                connection.execute(statement)
 
     def add_consumer(self, consumer: ConsumerRecord) -> None:
         """Register ``consumer``, replacing the one with the same key."""
@@ -91,7 +93,7 @@ class SQLiteStore:
     def add_temporary(self, credentials: TemporaryCredentials) -> None:
         """Keep new temporary credentials; drop a batch of expired ones."""
         c = credentials
-        lock, connection = self._connection()
+        lock, connection = self._file.connection()
         with lock, _transaction(connection):
             connection.execute(_FORGET_EXPIRED, (self._clock(),))
             connection.execute(
@@ -106,7 +108,7 @@ class SQLiteStore:
 
     def authorize_temporary(self, key: str, user: str, verifier: str) -> Optional[TemporaryCredentials]:
         """Record ``user`` and ``verifier`` if no user authorized the credentials yet; None otherwise."""
-        lock, connection = self._connection()
+        lock, connection = self._file.connection()
         with lock, _transaction(connection):
             updated = connection.execute(
                 "UPDATE oauth2_temporary SET user = ?, verifier = ? WHERE key = ? AND verifier IS NULL",
@@ -117,7 +119,7 @@ class SQLiteStore:
 
     def take_temporary(self, key: str) -> Optional[TemporaryCredentials]:
         """Remove the temporary credentials ``key`` and return them; None if unknown."""
-        lock, connection = self._connection()
+        lock, connection = self._file.connection()
         with lock, _transaction(connection):
             row = connection.execute(_TEMPORARY, (key,)).fetchone()
             if row is not None:
@@ -142,51 +144,18 @@ class SQLiteStore:
         return self._write("UPDATE oauth2_tokens SET revoked = 1 WHERE key = ?", (key,)) == 1
 
     def close(self) -> None:
-        """Close this process's connections; the next call opens others."""
-        process, self._process = self._process, None
-        closer = getattr(self.nonces, "close", None)
-        if closer is not None:
-            closer()
-        if process is None:
-            return
-        if process[0] != os.getpid():
-            self._inherited.append(process[2])
-            return
-        with process[1]:
-            process[2].close()
+        """Close this process's connection; the next call opens another."""
+        self._file.close()
 
     def _read(self, sql: str, parameters: Sequence[Any]) -> Any:
-        lock, connection = self._connection()
+        lock, connection = self._file.connection()
         with lock:
             return connection.execute(sql, parameters).fetchone()
 
     def _write(self, sql: str, parameters: Sequence[Any]) -> int:
-        lock, connection = self._connection()
+        lock, connection = self._file.connection()
         with lock, _transaction(connection):
             return int(connection.execute(sql, parameters).rowcount)
-
-    def _connection(self) -> Tuple[threading.Lock, sqlite3.Connection]:
-        """This process's lock and connection, opened on its first use."""
-        process = self._process
-        if process is None or process[0] != os.getpid():
-            if process is not None:
-                self._inherited.append(process[2])
-            process = (os.getpid(), threading.Lock(), self._connect())
-            self._process = process
-        return process[1], process[2]
-
-    def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: each transaction is begun and ended explicitly.
-        connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            with _transaction(connection):
-                for statement in _SCHEMA:
-                    connection.execute(statement)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
 
     def consumer_keys(self) -> List[str]:
         """The keys of the registered consumers, sorted."""
@@ -194,7 +163,7 @@ class SQLiteStore:
 
     def remove_consumer(self, key: str) -> bool:
         """Unregister the consumer ``key`` and delete its token and temporary credentials; False if unknown."""
-        lock, connection = self._connection()
+        lock, connection = self._file.connection()
         with lock, _transaction(connection):
             connection.execute("DELETE FROM oauth2_tokens WHERE consumer_key = ?", (key,))
             connection.execute("DELETE FROM oauth2_temporary WHERE consumer_key = ?", (key,))
@@ -207,7 +176,7 @@ class SQLiteStore:
         return self._column("SELECT key FROM oauth2_tokens WHERE consumer_key = ? ORDER BY key", (consumer_key,))
 
     def _column(self, sql: str, parameters: Sequence[Any]) -> List[str]:
-        lock, connection = self._connection()
+        lock, connection = self._file.connection()
         with lock:
             return [row[0] for row in connection.execute(sql, parameters).fetchall()]
 
