@@ -2424,9 +2424,7 @@ class Server:
         if not isinstance(request, Request):
             raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
         _consumer_and_token(consumer, token)
-        own = request._own_pairs()  # refuses a protocol parameter sent twice
-        added = _added_pairs(own, request._body_pairs(), request._query_pairs())
-        params, parameters = self._parameters(request)
+        own, added, params, parameters = self._parameters(request)
         if type(request).get_nonoauth_parameters is not Request.get_nonoauth_parameters:
             parameters = dict(request.get_nonoauth_parameters())  # a subclass's own, which 1.9's Server returned
         method = self._signature_method(request, params["oauth_signature_method"])
@@ -2493,20 +2491,32 @@ class Server:
         """The ``WWW-Authenticate`` header of a 401 response."""
         return build_authenticate_header(realm)
 
-    def _parameters(self, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-        """The protocol parameters the checks read (None where absent), each sent once [§3.1],
-        and the dict's non-OAuth parameters (what get_nonoauth_parameters gives), in one pass."""
+    def _parameters(self, request: Request) -> Tuple[List[Pair], List[Pair], Dict[str, Any], Dict[str, Any]]:
+        """The request's signed pairs: the dict's (what :meth:`Request._own_pairs` gives) and the body's and
+        query's it leaves out; the protocol parameters the checks read (None where absent), each sent once
+        [§3.1]; and the dict's non-OAuth parameters (what get_nonoauth_parameters gives). One pass over the dict."""
+        own: List[Pair] = []
         params: Dict[str, Any] = dict.fromkeys(_PROTOCOL)
         others = {}
         for name, value in request.items():
+            if type(value) is not str:
+                if name.startswith("oauth_"):
+                    value = _one_value(name, value)  # a list, as parse_qs gives: one value at most
+                    if value is None:
+                        continue
+                else:
+                    own.extend(_pairs_of({name: value}))
+                    others[name] = value
+                    continue
             if name in params:
                 params[name] = value
             elif not name.startswith("oauth_"):
                 others[name] = value
-        for name, value in params.items():
-            if value is not None and type(value) is not str:  # a list, as parse_qs gives
-                params[name] = _one_value(name, value)
-        for name, value in request._query_pairs():
+            if name != "oauth_signature":
+                own.append((name, value))
+        body, query = request._body_pairs(), request._query_pairs()
+        added = _added_pairs(own, body, query)
+        for name, value in query:
             if name.startswith("oauth_"):
                 if name in request or params.get(name) is not None:
                     raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
@@ -2525,7 +2535,7 @@ class Server:
         version = params["oauth_version"]
         if version is not None and version != self.version:
             raise VersionRejected(f"OAuth version {version[:20]!r} is not supported; use 1.0.")
-        return params, others
+        return own, added, params, others
 
     def _signature_method(self, request: Request, name: str) -> SignatureMethod:
         """The allowed method named ``name``; PLAINTEXT only over TLS unless allowed [§3.4.4]."""
