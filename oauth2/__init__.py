@@ -1055,12 +1055,11 @@ def _base_string_steps(method: str, base_uri: str, pairs: List[Pair]) -> Signatu
     """The signature base string of ``pairs`` sent to ``base_uri`` by ``method``, with its steps [§3.4.1]."""
     encoded = _sorted_encoded(pairs)
     normalized = "&".join(map("=".join, encoded))
-    if "%" in normalized:
-        return SignatureBase(pairs, normalized, base_uri, signature_base_string(method, base_uri, normalized))
-    # Every name and value is unreserved (the usual case: keys, nonces, ids), so encoding the
-    # normalized string turns only its "=" and "&" into %3D and %26: the pairs joined by those.
-    base_string = _joined_base_string(method, base_uri, "%26".join(map("%3D".join, encoded)))
-    return SignatureBase(pairs, normalized, base_uri, base_string)
+    # The normalized string holds unreserved characters, "%", "&" and "=" only (each name and value
+    # is encoded already), so encoding it a second time [§3.4.1.1] turns just those three into
+    # %25, %26 and %3D: three replaces in C where the table would write every byte anew.
+    twice = normalized.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
+    return SignatureBase(pairs, normalized, base_uri, _joined_base_string(method, base_uri, twice))
 
 
 def _base_uri_of(request: Request) -> str:
@@ -2430,9 +2429,7 @@ class Server:
         if not isinstance(request, Request):
             raise TypeError(f"verify_request needs an oauth2.Request, not {type(request).__name__}")
         _consumer_and_token(consumer, token)
-        own = request._own_pairs()  # refuses a protocol parameter sent twice
-        added = _added_pairs(own, request._body_pairs(), request._query_pairs())
-        params, parameters = self._parameters(request)
+        own, added, params, parameters = self._parameters(request)
         if type(request).get_nonoauth_parameters is not Request.get_nonoauth_parameters:
             parameters = dict(request.get_nonoauth_parameters())  # a subclass's own, which 1.9's Server returned
         method = self._signature_method(request, params["oauth_signature_method"])
@@ -2499,20 +2496,32 @@ class Server:
         """The ``WWW-Authenticate`` header of a 401 response."""
         return build_authenticate_header(realm)
 
-    def _parameters(self, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-        """The protocol parameters the checks read (None where absent), each sent once [§3.1],
-        and the dict's non-OAuth parameters (what get_nonoauth_parameters gives), in one pass."""
+    def _parameters(self, request: Request) -> Tuple[List[Pair], List[Pair], Dict[str, Any], Dict[str, Any]]:
+        """The request's signed pairs: the dict's (what :meth:`Request._own_pairs` gives) and the body's and
+        query's it leaves out; the protocol parameters the checks read (None where absent), each sent once
+        [§3.1]; and the dict's non-OAuth parameters (what get_nonoauth_parameters gives). One pass over the dict."""
+        own: List[Pair] = []
         params: Dict[str, Any] = dict.fromkeys(_PROTOCOL)
         others = {}
         for name, value in request.items():
+            if type(value) is not str:
+                if name.startswith("oauth_"):
+                    value = _one_value(name, value)  # a list, as parse_qs gives: one value at most
+                    if value is None:
+                        continue
+                else:
+                    own.extend(_pairs_of({name: value}))
+                    others[name] = value
+                    continue
             if name in params:
                 params[name] = value
             elif not name.startswith("oauth_"):
                 others[name] = value
-        for name, value in params.items():
-            if value is not None and type(value) is not str:  # a list, as parse_qs gives
-                params[name] = _one_value(name, value)
-        for name, value in request._query_pairs():
+            if name != "oauth_signature":
+                own.append((name, value))
+        body, query = request._body_pairs(), request._query_pairs()
+        added = _added_pairs(own, body, query)
+        for name, value in query:
             if name.startswith("oauth_"):
                 if name in request or params.get(name) is not None:
                     raise InvalidRequest(f"The OAuth parameter {name} is sent more than once.")
@@ -2531,7 +2540,7 @@ class Server:
         version = params["oauth_version"]
         if version is not None and version != self.version:
             raise VersionRejected(f"OAuth version {version[:20]!r} is not supported; use 1.0.")
-        return params, others
+        return own, added, params, others
 
     def _signature_method(self, request: Request, name: str) -> SignatureMethod:
         """The allowed method named ``name``; PLAINTEXT only over TLS unless allowed [§3.4.4]."""

@@ -6,8 +6,9 @@ plain code gives, or against oauthlib; no timing here (bench/bench.py times).
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849 import signature as rfc
@@ -28,7 +29,7 @@ URI = "https://api.example.com/a%20b"
 def test_base_string_from_pairs_is_the_normalized_string_encoded_again(
     pairs: List[Tuple[str, str]], method: str
 ) -> None:
-    """Pairs with nothing to encode are joined by %3D and %26 rather than sent through the table [§3.4.1.1]."""
+    """The normalized string's %, & and = replaced by %25, %26 and %3D, not sent through the table [§3.4.1.1]."""
     steps = oauth._base_string_steps(method, URI, pairs)
     assert steps.normalized_parameters == oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
     plain = oauth.signature_base_string(method, URI, steps.normalized_parameters)
@@ -103,3 +104,36 @@ def test_decoding_in_one_pass_is_unquote(text: str) -> None:
             return
         raise AssertionError(f"{text!r} decoded, but is not UTF-8 once percent-decoded") from None
     assert oauth._percent_decoded(text) == expected
+
+
+PROTOCOL_NAMES = ["oauth_token", "oauth_nonce", "oauth_timestamp", "oauth_signature", "oauth_version", "oauth_callback"]
+DICT_VALUES = st.one_of(CLEAN, NEAR, st.integers(0, 99), st.lists(st.one_of(CLEAN, NEAR), max_size=3))
+
+
+@given(st.dictionaries(st.sampled_from([*PROTOCOL_NAMES, "a", "oauth_z"]), DICT_VALUES, max_size=6))
+def test_server_reads_the_request_dict_in_one_pass_as_the_plain_readers_do(extra: Dict[str, Any]) -> None:
+    """Server._parameters walks the dict once: the pairs _own_pairs gives, the values get_nonoauth_parameters
+    and _one_value give, the query's pairs added, and the same refusals (a protocol parameter sent twice)."""
+    request = oauth.Request("GET", "https://api.example.com/x?q=1", {
+        "oauth_consumer_key": "ck", "oauth_signature_method": "HMAC-SHA1", "oauth_signature": "s",
+        "oauth_timestamp": "1", "oauth_nonce": "n", **extra})
+    try:
+        own_plain = request._own_pairs()
+    except oauth.InvalidRequest:
+        with pytest.raises(oauth.InvalidRequest, match="sent more than once"):
+            oauth.Server()._parameters(request)
+        return
+    params_plain = {name: oauth._one_value(name, request[name]) if name in request else None
+                    for name in oauth._PROTOCOL}
+    try:
+        own, added, params, others = oauth.Server()._parameters(request)
+    except oauth.MissingParameter as exc:  # a required one given as an empty list
+        assert params_plain[exc.parameter] is None
+        return
+    except oauth.VersionRejected:
+        assert params_plain["oauth_version"] != "1.0"
+        return
+    assert own == own_plain
+    assert added == [("q", "1")]
+    assert params == params_plain
+    assert others == request.get_nonoauth_parameters()
