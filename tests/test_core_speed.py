@@ -29,7 +29,7 @@ URI = "https://api.example.com/a%20b"
 def test_base_string_from_pairs_is_the_normalized_string_encoded_again(
     pairs: List[Tuple[str, str]], method: str
 ) -> None:
-    """The normalized string's %, & and = replaced by %25, %26 and %3D, not sent through the table [§3.4.1.1]."""
+    """Pairs with nothing to encode are joined by %3D and %26 rather than sent through the table [§3.4.1.1]."""
     steps = oauth._base_string_steps(method, URI, pairs)
     assert steps.normalized_parameters == oauth.normalize_parameters(pairs) == rfc.normalize_parameters(pairs)
     plain = oauth.signature_base_string(method, URI, steps.normalized_parameters)
