@@ -4,6 +4,7 @@ on the client side, and the text strategies of the property tests."""
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,3 +186,28 @@ HEADERS = st.one_of(
     st.text(max_size=60),
     st.lists(HEADER_PIECES, max_size=20).map(lambda parts: "OAuth " + "".join(parts)),
 )
+
+
+def released_together(count: int, attempt: Callable[[int], Any]) -> list[Any]:
+    """``attempt(i)`` for i in range(count), each in a thread of its own, all released at once by a barrier.
+
+    Returns what each returned, or the exception it raised, in the order of i. The threads are
+    joined with a bound; one still running fails the test.
+    """
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def racer(i: int) -> None:
+        barrier.wait(timeout=60)
+        try:
+            results[i] = attempt(i)
+        except Exception as exc:  # noqa: BLE001 - the caller's assertions read it
+            results[i] = exc
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    return results

@@ -7,12 +7,12 @@ import asyncio
 import multiprocessing
 import sqlite3
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from at_now import released_together
 from kit_apps import USER, redeem_in_process, signed
 
 import oauth2 as oauth
@@ -37,30 +37,6 @@ def authorized_token(kit: Endpoints) -> tuple[oauth.Token, str]:
     verifier = kit.authorize(token.key, USER).verifier
     assert verifier is not None
     return token, verifier
-
-
-def race(count: int, attempt: Callable[[], Any]) -> list[Any]:
-    """Run ``attempt`` in ``count`` threads released together; their results (or exceptions)."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        barrier.wait(timeout=60)
-        try:
-            result = attempt()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            result = exc
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive()
-    return results
 
 
 def stored_tokens(kit: Endpoints, tmp_path: Path) -> int:
@@ -89,7 +65,7 @@ def test_threads_racing_to_exchange_one_verifier_get_one_token(kind: str, tmp_pa
             request = next(requests)
         return kit.access_token(request)
 
-    results = race(RACERS, attempt)
+    results = released_together(RACERS, lambda _: attempt())
     granted, problems = outcome(results)
     assert granted == 1
     assert problems <= {"token_used", "token_rejected"}
@@ -109,7 +85,7 @@ def test_threads_racing_to_authorize_one_request_token_get_one_verifier(kind: st
             user = next(users)
         return kit.authorize(key, user)
 
-    results = race(RACERS, attempt)
+    results = released_together(RACERS, lambda _: attempt())
     decisions = [r for r in results if not isinstance(r, Exception)]
     assert len(decisions) == 1
     assert all(isinstance(r, TokenUsed) for r in results if isinstance(r, Exception))

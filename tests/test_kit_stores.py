@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-import threading
 import time
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs
 
 import pytest
+from at_now import released_together
 from kit_apps import USER, signed
 
 import oauth2 as oauth
@@ -257,27 +257,10 @@ def test_a_key_registered_again_does_not_revive_the_removed_consumers_token(stor
 # ------------------------------------------------------------------ races on one single-use record
 
 
-def race_threads(count: int, attempt: Callable[[int], Any]) -> list[Any]:
-    """``attempt(i)`` in ``count`` threads released together; their results."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def racer(i: int) -> None:
-        barrier.wait()
-        results[i] = attempt(i)
-
-    threads = [threading.Thread(target=racer, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def race(store: Any, name: str, arguments: Callable[[int], tuple[Any, ...]]) -> list[Any]:
     """RACERS callers of one method at once: threads on a blocking store, tasks on an async one."""
     if not is_async(store):
-        return race_threads(RACERS, lambda i: getattr(store, name)(*arguments(i)))
+        return released_together(RACERS, lambda i: getattr(store, name)(*arguments(i)))
 
     async def body(call: Callable[..., Awaitable[Any]]) -> list[Any]:
         return list(await asyncio.gather(*(call(name, *arguments(i)) for i in range(RACERS))))
@@ -330,7 +313,7 @@ def test_racers_exchanging_one_verifier_through_the_kit_get_one_token(store: Any
 
         responses = run(store, body)
     else:
-        responses = race_threads(RACERS, lambda i: kit.access_token(requests[i]))
+        responses = released_together(RACERS, lambda i: kit.access_token(requests[i]))
     statuses = sorted(r.status for r in responses)
     assert statuses == [200] + [401] * (RACERS - 1)
     problems = {parse_qs(r.body.decode())["oauth_problem"][0] for r in responses if r.status == 401}

@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 import pytest
 import redis
-from at_now import CONSUMER, NOW, TOKEN, Clock, frozen_clock, make_server, over_the_wire, signed_api_call
+from at_now import (
+    CONSUMER,
+    NOW,
+    TOKEN,
+    Clock,
+    frozen_clock,
+    make_server,
+    over_the_wire,
+    released_together,
+    signed_api_call,
+)
 from redis_server import keys
 
 import oauth2 as oauth
@@ -71,30 +81,14 @@ def race_in_threads(call: Callable[[], object], threads: int) -> list[str]:
 
     Returns each outcome: ``"returned"``, ``"nonce_used"`` or the repr of another exception.
     """
-    barrier = threading.Barrier(threads)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def run() -> None:
-        """One thread: wait for the others, then call."""
-        barrier.wait(timeout=60)
-        try:
-            call()
-            outcome = "returned"
-        except oauth.NonceUsed:
-            outcome = "nonce_used"
-        except Exception as exc:
-            outcome = repr(exc)
-        with lock:
-            outcomes.append(outcome)
+    def outcome(result: object) -> str:
+        if isinstance(result, oauth.NonceUsed):
+            return "nonce_used"
+        return repr(result) if isinstance(result, Exception) else "returned"
 
-    workers = [threading.Thread(target=run) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-        assert not worker.is_alive()
-    return outcomes
+    return [outcome(result) for result in released_together(threads, lambda _: call())]
+
 
 
 def test_threads_verifying_one_request_against_one_memory_store() -> None:
