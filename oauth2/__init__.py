@@ -1208,8 +1208,11 @@ def _uses_base_string(method: SignatureMethod, hooks: Tuple[str, ...]) -> bool:
     if isinstance(method, SignatureMethod_PLAINTEXT):
         return False
     cls = type(method)
-    # Looked up on the class, as a call finds it; a callable without a module is the user's.
-    return all(getattr(getattr(cls, hook), "__module__", None) == __name__ for hook in hooks)
+    for hook in hooks:
+        # Looked up on the class, as a call finds it; a callable without a module is the user's.
+        if getattr(getattr(cls, hook), "__module__", None) != __name__:
+            return False
+    return True
 
 
 _RSA_EXTRA = "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
