@@ -1208,8 +1208,9 @@ def _uses_base_string(method: SignatureMethod, hooks: Tuple[str, ...]) -> bool:
     if isinstance(method, SignatureMethod_PLAINTEXT):
         return False
     cls = type(method)
-    for hook in hooks:
-        # Looked up on the class, as a call finds it; a callable without a module is the user's.
+    # Looked up on the class, as a call finds it; a callable without a module is the user's.
+    # A loop rather than all() over a generator, which costs as much again on every signature.
+    for hook in hooks:  # noqa: SIM110
         if getattr(getattr(cls, hook), "__module__", None) != __name__:
             return False
     return True
@@ -1482,31 +1483,27 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
 
 
 def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
-    """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
+    """:func:`parse_authorization_header`, or None when the scheme is not OAuth.
+
+    The auth-params (RFC 9110 §11.2) are found by one regex: every character
+    belongs to an item or is a stray one that fails the parse, so the items
+    follow one another and the time is linear.
+    """
     scheme = _OAUTH_SCHEME.match(value)
     if not scheme:
         return None
-    items = _auth_items(value[scheme.end():].rstrip(" \t,"))
-    # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
-    pairs = [(name, _header_value(raw, name) if "%" in raw else raw) for name, raw in items if name != "realm"]
-    if len(pairs) == len(items):
-        return pairs, None
-    return pairs, [raw for name, raw in items if name == "realm"][-1]
-
-
-def _auth_items(body: str) -> List[Pair]:
-    """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
-
-    Every character belongs to an item or is a stray one that fails the
-    parse, so the items follow one another and the time is linear.
-    """
-    # A backslash escapes the next character in a quoted string only; a bare token holds none.
-    items = [(name, _BACKSLASH_ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted or bare)
-             for name, quoted, bare, _ in _AUTH_ITEM.findall(body)]
-    # findall gives "" for the groups that took no part: a stray character is the one item without a name.
-    if ("", "") in items:
-        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
-    return items
+    pairs: List[Pair] = []
+    realm = None
+    for name, quoted, bare, _ in _AUTH_ITEM.findall(value[scheme.end():].rstrip(" \t,")):
+        if not name:  # a stray character: findall gives "" for the groups that took no part
+            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
+        # A backslash escapes the next character in a quoted string only; a bare token holds none.
+        raw = _BACKSLASH_ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted or bare
+        if name == "realm":
+            realm = raw  # not percent-encoded [§3.5.1]: neither decoded nor refused
+        else:
+            pairs.append((name, _header_value(raw, name) if "%" in raw else raw))
+    return pairs, realm
 
 
 def _header_value(raw: str, name: str) -> str:
