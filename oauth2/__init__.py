@@ -1012,15 +1012,10 @@ def _is_ip_literal(literal: str) -> bool:
 
 def normalize_parameters(pairs: Iterable[Pair]) -> str:
     """Encode each name and value, sort by name then value, and join [§3.4.1.3.2]."""
-    return "&".join(map("=".join, _sorted_encoded(pairs)))
-
-
-def _sorted_encoded(pairs: Iterable[Pair]) -> List[Pair]:
-    """Each name and value percent-encoded, sorted by name then value [§3.4.1.3.2]."""
     pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
     if operator.countOf(map(len, pairs), 2) != len(pairs):
         raise ValueError("normalize_parameters needs (name, value) pairs")
-    return sorted(_encoded_pairs(pairs))
+    return "&".join(map("=".join, sorted(_encoded_pairs(pairs))))
 
 
 def signature_base_string(method: str, base_uri: str, normalized_parameters: str) -> str:
@@ -1051,9 +1046,16 @@ def explain(request: Request) -> SignatureBase:
     return _base_string_steps(request.method, _base_uri_of(request), request._signed_pairs())
 
 
-def _base_string_steps(method: str, base_uri: str, pairs: List[Pair]) -> SignatureBase:
-    """The signature base string of ``pairs`` sent to ``base_uri`` by ``method``, with its steps [§3.4.1]."""
-    encoded = _sorted_encoded(pairs)
+def _base_string_steps(
+    method: str, base_uri: str, pairs: List[Pair], encoded_pairs: Optional[Sequence[Pair]] = None
+) -> SignatureBase:
+    """The signature base string of ``pairs`` sent to ``base_uri`` by ``method``, with its steps [§3.4.1].
+
+    ``encoded_pairs`` are ``pairs`` percent-encoded [§3.6], when the caller
+    has them already (sign() encodes the protocol parameters once for the
+    base string and the Authorization header).
+    """
+    encoded = sorted(encoded_pairs if encoded_pairs is not None else _encoded_pairs(pairs))
     normalized = "&".join(map("=".join, encoded))
     if "%" in normalized:
         return SignatureBase(pairs, normalized, base_uri, signature_base_string(method, base_uri, normalized))
@@ -1207,7 +1209,11 @@ def _uses_base_string(method: SignatureMethod, hooks: Tuple[str, ...]) -> bool:
         return False
     cls = type(method)
     # Looked up on the class, as a call finds it; a callable without a module is the user's.
-    return all(getattr(getattr(cls, hook), "__module__", None) == __name__ for hook in hooks)
+    # A loop rather than all() over a generator, which costs as much again on every signature.
+    for hook in hooks:  # noqa: SIM110
+        if getattr(getattr(cls, hook), "__module__", None) != __name__:
+            return False
+    return True
 
 
 _RSA_EXTRA = "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
@@ -1477,31 +1483,27 @@ def parse_authorization_header(value: str) -> Tuple[List[Pair], Optional[str]]:
 
 
 def _parse_oauth_header(value: str) -> Optional[Tuple[List[Pair], Optional[str]]]:
-    """:func:`parse_authorization_header`, or None when the scheme is not OAuth."""
+    """:func:`parse_authorization_header`, or None when the scheme is not OAuth.
+
+    The auth-params (RFC 9110 §11.2) are found by one regex: every character
+    belongs to an item or is a stray one that fails the parse, so the items
+    follow one another and the time is linear.
+    """
     scheme = _OAUTH_SCHEME.match(value)
     if not scheme:
         return None
-    items = _auth_items(value[scheme.end():].rstrip(" \t,"))
-    # The realm is not percent-encoded [§3.5.1]: it is neither decoded nor refused.
-    pairs = [(name, _header_value(raw, name) if "%" in raw else raw) for name, raw in items if name != "realm"]
-    if len(pairs) == len(items):
-        return pairs, None
-    return pairs, [raw for name, raw in items if name == "realm"][-1]
-
-
-def _auth_items(body: str) -> List[Pair]:
-    """The auth-params of a header body (RFC 9110 §11.2), quoted strings unescaped, not yet percent-decoded.
-
-    Every character belongs to an item or is a stray one that fails the
-    parse, so the items follow one another and the time is linear.
-    """
-    # A backslash escapes the next character in a quoted string only; a bare token holds none.
-    items = [(name, _BACKSLASH_ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted or bare)
-             for name, quoted, bare, _ in _AUTH_ITEM.findall(body)]
-    # findall gives "" for the groups that took no part: a stray character is the one item without a name.
-    if ("", "") in items:
-        raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
-    return items
+    pairs: List[Pair] = []
+    realm = None
+    for name, quoted, bare, _ in _AUTH_ITEM.findall(value[scheme.end():].rstrip(" \t,")):
+        if not name:  # a stray character: findall gives "" for the groups that took no part
+            raise InvalidRequest('The OAuth Authorization header is malformed: expected name="value" pairs and commas.')
+        # A backslash escapes the next character in a quoted string only; a bare token holds none.
+        raw = _BACKSLASH_ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted or bare
+        if name == "realm":
+            realm = raw  # not percent-encoded [§3.5.1]: neither decoded nor refused
+        else:
+            pairs.append((name, _header_value(raw, name) if "%" in raw else raw))
+    return pairs, realm
 
 
 def _header_value(raw: str, name: str) -> str:
@@ -1718,7 +1720,11 @@ def sign(
     signer = signature_method or SignatureMethod_HMAC_SHA1()
     request._add_signing_parameters(signer, consumer, token, body_hash)
     own, body_pairs, query_pairs = request._own_pairs(), request._body_pairs(), request._query_pairs()
-    request._add_signature(signer, consumer, token, own + _added_pairs(own, body_pairs, query_pairs))
+    added = _added_pairs(own, body_pairs, query_pairs)
+    # Each source encoded once, by its own nothing-to-encode check: the protocol parameters pass it
+    # even when a form field does not, and go on to the Authorization header as they are.
+    encoded_own = _encoded_pairs(own)
+    request._add_signature(signer, consumer, token, own + added, [*encoded_own, *_encoded_pairs(added)])
     wire_body = request.body if hasattr(body, "read") else body
 
     # RFC 5849 §3.5: each protocol parameter in one place, once.
@@ -1726,11 +1732,10 @@ def sign(
     in_query = any(k.startswith("oauth_") for k, _ in query_pairs)
     placement = "body" if in_body else "query" if in_query else placement
     if placement == "header":
-        # Each value encoded once: the protocol parameters by one nothing-to-encode check, which the
-        # signature (base64: "+", "/", "=") would fail for all of them, and the signature by itself.
-        unsigned = [pair for pair in request._protocol_pairs() if pair[0] != "oauth_signature"]
-        encoded = [*_encoded_pairs(unsigned), ("oauth_signature", escape(request["oauth_signature"]))]
-        wire_headers["Authorization"] = _header_of_encoded(encoded, realm)
+        # The signature (base64: "+", "/", "=") encoded by itself, after the others [§3.5.1].
+        protocol = [pair for pair in encoded_own if pair[0].startswith("oauth_")]
+        protocol.append(("oauth_signature", escape(request["oauth_signature"])))
+        wire_headers["Authorization"] = _header_of_encoded(protocol, realm)
         return Signed(uri, wire_headers, wire_body, request)
     oauth = encode_form(_without(request._protocol_pairs(), in_body))
     if placement == "query":
@@ -3020,12 +3025,14 @@ class Request(Dict[str, Any]):
         consumer: Consumer,
         token: Optional[Token],
         pairs: Optional[List[Pair]] = None,
+        encoded_pairs: Optional[Sequence[Pair]] = None,
     ) -> None:
-        """Add ``oauth_signature`` [§3.4]; ``pairs`` are the signed parameters when the caller has them already."""
+        """Add ``oauth_signature`` [§3.4]; ``pairs`` are the signed parameters when the caller has them
+        already, and ``encoded_pairs`` the same percent-encoded."""
         if _uses_base_string(signature_method, _SIGNING_HOOKS):
             # The base string straight to the pure signer, as the Server verifies.
             signed = pairs if pairs is not None else self._signed_pairs()
-            base_string = _base_string_steps(self.method, _base_uri_of(self), signed).base_string
+            base_string = _base_string_steps(self.method, _base_uri_of(self), signed, encoded_pairs).base_string
             signature = signature_method.sign_base_string(base_string, consumer, token)
         else:
             signature = signature_method.sign(self, consumer, token)
