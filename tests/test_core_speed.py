@@ -47,6 +47,27 @@ def test_signed_header_is_the_request_header(key: str, callback: str, realm: str
     assert signed.headers["Authorization"].endswith(f'oauth_signature="{signature}"')
 
 
+@given(PAIRS, PAIRS, st.one_of(CLEAN, NEAR, TEXT), st.booleans())
+def test_sign_encodes_each_source_once_as_the_plain_base_string_does(
+    form: List[Tuple[str, str]], query: List[Tuple[str, str]], key: str, with_token: bool
+) -> None:
+    """sign() encodes its own, the form's and the query's pairs apart: the signature of explain()'s
+    base string, which encodes them all together, and one oauthlib computes from the same request."""
+    consumer, token = oauth.Consumer(key or "ck", "cs"), oauth.Token("tk", "ts") if with_token else None
+    form = [(name, value) for name, value in form if not name.startswith("oauth_")]
+    query = [(name, value) for name, value in query if not name.startswith("oauth_")]
+    url = "https://api.example.com/x" + ("?" + oauth.encode_form(query) if query else "")
+    signed = oauth.sign("POST", url, consumer, token, headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        body=oauth.encode_form(form))
+    base_string = oauth.explain(signed.request).base_string
+    signature = signed.request["oauth_signature"]
+    assert oauth.SignatureMethod_HMAC_SHA1().sign_base_string(base_string, consumer, token) == signature
+    protocol = [(name, value) for name, value in signed.request.items() if name != "oauth_signature"]
+    plain = rfc.signature_base_string("POST", "https://api.example.com/x",
+                                      rfc.normalize_parameters([*protocol, *form, *query]))
+    assert base_string == plain
+
+
 def _parsed_one_by_one(header: str) -> Tuple[List[Tuple[str, str]], Optional[str]]:
     """An OAuth header parsed match by match: the plain loop the one findall replaces."""
     import re
@@ -76,8 +97,12 @@ def test_authorization_items_at_once_are_the_items_one_by_one(body: str) -> None
     header = "OAuth " + body
     try:
         expected = _parsed_one_by_one(header)
-    except (oauth.InvalidRequest, UnicodeDecodeError):  # a stray character, or a value such as %90
-        with pytest.raises(oauth.InvalidRequest):
+    except oauth.InvalidRequest:  # the first item to fail is a stray character
+        with pytest.raises(oauth.InvalidRequest, match="malformed"):
+            oauth.parse_authorization_header(header)
+        return
+    except UnicodeDecodeError:  # the first item to fail is a value such as %90
+        with pytest.raises(oauth.InvalidRequest, match="not UTF-8"):
             oauth.parse_authorization_header(header)
         return
     assert oauth.parse_authorization_header(header) == expected
