@@ -1209,11 +1209,7 @@ def _uses_base_string(method: SignatureMethod, hooks: Tuple[str, ...]) -> bool:
         return False
     cls = type(method)
     # Looked up on the class, as a call finds it; a callable without a module is the user's.
-    # A loop rather than all() over a generator, which costs as much again on every signature.
-    for hook in hooks:  # noqa: SIM110
-        if getattr(getattr(cls, hook), "__module__", None) != __name__:
-            return False
-    return True
+    return all(getattr(getattr(cls, hook), "__module__", None) == __name__ for hook in hooks)
 
 
 _RSA_EXTRA = "RSA signatures need the 'cryptography' package, this library's 'rsa' extra: pip install cryptography."
