@@ -3,10 +3,13 @@ threads and processes."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import multiprocessing
 import sqlite3
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
@@ -222,6 +225,38 @@ def test_threads_filling_one_consumers_share_of_a_memory_store() -> None:
     assert outcomes.count("returned") == 5
     assert all(outcome.startswith("ServiceUnavailable(") for outcome in outcomes if outcome != "returned")
     assert len(store) == 5
+
+
+class AsyncListStore(oauth.NonceStore):
+    """An async store that lists what it records, once its coroutine runs."""
+
+    def __init__(self) -> None:
+        self.recorded: list[tuple[Any, ...]] = []
+
+    async def add(self, *combination: Any) -> bool:  # type: ignore[override]
+        self.recorded.append(combination)
+        return True
+
+
+def test_an_async_store_in_the_sync_verify_is_a_type_error_that_records_nothing() -> None:
+    store = AsyncListStore()
+    server = make_server(nonce_store=store)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError, match="verify_request_async"):
+            server.verify_request(over_the_wire(signed_api_call()), CONSUMER, TOKEN)
+        gc.collect()
+    assert store.recorded == []
+    # The store's coroutine was closed, not left to warn that it was never awaited.
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
+    # A request that fails a check before the store gets that check's error, as with a sync store.
+    tampered = over_the_wire(signed_api_call())
+    tampered["oauth_signature"] = "AAAA"
+    with pytest.raises(oauth.InvalidSignature):
+        server.verify_request(tampered, CONSUMER, TOKEN)
+    assert asyncio.run(server.verify_request_async(over_the_wire(signed_api_call()), CONSUMER, TOKEN)) == {
+        "colour": "blue", "size": ["10", "12"]}
+    assert len(store.recorded) == 1
 
 
 @pytest.fixture

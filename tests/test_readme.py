@@ -421,6 +421,19 @@ def check_lti_app(ran: Ran) -> None:
     store.close()
 
 
+def check_pure_verify(ran: Ran) -> None:
+    """The pairs the README collects verify, and any change to them is an InvalidSignature with its base string."""
+    ns = ran.namespace
+    args = ("GET", ns["base_uri"], ns["signed"], ns["signature"], ns["consumer"], ns["token"])
+    assert oauth.verify(*args) is None
+    assert sorted(name for name, _ in ns["signed"]) == sorted(
+        ["q", "oauth_consumer_key", "oauth_nonce", "oauth_signature_method", "oauth_timestamp", "oauth_token",
+         "oauth_version"])
+    with pytest.raises(oauth.InvalidSignature) as refused:
+        oauth.verify("GET", ns["base_uri"], [("q", "2"), *ns["signed"][1:]], *args[3:])
+    assert refused.value.base_string is not None and "q%3D2" in refused.value.base_string
+
+
 def check_redis_nonces(ran: Ran) -> None:
     """``server`` keeps its nonces in Redis, where another Server sees them."""
     server = ran.namespace["server"]
@@ -812,6 +825,7 @@ SECTIONS: dict[str, Section] = {
         blocks=(
             Run({'"/var/lib/my-tool/nonces.sqlite3"': lambda env: repr(str(env.tmp_path / "nonces.sqlite3"))},
                 check=check_lti_app),
+            Run(check=check_pure_verify),
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_redis_nonces),
             Run({'"redis://127.0.0.1:6379/0"': redis_url}, check=check_async_redis_nonces),
         ),

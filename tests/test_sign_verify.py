@@ -1,5 +1,6 @@
 """Sign and verify: oauth2.sign(), the one signing function under the Client, the CLI, OAuth Echo and XOAUTH;
-redirect_hop; verify_request's checks of hostile input, and that a failed verify is never half-done.
+redirect_hop; verify(), the pure signature check under Server.verify_request, against oauthlib's signatures;
+verify_request's checks of hostile input, and that a failed verify is never half-done.
 
 sign()'s wire output is checked against oauthlib on generated requests in
 test_oracle.py (test_oauthlib_verifies_the_wire_sign_makes); here, its rules
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Any, Callable, Dict
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Callable, Dict, List, Tuple
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import at_now
 import pytest
@@ -23,12 +24,14 @@ from at_now import (
     NONCE,
     NOW,
     PLAINTEXT,
+    TEXT,
     TOKEN,
     server,
     wire,
 )
 from hypothesis import given
 from hypothesis import strategies as st
+from oauthlib_oracle import oauthlib_client
 
 import oauth2 as oauth
 
@@ -211,6 +214,38 @@ def test_redirect_hop_placement_and_echoed_oauth_parameters() -> None:
     assert in_header.url == echoed
     assert oauth.redirect_hop("https://e/a", "https://e/b", 303, "POST", b"a=1", placement="body").placement == "query"
     assert oauth.redirect_hop("https://e/a", "https://e/b", 307, "POST", b"a=1", placement="body").placement == "body"
+
+
+# ------------------------------------------------------------------------------------------------------ verify()
+
+
+@pytest.mark.parametrize("name", ["HMAC-SHA1", "HMAC-SHA256"])
+@FUZZ
+@given(st.lists(st.tuples(TEXT, TEXT), max_size=6), st.sampled_from(["GET", "DELETE", "patch"]))
+def test_verify_checks_what_oauthlib_signs_and_nothing_else(name: str, query: List[Tuple[str, str]],
+                                                            method: str) -> None:
+    """verify() is the pure signature check: pairs and secrets in, InvalidSignature (with its base string) out."""
+    query = [(name, value) for name, value in query if not name.startswith("oauth_")]
+    url = "https://api.example.com/r" + ("?" + urlencode(query) if query else "")
+    client = oauthlib_client(CONSUMER, TOKEN, signature_method=name)
+    uri, headers, _ = client.sign(url, http_method=method.upper())
+    base_uri, sent_query = oauth.split_url(uri)
+    header_pairs, _ = oauth.parse_authorization_header(headers["Authorization"])
+    pairs = [*oauth.parse_form(sent_query), *header_pairs]
+    signature = dict(pairs).pop("oauth_signature")
+    signed_pairs = [pair for pair in pairs if pair[0] != "oauth_signature"]
+    checker = oauth.SignatureMethod_HMAC_SHA256() if name == "HMAC-SHA256" else None
+    assert oauth.verify(method, base_uri, signed_pairs, signature, CONSUMER, TOKEN, signature_method=checker) is None
+    for changed in ([*signed_pairs, ("extra", "")], signed_pairs[1:]):
+        with pytest.raises(oauth.InvalidSignature) as refused:
+            oauth.verify(method, base_uri, changed, signature, CONSUMER, TOKEN, signature_method=checker)
+        assert refused.value.base_string == oauth.signature_base_string(
+            method, base_uri, oauth.normalize_parameters(changed))
+    with pytest.raises(oauth.InvalidSignature):
+        oauth.verify(method, base_uri, signed_pairs, signature, CONSUMER, oauth.Token(TOKEN.key, "other"),
+                     signature_method=checker)
+    with pytest.raises(TypeError):
+        oauth.verify(method, base_uri, signed_pairs, signature, "key", TOKEN)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------- verify_request: hostile input
