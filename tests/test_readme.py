@@ -422,7 +422,7 @@ def check_lti_app(ran: Ran) -> None:
 
 
 def check_pure_verify(ran: Ran) -> None:
-    """The pairs the README collects verify, and any change to them is an InvalidSignature with its base string."""
+    """The pairs the README collects verify; with one value changed, InvalidSignature holds the new base string."""
     ns = ran.namespace
     args = ("GET", ns["base_uri"], ns["signed"], ns["signature"], ns["consumer"], ns["token"])
     assert oauth.verify(*args) is None
